@@ -1,0 +1,327 @@
+/// Reads Arrow IPC files ("Feather v2", uncompressed) written by segpipe, pyarrow or other Arrow
+/// implementations.
+///
+/// Opening a file maps it into memory and reads only its metadata, so `columns`, `rowCount` and
+/// `metadata` are cheap; `readTable()` then copies the columns out. Every offset and length in the file
+/// is checked: a truncated or corrupted file gives `ColumnarError(.malformedFile, …)`.
+///
+/// Besides the types segpipe writes, the reader accepts `large_utf8`, signed `int8`…`int32` and unsigned
+/// `uint8`…`uint32` (widened to int64), `float32` (widened to float64), `date64` (to days), and timestamps
+/// in seconds, milliseconds or nanoseconds (converted to microseconds, nanoseconds rounded down) with any
+/// or no time zone. Compressed bodies and other types give `.unsupportedType`.
+public final class ArrowFileReader {
+    /// The file read.
+    public let path: String
+    /// The columns in schema order.
+    public let columns: [ColumnDescriptor]
+    /// Schema custom metadata.
+    public let metadata: [String: String]
+    /// Total rows over all record batches.
+    public let rowCount: Int
+    /// File size in bytes.
+    public var byteCount: Int { file.bytes.count }
+    /// Number of record batches.
+    public var batchCount: Int { batches.count }
+
+    private let file: MappedFile
+    private let sourceTypes: [SourceType]
+    private let batches: [Batch]
+
+    /// The on-disk type of a column and how it converts to a `ColumnType`.
+    enum SourceType {
+        case int(bitWidth: Int, isSigned: Bool)
+        case float32, float64
+        case utf8, largeUTF8
+        case date32, date64
+        case timestamp(unit: Int16)
+        case bool
+
+        var columnType: ColumnType {
+            switch self {
+            case .int: .int64
+            case .float32, .float64: .float64
+            case .utf8, .largeUTF8: .utf8
+            case .date32, .date64: .date32
+            case .timestamp: .timestamp
+            case .bool: .bool
+            }
+        }
+
+        var bufferCount: Int {
+            switch self {
+            case .utf8, .largeUTF8: 3
+            default: 2
+            }
+        }
+    }
+
+    /// One record batch: its metadata and body.
+    struct Batch {
+        var recordBatch: FlatBufferTable
+        var body: UnsafeRawBufferPointer
+        var length: Int
+        var compressionCodec: Int8?
+    }
+
+    /// Opens `path` and reads its schema and record batch metadata.
+    ///
+    /// With `expectedSHA256` (hexadecimal), the whole file is hashed first and `.checksumMismatch` is thrown
+    /// when it differs, so a manifest's checksum is verified without reading the file twice.
+    public init(path: String, expectedSHA256: String? = nil) throws(ColumnarError) {
+        self.path = path
+        let file = try MappedFile(path: path)
+        self.file = file
+        if let expectedSHA256 {
+            let actual = Self.sha256(of: file.bytes)
+            guard actual == expectedSHA256.lowercased() else {
+                throw ColumnarError(
+                    .checksumMismatch,
+                    "SHA-256 is \(actual) but \(expectedSHA256) was recorded; the file changed after it was written, "
+                        + "so rerun the stage that wrote it",
+                    path: path)
+            }
+        }
+        do throws(ColumnarError) {
+            let footer = try Self.footer(of: file.bytes)
+            guard let schema = try footer.table.table(ArrowFormat.Footer.schema) else {
+                throw Self.malformed("the footer has no schema")
+            }
+            let (columns, types) = try Self.fields(of: schema)
+            self.columns = columns
+            self.sourceTypes = types
+            self.metadata = try Self.keyValues(schema.vector(ArrowFormat.Schema.customMetadata, elementSize: 4))
+            let batches = try Self.batches(footer: footer.table, in: file.bytes, footerStart: footer.start)
+            self.batches = batches
+            var rowCount = 0
+            for batch in batches {
+                let (sum, overflow) = rowCount.addingReportingOverflow(batch.length)
+                guard !overflow else { throw Self.malformed("the record batches claim more than Int.max rows") }
+                rowCount = sum
+            }
+            self.rowCount = rowCount
+        } catch {
+            throw ColumnarError(error.code, error.message, path: path, underlying: error.underlying)
+        }
+    }
+
+    /// Reads all record batches into one table.
+    ///
+    /// - Complexity: O(file size); numeric buffers are copied with `memcpy`.
+    public func readTable() throws(ColumnarError) -> Table {
+        try readTable(columnIndices: Array(columns.indices))
+    }
+
+    /// Reads only the columns called `names`, in that order.
+    ///
+    /// Throws `.schemaMismatch` when a name is not in the file.
+    public func readTable(columns names: [String]) throws(ColumnarError) -> Table {
+        var indices: [Int] = []
+        for name in names {
+            guard let index = columns.firstIndex(where: { $0.name == name }) else {
+                throw ColumnarError(
+                    .schemaMismatch,
+                    "column \"\(name)\" is not in the file (it has \(columns.map(\.name).joined(separator: ", ")))",
+                    path: path)
+            }
+            indices.append(index)
+        }
+        return try readTable(columnIndices: indices)
+    }
+
+    private func readTable(columnIndices: [Int]) throws(ColumnarError) -> Table {
+        do throws(ColumnarError) {
+            for batch in batches {
+                if let codec = batch.compressionCodec {
+                    let name = codec == 0 ? "LZ4_FRAME" : codec == 1 ? "ZSTD" : "codec #\(codec)"
+                    throw ColumnarError(
+                        .unsupportedType,
+                        "record batches are compressed with \(name); segpipe reads only uncompressed files "
+                            + "(rewrite with compression=\"uncompressed\")")
+                }
+            }
+            var chunks: [[Chunk]] = []
+            for batch in batches { chunks.append(try Self.chunks(of: batch, types: sourceTypes)) }
+            var result: [Column] = []
+            result.reserveCapacity(columnIndices.count)
+            for index in columnIndices {
+                let columnChunks = chunks.map { $0[index] }
+                result.append(
+                    try Self.column(columns[index], type: sourceTypes[index], chunks: columnChunks, rowCount: rowCount))
+            }
+            return try Table(columns: result, metadata: metadata)
+        } catch {
+            throw ColumnarError(error.code, error.message, path: path, underlying: error.underlying)
+        }
+    }
+
+    /// The SHA-256 of the whole file in hexadecimal, hashed from the mapped bytes.
+    public func sha256() -> String {
+        Self.sha256(of: file.bytes)
+    }
+
+    private static func sha256(of bytes: UnsafeRawBufferPointer) -> String {
+        var hasher = SHA256()
+        hasher.update(bytes)
+        return SHA256.hex(hasher.finalize())
+    }
+
+    static func malformed(_ detail: String) -> ColumnarError {
+        ColumnarError(.malformedFile, "not a valid Arrow IPC file: \(detail); the file may be truncated or corrupted")
+    }
+}
+
+// MARK: - Metadata
+
+extension ArrowFileReader {
+    private static func footer(
+        of bytes: UnsafeRawBufferPointer
+    ) throws(ColumnarError) -> (table: FlatBufferTable, start: Int) {
+        let size = bytes.count
+        let magic = ArrowFormat.magic
+        guard size >= 18 else { throw malformed("the file has only \(size) bytes") }
+        guard bytes[0..<6].elementsEqual(magic) else { throw malformed("the file does not start with ARROW1") }
+        guard bytes[(size - 6)..<size].elementsEqual(magic) else {
+            throw malformed("the file does not end with ARROW1")
+        }
+        let footerLength = Int(Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: size - 10, as: Int32.self)))
+        guard footerLength > 0, footerLength <= size - 18 else {
+            throw malformed("the footer length \(footerLength) does not fit the file")
+        }
+        let start = size - 10 - footerLength
+        let table = try FlatBufferTable.root(of: UnsafeRawBufferPointer(rebasing: bytes[start..<(size - 10)]))
+        return (table, start)
+    }
+
+    private static func fields(
+        of schema: FlatBufferTable
+    ) throws(ColumnarError) -> ([ColumnDescriptor], [SourceType]) {
+        guard try schema.scalar(ArrowFormat.Schema.endianness, default: Int16(0)) == 0 else {
+            throw ColumnarError(.unsupportedType, "the file is big-endian; segpipe reads only little-endian files")
+        }
+        guard let fields = try schema.vector(ArrowFormat.Schema.fields, elementSize: 4) else {
+            return ([], [])
+        }
+        var descriptors: [ColumnDescriptor] = []
+        var types: [SourceType] = []
+        for index in 0..<fields.count {
+            let field = try fields.table(index)
+            let name = try field.string(ArrowFormat.Field.name) ?? ""
+            let isNullable = try field.bool(ArrowFormat.Field.nullable, default: false)
+            if try field.has(ArrowFormat.Field.dictionary) {
+                throw ColumnarError(
+                    .unsupportedType,
+                    "column \"\(name)\" is dictionary-encoded; segpipe reads only plain columns (cast it to its value type)"
+                )
+            }
+            let type = try sourceType(of: field, name: name)
+            descriptors.append(ColumnDescriptor(name: name, type: type.columnType, isNullable: isNullable))
+            types.append(type)
+        }
+        return (descriptors, types)
+    }
+
+    private static func sourceType(of field: FlatBufferTable, name: String) throws(ColumnarError) -> SourceType {
+        let typeID = try field.scalar(ArrowFormat.Field.typeType, default: UInt8(0))
+        let type = try field.table(ArrowFormat.Field.type)
+        func unsupported(_ detail: String) -> ColumnarError {
+            ColumnarError(
+                .unsupportedType,
+                "column \"\(name)\" has Arrow type \(detail), which segpipe does not read (supported: int64, float64, "
+                    + "utf8, date32, timestamp, bool)")
+        }
+        switch typeID {
+        case ArrowFormat.TypeID.int:
+            let bitWidth = Int(try type?.scalar(ArrowFormat.IntType.bitWidth, default: Int32(0)) ?? 0)
+            let isSigned = try type?.bool(ArrowFormat.IntType.isSigned, default: false) ?? false
+            guard [8, 16, 32, 64].contains(bitWidth), isSigned || bitWidth < 64 else {
+                throw unsupported("\(isSigned ? "" : "u")int\(bitWidth)")
+            }
+            return .int(bitWidth: bitWidth, isSigned: isSigned)
+        case ArrowFormat.TypeID.floatingPoint:
+            switch try type?.scalar(ArrowFormat.FloatingPoint.precision, default: Int16(0)) ?? 0 {
+            case 1: return .float32
+            case 2: return .float64
+            default: throw unsupported("float16")
+            }
+        case ArrowFormat.TypeID.utf8: return .utf8
+        case ArrowFormat.TypeID.largeUTF8: return .largeUTF8
+        case ArrowFormat.TypeID.bool: return .bool
+        case ArrowFormat.TypeID.date:
+            return try type?.scalar(ArrowFormat.DateType.unit, default: Int16(1)) == 0 ? .date32 : .date64
+        case ArrowFormat.TypeID.timestamp:
+            let unit = try type?.scalar(ArrowFormat.TimestampType.unit, default: Int16(0)) ?? 0
+            guard (0...3).contains(unit) else { throw unsupported("timestamp with unit #\(unit)") }
+            return .timestamp(unit: unit)
+        default:
+            throw unsupported(ArrowFormat.TypeID.name(typeID))
+        }
+    }
+
+    private static func keyValues(_ vector: FlatBufferVector?) throws(ColumnarError) -> [String: String] {
+        guard let vector else { return [:] }
+        var result: [String: String] = [:]
+        for index in 0..<vector.count {
+            let pair = try vector.table(index)
+            let key = try pair.string(ArrowFormat.KeyValue.key) ?? ""
+            result[key] = try pair.string(ArrowFormat.KeyValue.value) ?? ""
+        }
+        return result
+    }
+
+    private static func batches(
+        footer: FlatBufferTable, in bytes: UnsafeRawBufferPointer, footerStart: Int
+    ) throws(ColumnarError) -> [Batch] {
+        guard let blocks = try footer.vector(ArrowFormat.Footer.recordBatches, elementSize: 24) else { return [] }
+        var result: [Batch] = []
+        for index in 0..<blocks.count {
+            let offset = Int(blocks.load(index, at: 0, as: Int64.self))
+            let metadataLength = Int(blocks.load(index, at: 8, as: Int32.self))
+            let bodyLength = Int(blocks.load(index, at: 16, as: Int64.self))
+            guard offset >= 8, offset <= footerStart, metadataLength >= 8, metadataLength <= footerStart - offset,
+                bodyLength >= 0, bodyLength <= footerStart - offset - metadataLength
+            else {
+                throw malformed("record batch \(index) lies outside the file")
+            }
+            var flatbufferStart = offset + 4
+            var length = Int(Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: Int32.self)))
+            if length == -1 {
+                flatbufferStart = offset + 8
+                length = Int(Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 4, as: Int32.self)))
+            }
+            guard length >= 0, length <= offset + metadataLength - flatbufferStart else {
+                throw malformed("the metadata of record batch \(index) overruns its block")
+            }
+            let message = try FlatBufferTable.root(
+                of: UnsafeRawBufferPointer(rebasing: bytes[flatbufferStart..<(flatbufferStart + length)]))
+            let version = try message.scalar(ArrowFormat.Message.version, default: Int16(0))
+            guard version >= 3 else {
+                throw ColumnarError(
+                    .unsupportedType, "the file uses Arrow metadata version V\(version + 1); segpipe reads V4 and V5")
+            }
+            guard
+                try message.scalar(ArrowFormat.Message.headerType, default: UInt8(0))
+                    == ArrowFormat.MessageHeader.recordBatch,
+                let recordBatch = try message.table(ArrowFormat.Message.header)
+            else {
+                throw malformed("block \(index) does not hold a record batch")
+            }
+            let messageBodyLength = Int(try message.scalar(ArrowFormat.Message.bodyLength, default: Int64(0)))
+            guard messageBodyLength >= 0, messageBodyLength <= bodyLength else {
+                throw malformed("the body of record batch \(index) is longer than its block")
+            }
+            let rows = Int(try recordBatch.scalar(ArrowFormat.RecordBatch.length, default: Int64(0)))
+            guard rows >= 0 else { throw malformed("record batch \(index) has \(rows) rows") }
+            var codec: Int8?
+            if let compression = try recordBatch.table(ArrowFormat.RecordBatch.compression) {
+                codec = try compression.scalar(ArrowFormat.BodyCompression.codec, default: Int8(0))
+            }
+            let bodyStart = offset + metadataLength
+            result.append(
+                Batch(
+                    recordBatch: recordBatch,
+                    body: UnsafeRawBufferPointer(rebasing: bytes[bodyStart..<(bodyStart + messageBodyLength)]),
+                    length: rows, compressionCodec: codec))
+        }
+        return result
+    }
+}

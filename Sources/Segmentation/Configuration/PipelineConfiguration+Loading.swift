@@ -1,0 +1,165 @@
+import Foundation
+import Yams
+
+extension PipelineConfiguration {
+    /// Reads, checks and decodes a pipeline file.
+    ///
+    /// Unknown keys, wrong types and invalid values are reported as ``PipelineError/Code/configuration`` errors
+    /// naming the file, line and column and what was expected.
+    public static func load(path: String) throws(PipelineError) -> PipelineConfiguration {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw PipelineError(.configuration, "cannot read pipeline file \(path)", underlying: error)
+        }
+        return try parse(yaml: text, path: path)
+    }
+
+    /// Checks and decodes pipeline YAML; `path` is only used in messages.
+    public static func parse(yaml: String, path: String) throws(PipelineError) -> PipelineConfiguration {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: yaml) else {
+                throw PipelineError(.configuration, "\(path): the pipeline file is empty")
+            }
+            root = node
+        } catch let error as PipelineError {
+            throw error
+        } catch {
+            throw PipelineError(.configuration, "\(path): not valid YAML: \(error)")
+        }
+        try KeySchema.pipeline.check(root, path: path, keyPath: "")
+        let configuration: PipelineConfiguration
+        do {
+            configuration = try YAMLDecoder().decode(PipelineConfiguration.self, from: root)
+        } catch let error as DecodingError {
+            throw PipelineError(.configuration, describe(error, root: root, path: path))
+        } catch {
+            throw PipelineError(.configuration, "\(path): \(error)")
+        }
+        try configuration.validate(root: root, path: path)
+        return configuration
+    }
+
+    /// Checks values that decode but make no sense, naming the key's place in the file.
+    func validate(root: Node, path: String) throws(PipelineError) {
+        func fail(_ keyPath: [String], _ message: String) -> PipelineError {
+            let mark = root.node(at: keyPath)?.mark.map { ":\($0.line):\($0.column)" } ?? ""
+            return PipelineError(.configuration, "\(path)\(mark): \(keyPath.joined(separator: ".")): \(message)")
+        }
+        if name.isEmpty || name.utf8.count > 63 {
+            throw fail(["name"], "must be 1 to 63 characters")
+        }
+        let sourceList: [(String, Source?)] = [
+            ("customers", sources.customers), ("orders", sources.orders), ("email_events", sources.emailEvents),
+        ]
+        for (key, source) in sourceList {
+            guard let source else { continue }
+            if CSVSourceOptions.delimiterByte(source.delimiter) == nil {
+                throw fail(["sources", key, "delimiter"], "unknown delimiter \"\(source.delimiter)\" (expected \",\", \";\", \"tab\" or \"|\")")
+            }
+            if CSVSourceOptions.encoding(source.encoding) == nil {
+                throw fail(["sources", key, "encoding"], "unknown encoding \"\(source.encoding)\" (expected utf-8, windows-1252 or latin-1)")
+            }
+        }
+        if !(0...1).contains(clean.maxRejectRate) {
+            throw fail(["clean", "max_reject_rate"], "must be between 0 and 1, got \(clean.maxRejectRate)")
+        }
+        for (currency, rate) in clean.currencyRates where !(rate > 0) || !rate.isFinite {
+            throw fail(["clean", "currency_rates", currency], "rate must be a positive number, got \(rate)")
+        }
+        for rule in dedupe.rules where !["email"].contains(rule) {
+            throw fail(["dedupe", "rules"], "unknown rule \"\(rule)\" (expected: email)")
+        }
+        if features.clustering.isEmpty {
+            throw fail(["features", "clustering"], "needs at least one feature")
+        }
+        for feature in features.clustering where !FeatureCatalog.numericFeatureNames.contains(feature) {
+            throw fail(
+                ["features", "clustering"],
+                "unknown feature \"\(feature)\" (expected one of \(FeatureCatalog.numericFeatureNames.joined(separator: ", ")))")
+        }
+        for (feature, transform) in features.transforms {
+            guard features.clustering.contains(feature) else {
+                throw fail(["features", "transforms", feature], "\"\(feature)\" is not in features.clustering")
+            }
+            guard FeatureTransform(rawValue: transform) != nil else {
+                throw fail(["features", "transforms", feature], "unknown transform \"\(transform)\" (expected log1p or none)")
+            }
+        }
+        for (feature, weight) in features.weights {
+            guard features.clustering.contains(feature) else {
+                throw fail(["features", "weights", feature], "\"\(feature)\" is not in features.clustering")
+            }
+            guard weight >= 0, weight.isFinite else {
+                throw fail(["features", "weights", feature], "weight must be a non-negative number, got \(weight)")
+            }
+        }
+        if segment.method != "kmeans" {
+            throw fail(["segment", "method"], "unknown method \"\(segment.method)\" (expected kmeans)")
+        }
+        if !(2...200).contains(segment.k) {
+            throw fail(["segment", "k"], "must be between 2 and 200, got \(segment.k)")
+        }
+        if !(1...100).contains(segment.restarts) {
+            throw fail(["segment", "restarts"], "must be between 1 and 100, got \(segment.restarts)")
+        }
+        if !(1...10_000).contains(segment.maxIterations) {
+            throw fail(["segment", "max_iterations"], "must be between 1 and 10000, got \(segment.maxIterations)")
+        }
+        if segment.k > 0, load.schema.isEmpty || load.schema.utf8.count > 63 {
+            throw fail(["load", "schema"], "must be 1 to 63 characters")
+        }
+        if load.keepRuns < 0 {
+            throw fail(["load", "keep_runs"], "must be 0 (keep all) or more")
+        }
+    }
+
+    private static func describe(_ error: DecodingError, root: Node, path: String) -> String {
+        func place(_ codingPath: [any CodingKey]) -> String {
+            let keys = codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }
+            let mark = root.node(at: keys)?.mark.map { ":\($0.line):\($0.column)" } ?? ""
+            return "\(path)\(mark): \(keys.joined(separator: "."))"
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            return "\(place(context.codingPath)): missing required key \"\(key.stringValue)\""
+        case .typeMismatch(let type, let context):
+            return "\(place(context.codingPath)): expected \(Self.readableTypeName(type))"
+        case .valueNotFound(let type, let context):
+            return "\(place(context.codingPath)): expected \(Self.readableTypeName(type)), found nothing"
+        case .dataCorrupted(let context):
+            return "\(place(context.codingPath)): \(context.debugDescription)"
+        @unknown default:
+            return "\(path): \(error)"
+        }
+    }
+
+    private static func readableTypeName(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Int.Type, is UInt64.Type: "a whole number"
+        case is Double.Type: "a number"
+        case is Bool.Type: "true or false"
+        default: "a \(type)"
+        }
+    }
+}
+
+extension Node {
+    /// The node at a key path of mapping keys and sequence indices, if present.
+    func node(at keyPath: [String]) -> Node? {
+        var current: Node = self
+        for key in keyPath {
+            if let mapping = current.mapping, let next = mapping[key] {
+                current = next
+            } else if let sequence = current.sequence, let index = Int(key), sequence.indices.contains(index) {
+                current = sequence[index]
+            } else {
+                return nil
+            }
+        }
+        return current
+    }
+}

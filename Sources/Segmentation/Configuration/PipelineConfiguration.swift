@@ -1,0 +1,312 @@
+/// A pipeline definition, decoded from a YAML file under `pipelines/`.
+///
+/// Every section has defaults, so a minimal pipeline names only its sources. Unknown keys are rejected
+/// with their line and column (see ``PipelineConfiguration/load(path:)``).
+public struct PipelineConfiguration: Sendable, Codable, Hashable {
+    /// The pipeline's name; it keys the lock and is recorded with every run.
+    public var name: String
+    /// Where customers, orders and email events come from.
+    public var sources: Sources
+    /// Cleaning and validation settings.
+    public var clean: Clean
+    /// Deduplication settings.
+    public var dedupe: Dedupe
+    /// Feature settings.
+    public var features: Features
+    /// Segmentation settings.
+    public var segment: Segment
+    /// Load target settings.
+    public var load: Load
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case name, sources, clean, dedupe, features, segment, load
+    }
+
+    /// Creates a configuration.
+    public init(
+        name: String, sources: Sources, clean: Clean = Clean(), dedupe: Dedupe = Dedupe(),
+        features: Features = Features(), segment: Segment = Segment(), load: Load = Load()
+    ) {
+        self.name = name
+        self.sources = sources
+        self.clean = clean
+        self.dedupe = dedupe
+        self.features = features
+        self.segment = segment
+        self.load = load
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        sources = try container.decode(Sources.self, forKey: .sources)
+        clean = try container.decodeIfPresent(Clean.self, forKey: .clean) ?? Clean()
+        dedupe = try container.decodeIfPresent(Dedupe.self, forKey: .dedupe) ?? Dedupe()
+        features = try container.decodeIfPresent(Features.self, forKey: .features) ?? Features()
+        segment = try container.decodeIfPresent(Segment.self, forKey: .segment) ?? Segment()
+        load = try container.decodeIfPresent(Load.self, forKey: .load) ?? Load()
+    }
+}
+
+// MARK: - Sources
+
+extension PipelineConfiguration {
+    /// The three canonical inputs.
+    public struct Sources: Sendable, Codable, Hashable {
+        /// Customer master data (required).
+        public var customers: Source
+        /// Orders (required).
+        public var orders: Source
+        /// Email events (optional: a shop without an email tool still gets segments).
+        public var emailEvents: Source?
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case customers, orders
+            case emailEvents = "email_events"
+        }
+
+        /// Creates the sources.
+        public init(customers: Source, orders: Source, emailEvents: Source? = nil) {
+            self.customers = customers
+            self.orders = orders
+            self.emailEvents = emailEvents
+        }
+    }
+
+    /// One CSV source: a file relative to the data directory, in a given dialect.
+    public struct Source: Sendable, Codable, Hashable {
+        /// Path of the file; relative paths resolve against `--data-dir`.
+        public var path: String
+        /// Field delimiter: `,`, `;`, `tab` or `|`.
+        public var delimiter: String
+        /// Text encoding: `utf-8`, `windows-1252` or `latin-1`.
+        public var encoding: String
+        /// Whether a missing file is an error (`true`) or an empty table (`false`).
+        public var required: Bool
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case path, delimiter, encoding, required
+        }
+
+        /// Creates a source.
+        public init(path: String, delimiter: String = ",", encoding: String = "utf-8", required: Bool = true) {
+            self.path = path
+            self.delimiter = delimiter
+            self.encoding = encoding
+            self.required = required
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            path = try container.decode(String.self, forKey: .path)
+            delimiter = try container.decodeIfPresent(String.self, forKey: .delimiter) ?? ","
+            encoding = try container.decodeIfPresent(String.self, forKey: .encoding) ?? "utf-8"
+            required = try container.decodeIfPresent(Bool.self, forKey: .required) ?? true
+        }
+    }
+}
+
+// MARK: - Clean
+
+extension PipelineConfiguration {
+    /// Cleaning and validation settings.
+    public struct Clean: Sendable, Codable, Hashable {
+        /// Largest share of rejected rows per table (0…1) before the run fails with exit code 3.
+        public var maxRejectRate: Double
+        /// Conversion rates into the reporting currency (`EUR: 1.0`, `CHF: 1.04`); other currencies are rejected.
+        public var currencyRates: [String: Double]
+        /// Which raw order statuses count as completed, returned or cancelled (case-insensitive).
+        public var orderStatus: OrderStatusMapping
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case maxRejectRate = "max_reject_rate"
+            case currencyRates = "currency_rates"
+            case orderStatus = "order_status"
+        }
+
+        /// Creates cleaning settings.
+        public init(
+            maxRejectRate: Double = 0.05, currencyRates: [String: Double] = ["EUR": 1.0],
+            orderStatus: OrderStatusMapping = OrderStatusMapping()
+        ) {
+            self.maxRejectRate = maxRejectRate
+            self.currencyRates = currencyRates
+            self.orderStatus = orderStatus
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            let defaults = Clean()
+            maxRejectRate = try container.decodeIfPresent(Double.self, forKey: .maxRejectRate) ?? defaults.maxRejectRate
+            currencyRates =
+                try container.decodeIfPresent([String: Double].self, forKey: .currencyRates) ?? defaults.currencyRates
+            orderStatus =
+                try container.decodeIfPresent(OrderStatusMapping.self, forKey: .orderStatus) ?? defaults.orderStatus
+        }
+    }
+
+    /// Raw order status values per canonical status.
+    public struct OrderStatusMapping: Sendable, Codable, Hashable {
+        /// Statuses of orders that count towards revenue and frequency.
+        public var completed: [String]
+        /// Statuses of returned orders (kept, excluded from revenue).
+        public var returned: [String]
+        /// Statuses of cancelled orders (kept, excluded from revenue).
+        public var cancelled: [String]
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case completed, returned, cancelled
+        }
+
+        /// Creates a mapping; the defaults cover common English and German shop statuses.
+        public init(
+            completed: [String] = ["completed", "complete", "paid", "shipped", "delivered", "abgeschlossen",
+                                   "bezahlt", "versendet", "geliefert", ""],
+            returned: [String] = ["returned", "return", "retoure", "zurückgesendet"],
+            cancelled: [String] = ["cancelled", "canceled", "storniert", "abgebrochen"]
+        ) {
+            self.completed = completed
+            self.returned = returned
+            self.cancelled = cancelled
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            let defaults = OrderStatusMapping()
+            completed = try container.decodeIfPresent([String].self, forKey: .completed) ?? defaults.completed
+            returned = try container.decodeIfPresent([String].self, forKey: .returned) ?? defaults.returned
+            cancelled = try container.decodeIfPresent([String].self, forKey: .cancelled) ?? defaults.cancelled
+        }
+    }
+}
+
+// MARK: - Dedupe
+
+extension PipelineConfiguration {
+    /// Deduplication settings.
+    public struct Dedupe: Sendable, Codable, Hashable {
+        /// The exact-match rules to apply, in order; `email` merges customers with the same normalised email.
+        public var rules: [String]
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case rules
+        }
+
+        /// Creates deduplication settings.
+        public init(rules: [String] = ["email"]) {
+            self.rules = rules
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            rules = try container.decodeIfPresent([String].self, forKey: .rules) ?? ["email"]
+        }
+    }
+}
+
+// MARK: - Features
+
+extension PipelineConfiguration {
+    /// Feature settings.
+    public struct Features: Sendable, Codable, Hashable {
+        /// The features that feed clustering, in matrix column order.
+        public var clustering: [String]
+        /// Per-feature transform before scaling: `log1p` or `none` (default `log1p` for every feature).
+        public var transforms: [String: String]
+        /// Per-feature weights applied after z-scoring (default 1).
+        public var weights: [String: Double]
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case clustering, transforms, weights
+        }
+
+        /// Creates feature settings.
+        public init(
+            clustering: [String] = ["recency_days", "frequency", "monetary_total"],
+            transforms: [String: String] = [:], weights: [String: Double] = [:]
+        ) {
+            self.clustering = clustering
+            self.transforms = transforms
+            self.weights = weights
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            let defaults = Features()
+            clustering = try container.decodeIfPresent([String].self, forKey: .clustering) ?? defaults.clustering
+            transforms = try container.decodeIfPresent([String: String].self, forKey: .transforms) ?? [:]
+            weights = try container.decodeIfPresent([String: Double].self, forKey: .weights) ?? [:]
+        }
+    }
+}
+
+// MARK: - Segment
+
+extension PipelineConfiguration {
+    /// Segmentation settings.
+    public struct Segment: Sendable, Codable, Hashable {
+        /// The clustering method; `kmeans`.
+        public var method: String
+        /// Number of segments.
+        public var k: Int
+        /// Seed of the random initialisation, so reruns give identical segments.
+        public var seed: UInt64
+        /// Number of k-means++ restarts; the lowest inertia wins.
+        public var restarts: Int
+        /// Iteration cap per restart.
+        public var maxIterations: Int
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case method, k, seed, restarts
+            case maxIterations = "max_iterations"
+        }
+
+        /// Creates segmentation settings.
+        public init(method: String = "kmeans", k: Int = 5, seed: UInt64 = 42, restarts: Int = 4, maxIterations: Int = 300) {
+            self.method = method
+            self.k = k
+            self.seed = seed
+            self.restarts = restarts
+            self.maxIterations = maxIterations
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            let defaults = Segment()
+            method = try container.decodeIfPresent(String.self, forKey: .method) ?? defaults.method
+            k = try container.decodeIfPresent(Int.self, forKey: .k) ?? defaults.k
+            seed = try container.decodeIfPresent(UInt64.self, forKey: .seed) ?? defaults.seed
+            restarts = try container.decodeIfPresent(Int.self, forKey: .restarts) ?? defaults.restarts
+            maxIterations = try container.decodeIfPresent(Int.self, forKey: .maxIterations) ?? defaults.maxIterations
+        }
+    }
+}
+
+// MARK: - Load
+
+extension PipelineConfiguration {
+    /// Load target settings.
+    public struct Load: Sendable, Codable, Hashable {
+        /// The PostgreSQL schema that receives the result tables.
+        public var schema: String
+        /// How many published runs to keep; older runs are deleted after a successful load (0 keeps all).
+        public var keepRuns: Int
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case schema
+            case keepRuns = "keep_runs"
+        }
+
+        /// Creates load settings.
+        public init(schema: String = "segpipe", keepRuns: Int = 0) {
+            self.schema = schema
+            self.keepRuns = keepRuns
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            schema = try container.decodeIfPresent(String.self, forKey: .schema) ?? "segpipe"
+            keepRuns = try container.decodeIfPresent(Int.self, forKey: .keepRuns) ?? 0
+        }
+    }
+}

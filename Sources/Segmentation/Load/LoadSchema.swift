@@ -1,0 +1,218 @@
+/// The result schema in PostgreSQL, created and upgraded by numbered migrations.
+///
+/// Each migration runs once, in a transaction, and is recorded in `schema_migrations`. The schema name comes
+/// from the pipeline file and is always quoted.
+enum LoadSchema {
+    /// One migration step.
+    struct Migration {
+        let version: Int
+        let description: String
+        let sql: (_ schema: String) -> String
+    }
+
+    /// All migrations in order; append new ones, never edit released ones.
+    static let migrations: [Migration] = [
+        Migration(version: 1, description: "runs, segments, customer tables, rejects, views", sql: version1)
+    ]
+
+    /// The latest schema version.
+    static var currentVersion: Int { migrations.last?.version ?? 0 }
+
+    // MARK: - Version 1
+
+    private static func version1(_ s: String) -> String {
+        """
+        CREATE TABLE \(s).runs (
+            run_id text PRIMARY KEY,
+            pipeline text NOT NULL,
+            status text NOT NULL CHECK (status IN ('loading', 'published', 'failed')),
+            as_of date NOT NULL,
+            started_at timestamptz,
+            finished_at timestamptz,
+            published_at timestamptz,
+            config_digest text NOT NULL,
+            tool_version text NOT NULL,
+            stats jsonb NOT NULL DEFAULT '{}'::jsonb
+        );
+        COMMENT ON TABLE \(s).runs IS 'One row per pipeline run that reached the load stage. Only runs with status published are visible in the current_* views.';
+        COMMENT ON COLUMN \(s).runs.run_id IS 'Run identifier, also the checkpoint folder name.';
+        COMMENT ON COLUMN \(s).runs.pipeline IS 'Name of the pipeline definition that produced the run.';
+        COMMENT ON COLUMN \(s).runs.status IS 'loading while rows are written, published once visible, failed if the load failed.';
+        COMMENT ON COLUMN \(s).runs.as_of IS 'Observation date that recency and tenure are measured to.';
+        COMMENT ON COLUMN \(s).runs.started_at IS 'When the run''s first stage started.';
+        COMMENT ON COLUMN \(s).runs.finished_at IS 'When the load finished.';
+        COMMENT ON COLUMN \(s).runs.published_at IS 'When the run''s rows became visible.';
+        COMMENT ON COLUMN \(s).runs.config_digest IS 'SHA-256 over the stage configuration digests (no secrets).';
+        COMMENT ON COLUMN \(s).runs.tool_version IS 'segpipe version that produced the run.';
+        COMMENT ON COLUMN \(s).runs.stats IS 'Per-stage metrics: rows in and out, rejects by reason, duplicates merged, k, inertia, timings.';
+
+        CREATE TABLE \(s).segments (
+            run_id text NOT NULL REFERENCES \(s).runs (run_id) ON DELETE CASCADE,
+            method text NOT NULL,
+            segment_id bigint NOT NULL,
+            label text NOT NULL,
+            size bigint NOT NULL,
+            share double precision NOT NULL,
+            revenue_share double precision NOT NULL,
+            mean_recency_days double precision,
+            mean_frequency double precision,
+            mean_monetary_total double precision,
+            mean_avg_order_value double precision,
+            mean_tenure_days double precision,
+            mean_return_rate double precision,
+            mean_email_open_rate double precision,
+            mean_email_click_rate double precision,
+            PRIMARY KEY (run_id, method, segment_id)
+        );
+        COMMENT ON TABLE \(s).segments IS 'One row per segment of a run: size, shares and profile means.';
+        COMMENT ON COLUMN \(s).segments.run_id IS 'Run that produced the segment.';
+        COMMENT ON COLUMN \(s).segments.method IS 'Segmentation method, e.g. kmeans.';
+        COMMENT ON COLUMN \(s).segments.segment_id IS 'Segment number 1..k, ordered by descending mean monetary_total.';
+        COMMENT ON COLUMN \(s).segments.label IS 'Readable label generated from the segment profile.';
+        COMMENT ON COLUMN \(s).segments.size IS 'Number of customers in the segment.';
+        COMMENT ON COLUMN \(s).segments.share IS 'Share of all customers (0..1).';
+        COMMENT ON COLUMN \(s).segments.revenue_share IS 'Share of all completed-order revenue (0..1).';
+        COMMENT ON COLUMN \(s).segments.mean_recency_days IS 'Mean days since the last completed order (customers with orders).';
+        COMMENT ON COLUMN \(s).segments.mean_frequency IS 'Mean number of completed orders.';
+        COMMENT ON COLUMN \(s).segments.mean_monetary_total IS 'Mean revenue per customer.';
+        COMMENT ON COLUMN \(s).segments.mean_avg_order_value IS 'Mean average order value (customers with orders).';
+        COMMENT ON COLUMN \(s).segments.mean_tenure_days IS 'Mean days since signup.';
+        COMMENT ON COLUMN \(s).segments.mean_return_rate IS 'Mean share of returned orders.';
+        COMMENT ON COLUMN \(s).segments.mean_email_open_rate IS 'Mean email open rate (customers with sent emails).';
+        COMMENT ON COLUMN \(s).segments.mean_email_click_rate IS 'Mean email click rate (customers with sent emails).';
+
+        CREATE TABLE \(s).customer_segments (
+            run_id text NOT NULL REFERENCES \(s).runs (run_id) ON DELETE CASCADE,
+            customer_id text NOT NULL,
+            segment_id bigint NOT NULL,
+            segment_label text NOT NULL,
+            distance double precision NOT NULL,
+            rfm_score text,
+            r_score bigint,
+            f_score bigint,
+            m_score bigint,
+            rfm_segment text NOT NULL,
+            PRIMARY KEY (run_id, customer_id)
+        );
+        CREATE INDEX customer_segments_customer_idx ON \(s).customer_segments (customer_id);
+        CREATE INDEX customer_segments_segment_idx ON \(s).customer_segments (run_id, segment_id);
+        COMMENT ON TABLE \(s).customer_segments IS 'One row per (merged) customer and run: cluster segment and RFM scores.';
+        COMMENT ON COLUMN \(s).customer_segments.run_id IS 'Run that produced the row.';
+        COMMENT ON COLUMN \(s).customer_segments.customer_id IS 'Merged customer id (the smallest source id of a duplicate group); join customer_id_map for CRM ids.';
+        COMMENT ON COLUMN \(s).customer_segments.segment_id IS 'Cluster segment, see segments.segment_id.';
+        COMMENT ON COLUMN \(s).customer_segments.segment_label IS 'Label of the cluster segment.';
+        COMMENT ON COLUMN \(s).customer_segments.distance IS 'Euclidean distance to the segment centre in scaled feature space.';
+        COMMENT ON COLUMN \(s).customer_segments.rfm_score IS 'RFM score string such as 545 (R, F, M quintile scores); null without completed orders.';
+        COMMENT ON COLUMN \(s).customer_segments.r_score IS 'Recency quintile score 1..5 (5 = most recent).';
+        COMMENT ON COLUMN \(s).customer_segments.f_score IS 'Frequency quintile score 1..5 (5 = most orders).';
+        COMMENT ON COLUMN \(s).customer_segments.m_score IS 'Monetary quintile score 1..5 (5 = most revenue).';
+        COMMENT ON COLUMN \(s).customer_segments.rfm_segment IS 'Named RFM segment (Champions, At Risk, ...), or No Orders.';
+
+        CREATE TABLE \(s).customer_features (
+            run_id text NOT NULL REFERENCES \(s).runs (run_id) ON DELETE CASCADE,
+            customer_id text NOT NULL,
+            recency_days bigint,
+            frequency bigint NOT NULL,
+            monetary_total double precision NOT NULL,
+            avg_order_value double precision,
+            tenure_days bigint,
+            return_rate double precision,
+            email_open_rate double precision,
+            email_click_rate double precision,
+            unsubscribed boolean NOT NULL,
+            first_order_date date,
+            last_order_date date,
+            country text,
+            city text,
+            postal_code text,
+            acquisition_channel text,
+            PRIMARY KEY (run_id, customer_id)
+        );
+        CREATE INDEX customer_features_customer_idx ON \(s).customer_features (customer_id);
+        COMMENT ON TABLE \(s).customer_features IS 'Per-customer features at the run''s as_of date.';
+        COMMENT ON COLUMN \(s).customer_features.run_id IS 'Run that produced the row.';
+        COMMENT ON COLUMN \(s).customer_features.customer_id IS 'Merged customer id.';
+        COMMENT ON COLUMN \(s).customer_features.recency_days IS 'Days from the last completed order to as_of; null without completed orders.';
+        COMMENT ON COLUMN \(s).customer_features.frequency IS 'Number of completed orders.';
+        COMMENT ON COLUMN \(s).customer_features.monetary_total IS 'Sum of completed order amounts in the reporting currency.';
+        COMMENT ON COLUMN \(s).customer_features.avg_order_value IS 'monetary_total / frequency; null without completed orders.';
+        COMMENT ON COLUMN \(s).customer_features.tenure_days IS 'Days from signup (or the first order when signup is unknown) to as_of.';
+        COMMENT ON COLUMN \(s).customer_features.return_rate IS 'Returned / (completed + returned) orders.';
+        COMMENT ON COLUMN \(s).customer_features.email_open_rate IS 'Open events / sent events.';
+        COMMENT ON COLUMN \(s).customer_features.email_click_rate IS 'Click events / sent events.';
+        COMMENT ON COLUMN \(s).customer_features.unsubscribed IS 'Whether the customer has an unsubscribe event.';
+        COMMENT ON COLUMN \(s).customer_features.first_order_date IS 'Date of the first completed order.';
+        COMMENT ON COLUMN \(s).customer_features.last_order_date IS 'Date of the last completed order.';
+        COMMENT ON COLUMN \(s).customer_features.country IS 'ISO 3166-1 alpha-2 country code where recognised.';
+        COMMENT ON COLUMN \(s).customer_features.city IS 'City as given in the CRM.';
+        COMMENT ON COLUMN \(s).customer_features.postal_code IS 'Postal code as given in the CRM.';
+        COMMENT ON COLUMN \(s).customer_features.acquisition_channel IS 'Channel the customer was acquired through.';
+
+        CREATE TABLE \(s).customer_id_map (
+            run_id text NOT NULL REFERENCES \(s).runs (run_id) ON DELETE CASCADE,
+            source_customer_id text NOT NULL,
+            customer_id text NOT NULL,
+            rule text NOT NULL,
+            score double precision NOT NULL,
+            PRIMARY KEY (run_id, source_customer_id)
+        );
+        CREATE INDEX customer_id_map_customer_idx ON \(s).customer_id_map (run_id, customer_id);
+        COMMENT ON TABLE \(s).customer_id_map IS 'Maps every source (CRM) customer id to its merged customer id.';
+        COMMENT ON COLUMN \(s).customer_id_map.run_id IS 'Run that produced the row.';
+        COMMENT ON COLUMN \(s).customer_id_map.source_customer_id IS 'Customer id as in the source system.';
+        COMMENT ON COLUMN \(s).customer_id_map.customer_id IS 'Merged customer id used in all other tables.';
+        COMMENT ON COLUMN \(s).customer_id_map.rule IS 'Rule that merged the record (email), or identity when it was not merged.';
+        COMMENT ON COLUMN \(s).customer_id_map.score IS 'Match score of the rule (1 for exact rules).';
+
+        CREATE TABLE \(s).rejects (
+            run_id text NOT NULL REFERENCES \(s).runs (run_id) ON DELETE CASCADE,
+            stage text NOT NULL,
+            source_table text NOT NULL,
+            file text NOT NULL,
+            line bigint NOT NULL,
+            field text NOT NULL,
+            reason text NOT NULL,
+            raw text NOT NULL
+        );
+        CREATE INDEX rejects_run_idx ON \(s).rejects (run_id, stage);
+        COMMENT ON TABLE \(s).rejects IS 'Rows that could not be used, with the reason; nothing is dropped silently.';
+        COMMENT ON COLUMN \(s).rejects.run_id IS 'Run that rejected the row.';
+        COMMENT ON COLUMN \(s).rejects.stage IS 'Stage that rejected the row: extract or clean.';
+        COMMENT ON COLUMN \(s).rejects.source_table IS 'Canonical table of the row: customers, orders or email_events.';
+        COMMENT ON COLUMN \(s).rejects.file IS 'Source file (relative to the data folder).';
+        COMMENT ON COLUMN \(s).rejects.line IS '1-based line where the record starts in the file.';
+        COMMENT ON COLUMN \(s).rejects.field IS 'Field at fault, or empty when the whole row is.';
+        COMMENT ON COLUMN \(s).rejects.reason IS 'Why the row was rejected.';
+        COMMENT ON COLUMN \(s).rejects.raw IS 'Raw text of the row or value (truncated to 2000 bytes).';
+
+        CREATE VIEW \(s).current_run AS
+            SELECT * FROM \(s).runs WHERE status = 'published'
+            ORDER BY as_of DESC, published_at DESC LIMIT 1;
+        COMMENT ON VIEW \(s).current_run IS 'The latest published run (by as_of, then publication time).';
+
+        CREATE VIEW \(s).current_segments AS
+            SELECT s.* FROM \(s).segments s JOIN \(s).current_run r USING (run_id);
+        COMMENT ON VIEW \(s).current_segments IS 'Segments of the latest published run.';
+
+        CREATE VIEW \(s).current_customer_segments AS
+            SELECT cs.* FROM \(s).customer_segments cs JOIN \(s).current_run r USING (run_id);
+        COMMENT ON VIEW \(s).current_customer_segments IS 'Customer segments of the latest published run.';
+
+        CREATE VIEW \(s).segment_transitions AS
+            WITH ranked AS (
+                SELECT run_id, row_number() OVER (ORDER BY as_of DESC, published_at DESC) AS position
+                FROM \(s).runs WHERE status = 'published'
+            ),
+            cur AS (SELECT run_id FROM ranked WHERE position = 1),
+            prev AS (SELECT run_id FROM ranked WHERE position = 2)
+            SELECT p.segment_label AS from_segment, c.segment_label AS to_segment,
+                   p.rfm_segment AS from_rfm_segment, c.rfm_segment AS to_rfm_segment, count(*) AS customers
+            FROM \(s).customer_segments c
+            JOIN cur ON c.run_id = cur.run_id
+            JOIN \(s).customer_segments p ON p.customer_id = c.customer_id
+            JOIN prev ON p.run_id = prev.run_id
+            GROUP BY 1, 2, 3, 4;
+        COMMENT ON VIEW \(s).segment_transitions IS 'Customers moving between segments from the previous published run to the latest one, with counts.';
+        """
+    }
+}

@@ -1,0 +1,201 @@
+import Columnar
+import Foundation
+import Logging
+import Postgres
+
+/// Publishes a run into PostgreSQL: schema migrations, then all result tables in one transaction.
+///
+/// Publication is atomic: the run's old rows are deleted, the new rows copied with binary COPY and the run's
+/// status set to `published` in a single transaction, so analysts see all of a run or none of it, and a failed
+/// load leaves the previous published run untouched. Reloading the same run replaces it (idempotent).
+struct LoadStage {
+    let context: StageContext
+
+    func run(_ inputs: StageInputs, manifests: [StageName: StageManifest]) throws(PipelineError) -> StageOutput {
+        let schema = PostgresIdentifier.quote(context.configuration.load.schema)
+        let logger = context.logger
+        let connection: PostgresConnection
+        do {
+            connection = try PostgresConnection(url: context.databaseURL, logger: logger)
+        } catch {
+            throw PipelineError(.database, "cannot connect to the load database", underlying: error)
+        }
+        do {
+            try migrate(connection, schema: schema)
+        } catch let error as PipelineError {
+            throw error
+        } catch {
+            throw PipelineError(.database, "cannot create or upgrade schema \(schema)", underlying: error)
+        }
+
+        let rejects = try Self.concatenateRejects([
+            try inputs.table("rejects", of: .extract), try inputs.table("rejects", of: .clean),
+        ])
+        let loads: [(table: String, rows: Table)] = [
+            ("segments", try inputs.table("segments", of: .segment)),
+            ("customer_segments", try inputs.table("customer_segments", of: .segment)),
+            ("customer_features", try inputs.table("customer_features", of: .features)),
+            ("customer_id_map", try inputs.table("customer_id_map", of: .dedupe)),
+            ("rejects", rejects),
+        ]
+        let stats = Self.stats(manifests)
+        let startedAt = manifests[.extract]?.startedAt ?? CalendarDate.timestampString()
+        let configDigest = Digest.sha256(
+            StageName.allCases.compactMap { manifests[$0].map { "\($0.stage)=\($0.configDigest)" } }.joined(separator: "\n"))
+        var loaded: [String: JSONValue] = [:]
+        let clock = ContinuousClock()
+        let started = clock.now
+        do {
+            try connection.transaction {
+                // One load per schema at a time; the lock is released with the transaction.
+                _ = try connection.execute(
+                    "SELECT pg_advisory_xact_lock(hashtext($1))", [.text("segpipe.load." + context.configuration.load.schema)])
+                _ = try connection.execute(
+                    """
+                    INSERT INTO \(schema).runs (run_id, pipeline, status, as_of, started_at, config_digest, tool_version, stats)
+                    VALUES ($1, $2, 'loading', $3::date, $4::timestamptz, $5, $6, $7::jsonb)
+                    ON CONFLICT (run_id) DO UPDATE SET pipeline = EXCLUDED.pipeline, status = 'loading',
+                        as_of = EXCLUDED.as_of, started_at = EXCLUDED.started_at,
+                        config_digest = EXCLUDED.config_digest, tool_version = EXCLUDED.tool_version,
+                        stats = EXCLUDED.stats, published_at = NULL, finished_at = NULL
+                    """,
+                    [
+                        .text(context.runID), .text(context.configuration.name),
+                        .text(CalendarDate.isoString(context.asOf)), .text(startedAt), .text(configDigest),
+                        .text(SegpipeVersion.current), .text(CanonicalJSON.string(stats)),
+                    ])
+                for (name, rows) in loads {
+                    _ = try connection.execute("DELETE FROM \(schema).\(PostgresIdentifier.quote(name)) WHERE run_id = $1", [.text(context.runID)])
+                    let count = try copy(rows, into: name, schema: schema, connection: connection)
+                    loaded[name] = .int(Int64(count))
+                    logger.info("table loaded", metadata: ["table": "\(name)", "rows": "\(count)"])
+                }
+                _ = try connection.execute(
+                    "UPDATE \(schema).runs SET status = 'published', published_at = now(), finished_at = now() WHERE run_id = $1",
+                    [.text(context.runID)])
+                if context.configuration.load.keepRuns > 0 {
+                    let pruned = try connection.execute(
+                        """
+                        DELETE FROM \(schema).runs WHERE run_id IN (
+                            SELECT run_id FROM \(schema).runs WHERE status = 'published' AND pipeline = $1
+                            ORDER BY as_of DESC, published_at DESC OFFSET $2)
+                        """,
+                        [.text(context.configuration.name), .int64(Int64(context.configuration.load.keepRuns))])
+                    loaded["runs_pruned"] = .int(Int64(pruned.affectedRows))
+                }
+            }
+        } catch {
+            markFailed(connection, schema: schema, error: error)
+            if let error = error as? PipelineError { throw error }
+            throw PipelineError(.database, "loading run \(context.runID) into schema \(schema) failed; nothing was published", underlying: error)
+        }
+        let seconds = Double((clock.now - started).components.seconds) + Double((clock.now - started).components.attoseconds) / 1e18
+        loaded["seconds"] = .double(seconds)
+        return StageOutput(tables: [], metrics: ["rows_loaded": .object(loaded), "schema": .string(context.configuration.load.schema)])
+    }
+
+    /// Records a failed load without touching a run that is already published.
+    private func markFailed(_ connection: PostgresConnection, schema: String, error: any Error) {
+        _ = try? connection.execute(
+            """
+            INSERT INTO \(schema).runs (run_id, pipeline, status, as_of, config_digest, tool_version, finished_at)
+            VALUES ($1, $2, 'failed', $3::date, '', $4, now())
+            ON CONFLICT (run_id) DO UPDATE SET status = 'failed', finished_at = now()
+            WHERE \(schema).runs.status <> 'published'
+            """,
+            [
+                .text(context.runID), .text(context.configuration.name), .text(CalendarDate.isoString(context.asOf)),
+                .text(SegpipeVersion.current),
+            ])
+    }
+
+    // MARK: - Migrations
+
+    private func migrate(_ connection: PostgresConnection, schema: String) throws {
+        try connection.transaction {
+            _ = try connection.execute("SELECT pg_advisory_xact_lock(hashtext($1))", [.text("segpipe.migrate")])
+            try connection.executeScript(
+                """
+                CREATE SCHEMA IF NOT EXISTS \(schema);
+                CREATE TABLE IF NOT EXISTS \(schema).schema_migrations (
+                    version integer PRIMARY KEY,
+                    description text NOT NULL,
+                    applied_at timestamptz NOT NULL DEFAULT now()
+                );
+                COMMENT ON TABLE \(schema).schema_migrations IS 'Schema versions applied by segpipe db migrations.';
+                """)
+            let applied = try connection.execute("SELECT coalesce(max(version), 0) FROM \(schema).schema_migrations")
+            let current = Int(try applied.decode(Int64.self, row: 0, column: 0))
+            if current > LoadSchema.currentVersion {
+                throw PipelineError(
+                    .database,
+                    "schema \(schema) is at version \(current), newer than this segpipe knows (\(LoadSchema.currentVersion)); upgrade segpipe")
+            }
+            for migration in LoadSchema.migrations where migration.version > current {
+                try connection.executeScript(migration.sql(schema))
+                _ = try connection.execute(
+                    "INSERT INTO \(schema).schema_migrations (version, description) VALUES ($1, $2)",
+                    [.int64(Int64(migration.version)), .text(migration.description)])
+                context.logger.info("schema migrated", metadata: ["version": "\(migration.version)"])
+            }
+        }
+    }
+
+    // MARK: - COPY
+
+    /// Copies `table` into `schema.name` with binary COPY; `run_id` is prepended to every row.
+    private func copy(_ table: Table, into name: String, schema: String, connection: PostgresConnection) throws -> Int {
+        let columns = table.columns.map { $0.name == "table" ? "source_table" : $0.name }
+        let columnList = (["run_id"] + columns).map(PostgresIdentifier.quote).joined(separator: ", ")
+        let runID = Array(context.runID.utf8)
+        let sql = "COPY \(schema).\(PostgresIdentifier.quote(name)) (\(columnList)) FROM STDIN (FORMAT binary)"
+        return try connection.copyIn(sql) { writer in
+            var encoder = BinaryCopyEncoder()
+            encoder.writeHeader()
+            for row in 0..<table.rowCount {
+                encoder.beginRow(fieldCount: table.columns.count + 1)
+                runID.withUnsafeBufferPointer { encoder.writeText($0) }
+                for column in table.columns {
+                    guard column.isValid(row) else {
+                        encoder.writeNull()
+                        continue
+                    }
+                    switch column.values {
+                    case .utf8(let strings): strings.withUTF8(at: row) { encoder.writeText($0) }
+                    case .int64(let values): encoder.writeInt64(values[row])
+                    case .float64(let values): encoder.writeDouble(values[row])
+                    case .date32(let values): encoder.writeDate(daysSince1970: values[row])
+                    case .timestamp(let values): encoder.writeTimestamp(microsecondsSince1970: values[row])
+                    case .bool(let values): encoder.writeBool(values[row])
+                    }
+                }
+                if encoder.byteCount >= 1 << 20 {
+                    try writer.write(encoder.bytes)
+                    encoder.removeAll()
+                }
+            }
+            encoder.writeTrailer()
+            try writer.write(encoder.bytes)
+        }
+    }
+
+    // MARK: - Stats
+
+    static func concatenateRejects(_ tables: [Table]) throws(PipelineError) -> Table {
+        var all: [Reject] = []
+        for table in tables { all.append(contentsOf: try RejectTable.rejects(in: table)) }
+        return RejectTable.make(all)
+    }
+
+    /// Per-stage metrics and timings for the `runs.stats` column.
+    static func stats(_ manifests: [StageName: StageManifest]) -> [String: JSONValue] {
+        var stages: [String: JSONValue] = [:]
+        for (stage, manifest) in manifests {
+            var entry = manifest.metrics
+            entry["duration_seconds"] = .double(manifest.durationSeconds ?? 0)
+            entry["rows"] = .object(Dictionary(manifest.files.map { ($0.table, JSONValue.int(Int64($0.rows))) }) { $1 })
+            stages[stage.rawValue] = .object(entry)
+        }
+        return ["stages": .object(stages)]
+    }
+}

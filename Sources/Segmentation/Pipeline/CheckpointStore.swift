@@ -1,0 +1,143 @@
+import Columnar
+import Foundation
+
+/// Reads and writes checkpoints: `<root>/<run_id>/<stage>/<table>.arrow` plus `_manifest.json`.
+///
+/// Only the runner uses this; stages see tables, never files. Every file is written to a temporary name,
+/// fsynced and renamed, so a crash never leaves a half file under a final name, and a manifest is written last.
+public struct CheckpointStore: Sendable {
+    /// The checkpoint root folder.
+    public let root: String
+
+    /// Creates a store rooted at `root` (created on first write).
+    public init(root: String) {
+        self.root = root
+    }
+
+    /// Folder of one run.
+    public func runDirectory(_ runID: String) -> String { "\(root)/\(runID)" }
+
+    /// Folder of one stage of one run.
+    public func stageDirectory(_ runID: String, _ stage: StageName) -> String { "\(root)/\(runID)/\(stage.rawValue)" }
+
+    // MARK: - Runs
+
+    /// All runs with a readable `_run.json`, oldest first.
+    public func runs() -> [RunRecord] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        return names.compactMap { try? runRecord($0) }
+            .sorted { ($0.createdAt, $0.runID) < ($1.createdAt, $1.runID) }
+    }
+
+    /// The record of run `runID`.
+    public func runRecord(_ runID: String) throws(PipelineError) -> RunRecord {
+        try readJSON(RunRecord.self, path: "\(runDirectory(runID))/_run.json")
+    }
+
+    /// Writes a run's record, creating its folder.
+    public func writeRunRecord(_ record: RunRecord) throws(PipelineError) {
+        try writeJSON(record, path: "\(runDirectory(record.runID))/_run.json")
+    }
+
+    // MARK: - Manifests
+
+    /// The manifest of a stage, or nil when the stage has none.
+    public func manifest(_ runID: String, _ stage: StageName) throws(PipelineError) -> StageManifest? {
+        let path = "\(stageDirectory(runID, stage))/_manifest.json"
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        return try readJSON(StageManifest.self, path: path)
+    }
+
+    /// Writes a stage manifest atomically.
+    public func writeManifest(_ manifest: StageManifest) throws(PipelineError) {
+        try writeJSON(manifest, path: "\(stageDirectory(manifest.runID, manifest.stage))/_manifest.json")
+    }
+
+    // MARK: - Tables
+
+    /// Writes `table` as `<name>.arrow` in the stage folder and returns its manifest entry.
+    public func writeTable(_ table: Table, named name: String, runID: String, stage: StageName) throws(PipelineError)
+        -> StageManifest.File
+    {
+        let directory = stageDirectory(runID, stage)
+        try createDirectory(directory)
+        let fileName = "\(name).arrow"
+        let path = "\(directory)/\(fileName)"
+        do {
+            let written = try table.write(to: path)
+            return StageManifest.File(
+                table: name, name: fileName, rows: table.rowCount, bytes: written.byteCount, sha256: written.sha256)
+        } catch {
+            throw PipelineError(.io, "cannot write checkpoint \(path)", underlying: error)
+        }
+    }
+
+    /// Reads a table of a completed stage, verifying size and checksum against the manifest.
+    public func readTable(_ name: String, of manifest: StageManifest) throws(PipelineError) -> Table {
+        guard let entry = manifest.file(for: name) else {
+            throw PipelineError(
+                .checkpoint,
+                "checkpoint \(manifest.runID)/\(manifest.stage) has no table \"\(name)\"; rerun with --from \(manifest.stage)")
+        }
+        let path = "\(stageDirectory(manifest.runID, manifest.stage))/\(entry.name)"
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw PipelineError(
+                .checkpoint, "checkpoint file \(path) is missing; rerun with --from \(manifest.stage)")
+        }
+        do {
+            return try Table(readingArrowFile: path, expectedSHA256: entry.sha256)
+        } catch where error.code == .checksumMismatch {
+            throw PipelineError(
+                .checkpoint,
+                "checkpoint file \(path) is corrupt (its checksum differs from the manifest); rerun with --from \(manifest.stage)")
+        } catch {
+            throw PipelineError(
+                .checkpoint, "checkpoint file \(path) cannot be read; rerun with --from \(manifest.stage)",
+                underlying: error)
+        }
+    }
+
+    /// Removes files of a stage left from an earlier attempt, before it runs again.
+    public func clearStage(_ runID: String, _ stage: StageName) throws(PipelineError) {
+        let directory = stageDirectory(runID, stage)
+        guard FileManager.default.fileExists(atPath: directory) else { return }
+        do {
+            for name in try FileManager.default.contentsOfDirectory(atPath: directory) {
+                try FileManager.default.removeItem(atPath: "\(directory)/\(name)")
+            }
+        } catch {
+            throw PipelineError(.io, "cannot clear checkpoint folder \(directory)", underlying: error)
+        }
+    }
+
+    // MARK: - JSON files
+
+    private func readJSON<T: Decodable>(_ type: T.Type, path: String) throws(PipelineError) -> T {
+        do {
+            let data = try Data(contentsOf: URL(fileURLWithPath: path))
+            return try JSONDecoder().decode(T.self, from: data)
+        } catch {
+            throw PipelineError(.checkpoint, "cannot read \(path); it is missing or damaged", underlying: error)
+        }
+    }
+
+    private func writeJSON(_ value: some Encodable, path: String) throws(PipelineError) {
+        let directory = (path as NSString).deletingLastPathComponent
+        try createDirectory(directory)
+        var data = CanonicalJSON.data(value, pretty: true)
+        data.append(0x0A)
+        do {
+            try AtomicFile.write(data, to: path)
+        } catch {
+            throw PipelineError(.io, "cannot write \(path)", underlying: error)
+        }
+    }
+
+    private func createDirectory(_ path: String) throws(PipelineError) {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw PipelineError(.io, "cannot create folder \(path)", underlying: error)
+        }
+    }
+}

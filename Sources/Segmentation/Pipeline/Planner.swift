@@ -1,0 +1,112 @@
+import Foundation
+
+/// Decides which stages of a run must run, from the checkpoints on disk and the current configuration.
+struct Planner {
+    /// Whether a stage runs, and why.
+    struct Decision {
+        var shouldRun: Bool
+        var isValid: Bool
+        var reason: String
+        var existing: StageManifest?
+    }
+
+    let configuration: PipelineConfiguration
+    let store: CheckpointStore
+    let options: RunOptions
+
+    /// The decision for `stage` in run `runID`.
+    func decide(_ stage: StageName, runID: String, asOf: Int32) throws(PipelineError) -> Decision {
+        let existing = try store.manifest(runID, stage)
+        let (isValid, why) = try validity(stage, runID: runID, asOf: asOf, manifest: existing)
+        if let only = options.stage {
+            if stage == only { return Decision(shouldRun: true, isValid: isValid, reason: "--stage \(only)", existing: existing) }
+            return Decision(shouldRun: false, isValid: isValid, reason: "not selected (--stage \(only))", existing: existing)
+        }
+        if let from = options.from, stage >= from {
+            return Decision(shouldRun: true, isValid: isValid, reason: "--from \(from)", existing: existing)
+        }
+        if options.force { return Decision(shouldRun: true, isValid: isValid, reason: "--force", existing: existing) }
+        return Decision(
+            shouldRun: !isValid, isValid: isValid, reason: isValid ? "checkpoint is valid" : why, existing: existing)
+    }
+
+    /// Whether every stage of the run has a valid checkpoint.
+    func isFinished(runID: String, asOf: Int32) throws(PipelineError) -> Bool {
+        for stage in StageName.allCases {
+            let manifest = try store.manifest(runID, stage)
+            if try !validity(stage, runID: runID, asOf: asOf, manifest: manifest).0 { return false }
+        }
+        return true
+    }
+
+    /// Whether a stage's checkpoint is valid for the current configuration and inputs, and if not, why.
+    func validity(_ stage: StageName, runID: String, asOf: Int32, manifest: StageManifest?) throws(PipelineError) -> (Bool, String) {
+        guard let manifest else { return (false, "no checkpoint yet") }
+        switch manifest.status {
+        case .running: return (false, "the previous attempt did not finish")
+        case .failed: return (false, "the previous attempt failed")
+        case .completed: break
+        }
+        guard manifest.configDigest == configDigest(stage, asOf: asOf) else {
+            return (false, "its configuration changed")
+        }
+        var digests: [String: String] = [:]
+        for upstream in stage.inputs {
+            guard let upstreamManifest = try store.manifest(runID, upstream), upstreamManifest.status == .completed else {
+                return (false, "the \(upstream) checkpoint is missing or incomplete")
+            }
+            digests[upstream.rawValue] = upstreamManifest.outputDigest
+        }
+        guard manifest.inputDigest == Self.inputDigest(digests) else {
+            return (false, "its inputs changed")
+        }
+        let directory = store.stageDirectory(runID, stage)
+        for file in manifest.files {
+            let path = "\(directory)/\(file.name)"
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+            guard size == file.bytes else { return (false, "checkpoint file \(file.name) is missing or damaged") }
+        }
+        return (true, "checkpoint is valid")
+    }
+
+    /// Digest of the configuration that determines a stage's output; secrets never enter it.
+    func configDigest(_ stage: StageName, asOf: Int32) -> String {
+        let asOfText = CalendarDate.isoString(asOf)
+        switch stage {
+        case .extract:
+            let base = URL(fileURLWithPath: options.dataDirectory).standardizedFileURL.path
+            return Digest.sha256(json: ExtractDigestInput(sources: configuration.sources, dataDirectory: base))
+        case .clean:
+            return Digest.sha256(json: [Digest.sha256(json: configuration.clean), asOfText])
+        case .dedupe:
+            return Digest.sha256(json: configuration.dedupe)
+        case .features:
+            return Digest.sha256(json: [Digest.sha256(json: configuration.features), asOfText])
+        case .segment:
+            return Digest.sha256(json: [Digest.sha256(json: configuration.features), Digest.sha256(json: configuration.segment)])
+        case .load:
+            return Digest.sha256(json: [Digest.sha256(json: configuration.load), configuration.name])
+        }
+    }
+
+    /// Digest over the upstream output digests of a stage.
+    static func inputDigest(_ digests: [String: String]) -> String {
+        Digest.sha256(digests.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "\n"))
+    }
+
+    /// The tables `stage` reads from `upstream`.
+    func tablesRead(by stage: StageName, from upstream: StageName) -> Set<String> {
+        switch (stage, upstream) {
+        case (.load, .extract), (.load, .clean): ["rejects"]
+        case (.load, .dedupe): ["customer_id_map"]
+        case (.load, .features): ["customer_features"]
+        case (.load, .segment): ["customer_segments", "segments"]
+        default: ["customers", "orders", "email_events", "rejects", "customer_features", "customer_id_map", "customer_segments", "segments"]
+        }
+    }
+
+    private struct ExtractDigestInput: Encodable {
+        let sources: PipelineConfiguration.Sources
+        let dataDirectory: String
+    }
+}

@@ -1,0 +1,252 @@
+import Columnar
+import Logging
+
+/// Normalises and validates the extracted tables; rows that cannot be used become rejects.
+///
+/// - Customers: ids trimmed (empty or repeated ids rejected, the first occurrence kept), emails trimmed,
+///   lower-cased and syntax-checked (an invalid email becomes null, the customer stays), countries mapped to
+///   ISO 3166 alpha-2.
+/// - Orders: unknown customers, order dates after `as_of`, unknown currencies and unknown statuses rejected;
+///   repeated `order_id`s kept once; amounts converted with the configured rates; status mapped to
+///   `completed`, `returned` or `cancelled`.
+/// - Email events: unknown customers and unknown event types rejected.
+/// - The share of rows rejected per table (extract and clean together) is checked against
+///   `clean.max_reject_rate`; above it the stage fails with exit code 3 and nothing is published.
+struct CleanStage {
+    let context: StageContext
+
+    func run(_ inputs: StageInputs) throws(PipelineError) -> StageOutput {
+        let extractRejects = try RejectTable.rejects(in: try inputs.table("rejects", of: .extract))
+        var rejects: [Reject] = []
+        var metrics: [String: JSONValue] = [:]
+
+        let rawCustomers = try inputs.table("customers", of: .extract)
+        let (customers, customerMetrics) = try cleanCustomers(rawCustomers, rejects: &rejects)
+        let cleanIDs = try customers.strings("customer_id")
+        let customerIDs = Set((0..<cleanIDs.count).map { cleanIDs[$0] })
+        let rawOrders = try inputs.table("orders", of: .extract)
+        let (orders, orderMetrics) = try cleanOrders(rawOrders, customerIDs: customerIDs, rejects: &rejects)
+        let rawEvents = try inputs.table("email_events", of: .extract)
+        let events = try cleanEvents(rawEvents, customerIDs: customerIDs, rejects: &rejects)
+        metrics.merge(customerMetrics) { $1 }
+        metrics.merge(orderMetrics) { $1 }
+
+        var qualityFailure: String?
+        var rates: [String: JSONValue] = [:]
+        for (name, raw, clean) in [
+            ("customers", rawCustomers, customers), ("orders", rawOrders, orders), ("email_events", rawEvents, events),
+        ] {
+            let extractRejected = extractRejects.lazy.filter { $0.table == name }.count
+            let read = raw.rowCount + extractRejected
+            let rejected = extractRejected + rejects.lazy.filter { $0.table == name }.count
+            let rate = read == 0 ? 0 : Double(rejected) / Double(read)
+            rates[name] = .double(rate)
+            metrics["rows_in.\(name)"] = .int(Int64(raw.rowCount))
+            metrics["rows_out.\(name)"] = .int(Int64(clean.rowCount))
+            if rate > context.configuration.clean.maxRejectRate, qualityFailure == nil {
+                qualityFailure =
+                    "\(name): \(rejected) of \(read) rows rejected (\(percent(rate))), above clean.max_reject_rate "
+                    + "\(percent(context.configuration.clean.maxRejectRate)); see the rejects table for reasons"
+            }
+        }
+        metrics["reject_rate"] = .object(rates)
+        metrics["rows_rejected"] = .int(Int64(rejects.count))
+        metrics["rejects_by_reason"] = RejectTable.countsByReason(rejects)
+        return StageOutput(
+            tables: [
+                ("customers", customers), ("orders", orders), ("email_events", events),
+                ("rejects", RejectTable.make(rejects)),
+            ],
+            metrics: metrics, qualityFailure: qualityFailure)
+    }
+
+    private func percent(_ rate: Double) -> String {
+        let value = (rate * 1000).rounded() / 10
+        return "\(value)%"
+    }
+
+    // MARK: - Customers
+
+    private func cleanCustomers(_ table: Table, rejects: inout [Reject]) throws(PipelineError) -> (Table, [String: JSONValue]) {
+        let file = context.configuration.sources.customers.path
+        let ids = try table.strings("customer_id")
+        let emails = try table.strings("email")
+        let emailValid = try table.validity("email")
+        let countries = try table.strings("country")
+        let countryValid = try table.validity("country")
+        let lines = try table.int64s(CanonicalSchema.lineColumn)
+        var keep: [Int] = []
+        keep.reserveCapacity(table.rowCount)
+        var firstLine: [String: Int64] = [:]
+        var normalisedIDs = StringColumn(capacity: table.rowCount)
+        var normalisedEmails = ColumnBuilder(name: "email", type: .utf8, capacity: table.rowCount)
+        var normalisedCountries = ColumnBuilder(name: "country", type: .utf8, capacity: table.rowCount)
+        var invalidEmails: Int64 = 0
+        for row in 0..<table.rowCount {
+            let id = Normalization.trimmed(ids[row])
+            if id.isEmpty {
+                rejects.append(Reject(stage: "clean", table: "customers", file: file, line: lines[row], field: "customer_id", reason: "missing customer_id", raw: ids[row]))
+                continue
+            }
+            if let first = firstLine[id] {
+                rejects.append(Reject(stage: "clean", table: "customers", file: file, line: lines[row], field: "customer_id", reason: "duplicate customer_id: first seen on line \(first)", raw: id))
+                continue
+            }
+            firstLine[id] = lines[row]
+            keep.append(row)
+            normalisedIDs.append(id)
+            if emailValid?[row] ?? true, !emails[row].isEmpty {
+                let email = Normalization.email(emails[row])
+                if email == nil { invalidEmails += 1 }
+                normalisedEmails.append(email)
+            } else {
+                normalisedEmails.append(nil as String?)
+            }
+            normalisedCountries.append((countryValid?[row] ?? true) ? Normalization.country(countries[row]) : nil)
+        }
+        var columns = table.gathering(keep).columns
+        for index in columns.indices {
+            switch columns[index].name {
+            case "customer_id": columns[index] = Column(name: "customer_id", values: .utf8(normalisedIDs))
+            case "email": columns[index] = normalisedEmails.build()
+            case "country": columns[index] = normalisedCountries.build()
+            default: break
+            }
+        }
+        let cleaned = try makeTable(columns)
+        return (cleaned, ["emails_invalid": .int(invalidEmails)])
+    }
+
+    // MARK: - Orders
+
+    private func cleanOrders(_ table: Table, customerIDs: Set<String>, rejects: inout [Reject]) throws(PipelineError)
+        -> (Table, [String: JSONValue])
+    {
+        let settings = context.configuration.clean
+        let file = context.configuration.sources.orders.path
+        let orderIDs = try table.strings("order_id")
+        let customers = try table.strings("customer_id")
+        let dates = try table.dates("order_date")
+        let amounts = try table.doubles("amount")
+        let currencies = try table.strings("currency")
+        let statuses = try table.strings("status")
+        let lines = try table.int64s(CanonicalSchema.lineColumn)
+        var statusMap: [String: String] = [:]
+        for (canonical, values) in [
+            ("completed", settings.orderStatus.completed), ("returned", settings.orderStatus.returned),
+            ("cancelled", settings.orderStatus.cancelled),
+        ] {
+            for value in values { statusMap[Normalization.trimmed(value).lowercased()] = canonical }
+        }
+        var rates: [String: Double] = [:]
+        for (code, rate) in settings.currencyRates { rates[code.uppercased()] = rate }
+        let defaultCurrency = settings.currencyRates.count == 1 ? settings.currencyRates.keys.first ?? "EUR" : "EUR"
+
+        var keep: [Int] = []
+        keep.reserveCapacity(table.rowCount)
+        var seenOrders = Set<String>()
+        seenOrders.reserveCapacity(table.rowCount)
+        var duplicateOrders: Int64 = 0
+        var convertedAmounts: [Double] = []
+        convertedAmounts.reserveCapacity(table.rowCount)
+        var canonicalStatus = StringColumn(capacity: table.rowCount)
+        var customerColumn = StringColumn(capacity: table.rowCount)
+        var currencyColumn = StringColumn(capacity: table.rowCount)
+        for row in 0..<table.rowCount {
+            func reject(_ field: String, _ reason: String, _ raw: String) {
+                rejects.append(Reject(stage: "clean", table: "orders", file: file, line: lines[row], field: field, reason: reason, raw: raw))
+            }
+            let customer = Normalization.trimmed(customers[row])
+            guard customerIDs.contains(customer) else {
+                reject("customer_id", "unknown customer: no customer \"\(customer)\" in the customers source", customer)
+                continue
+            }
+            guard dates[row] <= context.asOf else {
+                reject("order_date", "order date after as_of: \(CalendarDate.isoString(dates[row])) is after \(CalendarDate.isoString(context.asOf))", CalendarDate.isoString(dates[row]))
+                continue
+            }
+            let rawCurrency = Normalization.trimmed(currencies[row]).uppercased()
+            let currency = rawCurrency.isEmpty ? defaultCurrency : rawCurrency
+            guard let rate = rates[currency] else {
+                reject("currency", "unknown currency: \"\(currency)\" has no rate in clean.currency_rates", currencies[row])
+                continue
+            }
+            guard let status = statusMap[Normalization.trimmed(statuses[row]).lowercased()] else {
+                reject("status", "unknown status: \"\(statuses[row])\" is not mapped in clean.order_status", statuses[row])
+                continue
+            }
+            if status == "completed", amounts[row] < 0 {
+                reject("amount", "negative amount on a completed order: \(amounts[row])", String(amounts[row]))
+                continue
+            }
+            let orderID = Normalization.trimmed(orderIDs[row])
+            guard seenOrders.insert(orderID).inserted else {
+                duplicateOrders += 1
+                continue
+            }
+            keep.append(row)
+            convertedAmounts.append(amounts[row] * rate)
+            canonicalStatus.append(status)
+            customerColumn.append(customer)
+            currencyColumn.append(currency)
+        }
+        var columns = table.gathering(keep).columns
+        for index in columns.indices {
+            switch columns[index].name {
+            case "amount": columns[index] = Column(name: "amount", values: .float64(convertedAmounts))
+            case "status": columns[index] = Column(name: "status", values: .utf8(canonicalStatus))
+            case "customer_id": columns[index] = Column(name: "customer_id", values: .utf8(customerColumn))
+            case "currency": columns[index] = Column(name: "currency", values: .utf8(currencyColumn))
+            default: break
+            }
+        }
+        return (try makeTable(columns), ["duplicate_orders_dropped": .int(duplicateOrders)])
+    }
+
+    // MARK: - Email events
+
+    private func cleanEvents(_ table: Table, customerIDs: Set<String>, rejects: inout [Reject]) throws(PipelineError) -> Table {
+        guard table.rowCount > 0 else { return table }
+        let file = context.configuration.sources.emailEvents?.path ?? "email_events"
+        let customers = try table.strings("customer_id")
+        let types = try table.strings("event_type")
+        let lines = try table.int64s(CanonicalSchema.lineColumn)
+        let known: Set<String> = ["sent", "open", "click", "unsubscribe", "bounce"]
+        var keep: [Int] = []
+        keep.reserveCapacity(table.rowCount)
+        var typeColumn = StringColumn(capacity: table.rowCount)
+        var customerColumn = StringColumn(capacity: table.rowCount)
+        for row in 0..<table.rowCount {
+            let customer = Normalization.trimmed(customers[row])
+            guard customerIDs.contains(customer) else {
+                rejects.append(Reject(stage: "clean", table: "email_events", file: file, line: lines[row], field: "customer_id", reason: "unknown customer: no customer \"\(customer)\" in the customers source", raw: customer))
+                continue
+            }
+            let type = Normalization.trimmed(types[row]).lowercased()
+            guard known.contains(type) else {
+                rejects.append(Reject(stage: "clean", table: "email_events", file: file, line: lines[row], field: "event_type", reason: "unknown event type: \"\(types[row])\" (expected sent, open, click, unsubscribe or bounce)", raw: types[row]))
+                continue
+            }
+            keep.append(row)
+            typeColumn.append(type)
+            customerColumn.append(customer)
+        }
+        var columns = table.gathering(keep).columns
+        for index in columns.indices {
+            switch columns[index].name {
+            case "event_type": columns[index] = Column(name: "event_type", values: .utf8(typeColumn))
+            case "customer_id": columns[index] = Column(name: "customer_id", values: .utf8(customerColumn))
+            default: break
+            }
+        }
+        return try makeTable(columns)
+    }
+
+    private func makeTable(_ columns: [Column]) throws(PipelineError) -> Table {
+        do {
+            return try Table(columns: columns)
+        } catch {
+            throw PipelineError(.internal, "clean produced an inconsistent table", underlying: error)
+        }
+    }
+}

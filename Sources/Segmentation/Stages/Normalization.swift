@@ -1,0 +1,70 @@
+/// Field normalisers used by the clean stage.
+enum Normalization {
+    /// Trims ASCII and Unicode whitespace at both ends.
+    static func trimmed(_ text: String) -> String {
+        guard let first = text.firstIndex(where: { !$0.isWhitespace }),
+            let last = text.lastIndex(where: { !$0.isWhitespace })
+        else { return "" }
+        return String(text[first...last])
+    }
+
+    /// The normalised email (trimmed, lower-cased) if it is syntactically valid, else nil.
+    ///
+    /// Valid means: one `@`; a non-empty local part of letters, digits and ``!#$%&'*+-/=?^_`{|}~.`` without
+    /// leading, trailing or doubled dots; a domain of at least two dot-separated labels of letters, digits and
+    /// hyphens, the last one at least two letters long.
+    static func email(_ raw: String) -> String? {
+        let email = trimmed(raw).lowercased()
+        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, parts[0].utf8.count <= 64, email.utf8.count <= 254 else { return nil }
+        let local = parts[0]
+        let domain = parts[1]
+        let localAllowed = Set("abcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+-/=?^_`{|}~.".unicodeScalars)
+        guard local.unicodeScalars.allSatisfy({ localAllowed.contains($0) || $0.value > 127 }),
+            local.first != ".", local.last != ".", !local.contains("..")
+        else { return nil }
+        let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
+        guard labels.count >= 2 else { return nil }
+        for label in labels {
+            guard !label.isEmpty, label.first != "-", label.last != "-",
+                label.unicodeScalars.allSatisfy({ ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-") })
+            else { return nil }
+        }
+        guard let top = labels.last, top.count >= 2, top.allSatisfy(\.isLetter) else { return nil }
+        return email
+    }
+
+    /// ISO 3166-1 alpha-2 code for common spellings of European countries (names in German, English and the
+    /// country's own language, alpha-2 and alpha-3 codes); other values are upper-cased as given.
+    static func country(_ raw: String) -> String? {
+        let value = trimmed(raw)
+        guard !value.isEmpty else { return nil }
+        let key = value.lowercased()
+        if let code = countryCodes[key] { return code }
+        return value.count == 2 ? value.uppercased() : value
+    }
+
+    private static let countryCodes: [String: String] = {
+        let table: [String: [String]] = [
+            "DE": ["de", "deu", "ger", "deutschland", "germany", "bundesrepublik deutschland", "brd", "allemagne"],
+            "AT": ["at", "aut", "österreich", "oesterreich", "austria", "autriche"],
+            "CH": ["ch", "che", "schweiz", "switzerland", "suisse", "svizzera"],
+            "NL": ["nl", "nld", "niederlande", "netherlands", "nederland", "holland", "pays-bas"],
+            "FR": ["fr", "fra", "frankreich", "france"],
+            "BE": ["be", "bel", "belgien", "belgium", "belgique", "belgië"],
+            "LU": ["lu", "lux", "luxemburg", "luxembourg"],
+            "IT": ["it", "ita", "italien", "italy", "italia"],
+            "ES": ["es", "esp", "spanien", "spain", "españa"],
+            "PL": ["pl", "pol", "polen", "poland", "polska"],
+            "DK": ["dk", "dnk", "dänemark", "denmark", "danmark"],
+            "CZ": ["cz", "cze", "tschechien", "czechia", "czech republic", "česko"],
+            "GB": ["gb", "gbr", "uk", "großbritannien", "united kingdom", "great britain", "vereinigtes königreich"],
+            "US": ["us", "usa", "vereinigte staaten", "united states", "united states of america"],
+        ]
+        var codes: [String: String] = [:]
+        for (code, names) in table {
+            for name in names { codes[name] = code }
+        }
+        return codes
+    }()
+}

@@ -1,0 +1,56 @@
+/// Classic RFM scoring: quintile scores 1–5 and named segments.
+///
+/// Scores are assigned by rank so ties are never split: a value's score is
+/// `1 + floor(5 · (number of customers with a strictly worse value) / n)`, computed over customers with at
+/// least one completed order. For R, a smaller `recency_days` is better; for F and M, larger is better.
+/// Customers without completed orders get no score and the segment `No Orders`.
+public enum RFMScoring {
+    /// Named segments in priority order: the first whose box contains the (R, F) scores wins.
+    public static let segments: [(name: String, recency: ClosedRange<Int>, frequency: ClosedRange<Int>)] = [
+        ("Champions", 5...5, 4...5),
+        ("Loyal Customers", 3...4, 4...5),
+        ("Potential Loyalist", 4...5, 2...3),
+        ("New Customers", 5...5, 1...1),
+        ("Promising", 4...4, 1...1),
+        ("Need Attention", 3...3, 3...3),
+        ("About To Sleep", 3...3, 1...2),
+        ("Can't Lose Them", 1...2, 5...5),
+        ("At Risk", 1...2, 3...4),
+        ("Lost", 1...1, 1...1),
+        ("Hibernating", 1...2, 1...2),
+    ]
+
+    /// Label of customers without completed orders.
+    public static let noOrdersSegment = "No Orders"
+
+    /// Quintile scores of `values` where `isPresent`; larger values score higher unless `smallerIsBetter`.
+    /// - Complexity: O(n log n).
+    public static func quintileScores(_ values: [Double], isPresent: [Bool], smallerIsBetter: Bool) -> [Int] {
+        let present = values.indices.filter { isPresent[$0] }
+        let sorted = present.map { smallerIsBetter ? -values[$0] : values[$0] }.sorted()
+        var scores = [Int](repeating: 0, count: values.count)
+        let n = sorted.count
+        guard n > 0 else { return scores }
+        for index in present {
+            let key = smallerIsBetter ? -values[index] : values[index]
+            let worse = lowerBound(sorted, key)
+            scores[index] = 1 + (5 * worse) / n
+        }
+        return scores
+    }
+
+    /// The named segment of an (R, F) score pair.
+    public static func segment(recency: Int, frequency: Int) -> String {
+        segments.first { $0.recency.contains(recency) && $0.frequency.contains(frequency) }?.name ?? "Hibernating"
+    }
+
+    private static func lowerBound(_ sorted: [Double], _ key: Double) -> Int {
+        var low = 0
+        var high = sorted.count
+        while low < high {
+            let middle = (low + high) / 2
+            if sorted[middle] < key { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+}

@@ -1,0 +1,75 @@
+import Columnar
+import Logging
+
+/// What every stage may know about the run it is part of.
+public struct StageContext: Sendable {
+    /// The pipeline definition.
+    public var configuration: PipelineConfiguration
+    /// The run's id.
+    public var runID: String
+    /// The observation date, in days since 1970-01-01.
+    public var asOf: Int32
+    /// Folder that relative source paths resolve against.
+    public var dataDirectory: String
+    /// The database connection string, if one was given (never logged).
+    public var databaseURL: String?
+    /// Where the stage logs.
+    public var logger: Logger
+
+    /// Creates a context.
+    public init(
+        configuration: PipelineConfiguration, runID: String, asOf: Int32, dataDirectory: String, databaseURL: String?,
+        logger: Logger
+    ) {
+        self.configuration = configuration
+        self.runID = runID
+        self.asOf = asOf
+        self.dataDirectory = dataDirectory
+        self.databaseURL = databaseURL
+        self.logger = logger
+    }
+}
+
+/// The tables and metrics a stage produces; the runner writes them as the stage's checkpoint.
+public struct StageOutput: Sendable {
+    /// Output tables in file order.
+    public var tables: [(name: String, table: Table)]
+    /// Stage metrics recorded in the manifest.
+    public var metrics: [String: JSONValue]
+    /// Set when the stage finished but a data-quality threshold was exceeded: the checkpoint is written for
+    /// inspection, the stage is marked failed and the run stops with exit code 3.
+    public var qualityFailure: String?
+
+    /// Creates an output.
+    public init(tables: [(name: String, table: Table)], metrics: [String: JSONValue], qualityFailure: String? = nil) {
+        self.tables = tables
+        self.metrics = metrics
+        self.qualityFailure = qualityFailure
+    }
+
+    /// The table called `name`, if the stage produced it.
+    public func table(_ name: String) -> Table? { tables.first { $0.name == name }?.table }
+}
+
+/// Input tables of a stage, by upstream stage and table name.
+public struct StageInputs: Sendable {
+    private var tables: [StageName: [String: Table]]
+
+    /// Creates inputs from tables read off upstream checkpoints.
+    public init(_ tables: [StageName: [String: Table]] = [:]) {
+        self.tables = tables
+    }
+
+    /// The table `name` of stage `stage`, or a checkpoint error saying what to rerun.
+    public func table(_ name: String, of stage: StageName) throws(PipelineError) -> Table {
+        guard let table = tables[stage]?[name] else {
+            throw PipelineError(.checkpoint, "the \(stage) checkpoint has no table \"\(name)\"; rerun with --from \(stage)")
+        }
+        return table
+    }
+
+    /// Adds or replaces a table.
+    public mutating func set(_ table: Table, named name: String, of stage: StageName) {
+        tables[stage, default: [:]][name] = table
+    }
+}

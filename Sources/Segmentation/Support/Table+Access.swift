@@ -1,0 +1,78 @@
+import Columnar
+
+extension Table {
+    /// The column called `name`, or a checkpoint error naming the missing column.
+    func requireColumn(_ name: String) throws(PipelineError) -> Column {
+        guard let column = self[name] else {
+            throw PipelineError(.checkpoint, "table has no column \"\(name)\" (columns: \(columnNames.joined(separator: ", ")))")
+        }
+        return column
+    }
+
+    /// The strings of a utf8 column.
+    func strings(_ name: String) throws(PipelineError) -> StringColumn {
+        let column = try requireColumn(name)
+        guard case .utf8(let values) = column.values else { throw typeError(name, column, .utf8) }
+        return values
+    }
+
+    /// The values of an int64 column.
+    func int64s(_ name: String) throws(PipelineError) -> [Int64] {
+        let column = try requireColumn(name)
+        guard case .int64(let values) = column.values else { throw typeError(name, column, .int64) }
+        return values
+    }
+
+    /// The values of a float64 column.
+    func doubles(_ name: String) throws(PipelineError) -> [Double] {
+        let column = try requireColumn(name)
+        guard case .float64(let values) = column.values else { throw typeError(name, column, .float64) }
+        return values
+    }
+
+    /// The values of a date32 column.
+    func dates(_ name: String) throws(PipelineError) -> [Int32] {
+        let column = try requireColumn(name)
+        guard case .date32(let values) = column.values else { throw typeError(name, column, .date32) }
+        return values
+    }
+
+    /// The values of a timestamp column (µs since the epoch).
+    func timestamps(_ name: String) throws(PipelineError) -> [Int64] {
+        let column = try requireColumn(name)
+        guard case .timestamp(let values) = column.values else { throw typeError(name, column, .timestamp) }
+        return values
+    }
+
+    /// The validity of a column (`nil` when every value is present).
+    func validity(_ name: String) throws(PipelineError) -> [Bool]? {
+        try requireColumn(name).validity
+    }
+
+    /// A new table with the rows at `indices`, in that order.
+    func gathering(_ indices: [Int]) -> Table {
+        let gathered = columns.map { column in
+            Column(name: column.name, values: column.values.gathering(indices), validity: column.validity.map { valid in indices.map { valid[$0] } })
+        }
+        // Gathering keeps names and equal lengths, so the table invariants still hold.
+        return (try? Table(columns: gathered)) ?? self
+    }
+
+    private func typeError(_ name: String, _ column: Column, _ expected: ColumnType) -> PipelineError {
+        PipelineError(.checkpoint, "column \"\(name)\" has type \(column.type), expected \(expected)")
+    }
+}
+
+extension ColumnValues {
+    /// The values at `indices`, in that order.
+    func gathering(_ indices: [Int]) -> ColumnValues {
+        switch self {
+        case .int64(let values): .int64(indices.map { values[$0] })
+        case .float64(let values): .float64(indices.map { values[$0] })
+        case .utf8(let values): .utf8(values.gathering(indices))
+        case .date32(let values): .date32(indices.map { values[$0] })
+        case .timestamp(let values): .timestamp(indices.map { values[$0] })
+        case .bool(let values): .bool(indices.map { values[$0] })
+        }
+    }
+}

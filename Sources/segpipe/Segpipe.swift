@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `segpipe` command and its subcommands.
+struct Segpipe: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "segpipe",
+        abstract: "Customer-segmentation ETL: extract, clean, dedupe, features, segment, load.",
+        version: SegpipeVersionString.value,
+        subcommands: [RunCommand.self, StatusCommand.self, GenerateCommand.self, ValidateCommand.self]
+    )
+}

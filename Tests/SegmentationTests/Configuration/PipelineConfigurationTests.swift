@@ -1,0 +1,74 @@
+import Testing
+
+@testable import Segmentation
+
+@Suite struct PipelineConfigurationTests {
+    private let minimal = """
+        name: shop
+        sources:
+          customers: {path: customers.csv}
+          orders: {path: orders.csv}
+        """
+
+    @Test func minimalPipelineGetsDocumentedDefaults() throws {
+        let configuration = try PipelineConfiguration.parse(yaml: minimal, path: "shop.yaml")
+        #expect(configuration.name == "shop")
+        #expect(configuration.sources.emailEvents == nil)
+        #expect(configuration.sources.customers.delimiter == ",")
+        #expect(configuration.clean.maxRejectRate == 0.05)
+        #expect(configuration.segment.k == 5)
+        #expect(configuration.features.clustering == ["recency_days", "frequency", "monetary_total"])
+        #expect(configuration.load.schema == "segpipe")
+    }
+
+    @Test func unknownKeyIsRejectedWithLineAndColumn() {
+        let yaml = minimal + "\nsegment:\n  k: 4\n  kk: 5\n"
+        #expect {
+            try PipelineConfiguration.parse(yaml: yaml, path: "shop.yaml")
+        } throws: { error in
+            let error = error as? PipelineError
+            return error?.code == .configuration && error?.message.contains("shop.yaml:8:3") == true
+                && error?.message.contains("unknown key \"segment.kk\"") == true && error?.exitCode == 2
+        }
+    }
+
+    @Test func wrongTypeNamesThePlaceAndTheExpectation() {
+        let yaml = minimal + "\nsegment:\n  k: many\n"
+        #expect {
+            try PipelineConfiguration.parse(yaml: yaml, path: "shop.yaml")
+        } throws: { error in
+            let message = (error as? PipelineError)?.message ?? ""
+            return message.contains("shop.yaml:7:6") && message.contains("segment.k") && message.contains("whole number")
+        }
+    }
+
+    @Test(arguments: [
+        ("segment:\n  k: 1\n", "segment.k"),
+        ("clean:\n  max_reject_rate: 1.5\n", "clean.max_reject_rate"),
+        ("features:\n  clustering: [recency_days, shoe_size]\n", "unknown feature \"shoe_size\""),
+        ("dedupe:\n  rules: [zodiac]\n", "unknown rule"),
+    ])
+    func invalidValuesAreConfigurationErrors(snippet: String, expected: String) {
+        #expect {
+            try PipelineConfiguration.parse(yaml: minimal + "\n" + snippet, path: "p.yaml")
+        } throws: { error in
+            (error as? PipelineError)?.message.contains(expected) == true
+        }
+    }
+
+    @Test func missingSourcesIsReported() {
+        #expect {
+            try PipelineConfiguration.parse(yaml: "name: x\n", path: "p.yaml")
+        } throws: { error in
+            (error as? PipelineError)?.message.contains("missing required key \"sources\"") == true
+        }
+    }
+
+    @Test func malformedYAMLIsAConfigurationError() {
+        #expect {
+            try PipelineConfiguration.parse(yaml: "name: [unclosed\n", path: "p.yaml")
+        } throws: { error in
+            (error as? PipelineError)?.code == .configuration
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import Columnar
+import Testing
+
+@testable import Segmentation
+
+@Suite struct CleanStageTests {
+    private func inputs(extraOrders: Int = 0) throws -> StageInputs {
+        let d = StageFixtures.date
+        var inputs = StageInputs()
+        inputs.set(
+            try StageFixtures.customers(
+                ids: [" C1 ", "C2", "C1", ""], emails: [" Anna@Example.DE", "not-an-email", nil, nil],
+                signups: [nil, nil, nil, nil]),
+            named: "customers", of: .extract)
+        var rows: [(id: String, customer: String, date: Int32, amount: Double, status: String)] = [
+            ("o1", "C1", d(2026, 1, 1), 10, "Completed"), ("o2", "C9", d(2026, 1, 1), 10, "completed"),
+            ("o3", "C2", d(2026, 3, 1), 10, "completed"), ("o1", "C1", d(2026, 1, 1), 10, "completed"),
+            ("o4", "C2", d(2026, 1, 5), 10, "lost in space"),
+        ]
+        for index in 0..<extraOrders { rows.append(("x\(index)", "C2", d(2026, 1, 1), 1, "completed")) }
+        inputs.set(try StageFixtures.orders(rows), named: "orders", of: .extract)
+        inputs.set(try StageFixtures.events([("C2", "OPEN"), ("C3", "open"), ("C2", "bounce")]), named: "email_events", of: .extract)
+        inputs.set(RejectTable.make([]), named: "rejects", of: .extract)
+        return inputs
+    }
+
+    @Test func badRowsBecomeRejectsWithReasonsAndGoodRowsGoOn() throws {
+        var context = StageFixtures.context()
+        context.configuration.clean.maxRejectRate = 1
+        let output = try CleanStage(context: context).run(try inputs())
+        let customers = try #require(output.table("customers"))
+        let ids = try customers.strings("customer_id")
+        #expect((0..<ids.count).map { ids[$0] } == ["C1", "C2"])
+        #expect(try customers.strings("email")[0] == "anna@example.de")
+        #expect(try customers.validity("email")?[1] == false)
+
+        let orders = try #require(output.table("orders"))
+        let orderIDs = try orders.strings("order_id")
+        #expect((0..<orders.rowCount).map { orderIDs[$0] } == ["o1"])
+        #expect(try orders.strings("status")[0] == "completed")
+        #expect(output.metrics["duplicate_orders_dropped"] == .int(1))
+
+        let rejects = try RejectTable.rejects(in: try #require(output.table("rejects")))
+        let summary = rejects.map { "\($0.table):\($0.line):\($0.field):\(RejectTable.reasonCategory($0.reason))" }
+        #expect(
+            summary == [
+                "customers:4:customer_id:duplicate customer_id", "customers:5:customer_id:missing customer_id",
+                "orders:3:customer_id:unknown customer", "orders:4:order_date:order date after as_of",
+                "orders:6:status:unknown status", "email_events:3:customer_id:unknown customer",
+            ])
+        #expect(output.qualityFailure == nil)
+    }
+
+    @Test func rejectRateAboveThresholdIsAQualityFailure() throws {
+        var context = StageFixtures.context()
+        context.configuration.clean.maxRejectRate = 0.5
+        let output = try CleanStage(context: context).run(try inputs())
+        let failure = try #require(output.qualityFailure)
+        #expect(failure.contains("orders: 3 of 5 rows rejected"))
+        let passing = try CleanStage(context: context).run(try inputs(extraOrders: 20))
+        #expect(passing.qualityFailure?.contains("orders") != true)
+    }
+}

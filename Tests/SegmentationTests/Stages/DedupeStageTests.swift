@@ -1,0 +1,46 @@
+import Columnar
+import Testing
+
+@testable import Segmentation
+
+@Suite struct DedupeStageTests {
+    @Test func sameEmailMergesToTheSmallestIdAndRemapsOrders() throws {
+        let d = StageFixtures.date
+        var inputs = StageInputs()
+        inputs.set(
+            try StageFixtures.customers(
+                ids: ["C0010", "C0002", "C0003", "C0004"],
+                emails: ["anna@example.de", "anna@example.de", nil, "bernd@example.de"],
+                signups: [d(2025, 6, 1), d(2024, 1, 1), d(2025, 1, 1), d(2025, 1, 1)]),
+            named: "customers", of: .clean)
+        inputs.set(
+            try StageFixtures.orders([
+                ("o1", "C0010", d(2026, 1, 1), 10, "completed"), ("o2", "C0002", d(2026, 1, 2), 20, "completed"),
+                ("o3", "C0004", d(2026, 1, 3), 30, "completed"),
+            ]), named: "orders", of: .clean)
+        inputs.set(try StageFixtures.events([("C0010", "open")]), named: "email_events", of: .clean)
+        let output = try DedupeStage(context: StageFixtures.context()).run(inputs)
+
+        let customers = try #require(output.table("customers"))
+        let ids = try customers.strings("customer_id")
+        #expect((0..<ids.count).map { ids[$0] } == ["C0002", "C0003", "C0004"])
+        #expect(try customers.int64s("source_records") == [2, 1, 1])
+        // Survivorship: earliest signup; other fields from the most recently signed-up record.
+        #expect(try customers.dates("signup_date")[0] == d(2024, 1, 1))
+        #expect(try customers.strings("first_name")[0] == "First C0010")
+
+        let map = try #require(output.table("customer_id_map"))
+        let source = try map.strings("source_customer_id")
+        let merged = try map.strings("customer_id")
+        let rules = try map.strings("rule")
+        let pairs = (0..<map.rowCount).map { "\(source[$0])→\(merged[$0]):\(rules[$0])" }
+        #expect(pairs == ["C0002→C0002:email", "C0010→C0002:email", "C0003→C0003:identity", "C0004→C0004:identity"])
+
+        let orders = try #require(output.table("orders"))
+        let orderCustomers = try orders.strings("customer_id")
+        #expect((0..<orders.rowCount).map { orderCustomers[$0] } == ["C0002", "C0002", "C0004"])
+        let events = try #require(output.table("email_events"))
+        #expect(try events.strings("customer_id")[0] == "C0002")
+        #expect(output.metrics["duplicates_merged"] == .int(1))
+    }
+}

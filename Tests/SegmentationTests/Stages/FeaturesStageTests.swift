@@ -1,0 +1,67 @@
+import Columnar
+import Testing
+
+@testable import Segmentation
+
+@Suite struct FeaturesStageTests {
+    /// Customer A: two completed orders (2026-01-01: 100, 2026-01-21: 50) and one return; signed up 2025-01-31.
+    /// Customer B: one completed order on 2025-12-01 of 20.
+    /// Customer C: no orders, only a cancelled one; no signup date.
+    /// Customer D: only a returned order.
+    private func features() throws -> Table {
+        let d = StageFixtures.date
+        var inputs = StageInputs()
+        inputs.set(
+            try StageFixtures.customers(
+                ids: ["A", "B", "C", "D"], emails: [nil, nil, nil, nil], signups: [d(2025, 1, 31), d(2025, 12, 1), nil, d(2026, 1, 1)]),
+            named: "customers", of: .dedupe)
+        inputs.set(
+            try StageFixtures.orders([
+                ("o1", "A", d(2026, 1, 1), 100, "completed"), ("o2", "A", d(2026, 1, 21), 50, "completed"),
+                ("o3", "A", d(2026, 1, 22), 30, "returned"), ("o4", "B", d(2025, 12, 1), 20, "completed"),
+                ("o5", "C", d(2026, 1, 2), 70, "cancelled"), ("o6", "D", d(2026, 1, 3), 10, "returned"),
+            ]), named: "orders", of: .dedupe)
+        inputs.set(
+            try StageFixtures.events([
+                ("A", "sent"), ("A", "sent"), ("A", "sent"), ("A", "sent"), ("A", "open"), ("A", "click"),
+                ("B", "sent"), ("B", "unsubscribe"),
+            ]), named: "email_events", of: .dedupe)
+        let output = try FeaturesStage(context: StageFixtures.context()).run(inputs)
+        return try #require(output.table("customer_features"))
+    }
+
+    @Test func recencyFrequencyMonetaryMatchHandComputedValues() throws {
+        let table = try features()
+        let recency = try table.int64s("recency_days")
+        let recencyValid = try table.validity("recency_days")
+        #expect(recency[0] == 10)  // 2026-01-21 → 2026-01-31
+        #expect(recency[1] == 61)  // 2025-12-01 → 2026-01-31
+        #expect(recencyValid?[2] == false)
+        #expect(recencyValid?[3] == false)
+        #expect(try table.int64s("frequency") == [2, 1, 0, 0])
+        #expect(try table.doubles("monetary_total") == [150, 20, 0, 0])
+        #expect(try table.doubles("avg_order_value")[0] == 75)
+        #expect(try table.validity("avg_order_value")?[2] == false)
+    }
+
+    @Test func tenureReturnRateAndEmailEngagement() throws {
+        let table = try features()
+        let tenure = try table.int64s("tenure_days")
+        #expect(tenure[0] == 365)
+        #expect(tenure[1] == 61)
+        #expect(try table.validity("tenure_days")?[2] == false)  // no signup and no completed order
+        let returnRate = try table.doubles("return_rate")
+        #expect(abs(returnRate[0] - 1.0 / 3.0) < 1e-12)
+        #expect(returnRate[1] == 0)
+        #expect(try table.validity("return_rate")?[2] == false)
+        #expect(returnRate[3] == 1)
+        #expect(try table.doubles("email_open_rate")[0] == 0.25)
+        #expect(try table.doubles("email_click_rate")[0] == 0.25)
+        #expect(try table.doubles("email_open_rate")[1] == 0)
+        #expect(try table.validity("email_open_rate")?[2] == false)
+        let unsubscribed = try table.requireColumn("unsubscribed")
+        #expect(unsubscribed.values == .bool([false, true, false, false]))
+        #expect(try table.dates("first_order_date")[0] == StageFixtures.date(2026, 1, 1))
+        #expect(try table.dates("last_order_date")[0] == StageFixtures.date(2026, 1, 21))
+    }
+}

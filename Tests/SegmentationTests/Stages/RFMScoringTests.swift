@@ -1,0 +1,39 @@
+import Testing
+
+@testable import Segmentation
+
+@Suite struct RFMScoringTests {
+    @Test func quintilesOfTenDistinctValues() {
+        let values = (1...10).map(Double.init)
+        let scores = RFMScoring.quintileScores(values, isPresent: Array(repeating: true, count: 10), smallerIsBetter: false)
+        #expect(scores == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5])
+    }
+
+    @Test func smallerIsBetterReversesTheScale() {
+        let values: [Double] = [1, 2, 3, 4, 5]
+        let scores = RFMScoring.quintileScores(values, isPresent: Array(repeating: true, count: 5), smallerIsBetter: true)
+        #expect(scores == [5, 4, 3, 2, 1])
+    }
+
+    @Test func tiesAreNeverSplit() {
+        // Six customers with one order and four with more: the ties share the lowest score.
+        let values: [Double] = [1, 1, 1, 1, 1, 1, 2, 3, 4, 5]
+        let scores = RFMScoring.quintileScores(values, isPresent: Array(repeating: true, count: 10), smallerIsBetter: false)
+        #expect(scores == [1, 1, 1, 1, 1, 1, 4, 4, 5, 5])
+    }
+
+    @Test func absentValuesScoreZeroAndDoNotCount() {
+        let values: [Double] = [10, 0, 20]
+        let scores = RFMScoring.quintileScores(values, isPresent: [true, false, true], smallerIsBetter: false)
+        #expect(scores == [1, 0, 3])
+    }
+
+    @Test(arguments: [
+        (5, 5, "Champions"), (4, 5, "Loyal Customers"), (5, 2, "Potential Loyalist"), (5, 1, "New Customers"),
+        (4, 1, "Promising"), (3, 3, "Need Attention"), (3, 1, "About To Sleep"), (1, 5, "Can't Lose Them"),
+        (2, 3, "At Risk"), (1, 1, "Lost"), (2, 2, "Hibernating"),
+    ])
+    func namedSegmentsFollowThePriorityOrder(recency: Int, frequency: Int, expected: String) {
+        #expect(RFMScoring.segment(recency: recency, frequency: frequency) == expected)
+    }
+}

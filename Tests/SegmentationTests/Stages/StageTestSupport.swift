@@ -1,0 +1,78 @@
+import Columnar
+import Logging
+
+@testable import Segmentation
+
+/// Builders for small hand-made stage inputs.
+enum StageFixtures {
+    static let asOf = CalendarDate.days(year: 2026, month: 1, day: 31)
+
+    static func context(k: Int = 2) -> StageContext {
+        var configuration = PipelineConfiguration(
+            name: "test",
+            sources: .init(
+                customers: .init(path: "customers.csv"), orders: .init(path: "orders.csv"),
+                emailEvents: .init(path: "email_events.csv", required: false)))
+        configuration.segment.k = k
+        configuration.segment.restarts = 2
+        configuration.clean.currencyRates = ["EUR": 1.0, "CHF": 2.0]
+        return StageContext(
+            configuration: configuration, runID: "test-run", asOf: asOf, dataDirectory: ".", databaseURL: nil,
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+    }
+
+    static func date(_ year: Int, _ month: Int, _ day: Int) -> Int32 {
+        CalendarDate.days(year: year, month: month, day: day)
+    }
+
+    static func text(_ name: String, _ values: [String?]) -> Column {
+        var builder = ColumnBuilder(name: name, type: .utf8)
+        for value in values { builder.append(value) }
+        return builder.build()
+    }
+
+    static func dates(_ name: String, _ values: [Int32?]) -> Column {
+        var builder = ColumnBuilder(name: name, type: .date32)
+        for value in values { builder.append(date: value) }
+        return builder.build()
+    }
+
+    static func table(_ columns: [Column]) throws -> Table {
+        try Table(columns: columns)
+    }
+
+    /// Customers in the shape of the clean stage's output.
+    static func customers(ids: [String], emails: [String?], signups: [Int32?]) throws -> Table {
+        let n = ids.count
+        return try table([
+            text("customer_id", ids), text("email", emails), text("first_name", ids.map { "First \($0)" }),
+            text("last_name", Array(repeating: "Müller", count: n)), text("phone", Array(repeating: nil, count: n)),
+            dates("birth_date", Array(repeating: nil, count: n)), text("city", Array(repeating: "Köln", count: n)),
+            text("postal_code", Array(repeating: "50667", count: n)), text("country", Array(repeating: "DE", count: n)),
+            dates("signup_date", signups), text("acquisition_channel", Array(repeating: "web", count: n)),
+            Column(name: CanonicalSchema.lineColumn, values: .int64((0..<n).map { Int64($0 + 2) })),
+        ])
+    }
+
+    /// Orders in the shape of the clean stage's output.
+    static func orders(_ rows: [(id: String, customer: String, date: Int32, amount: Double, status: String)]) throws -> Table {
+        try table([
+            text("order_id", rows.map(\.id)), text("customer_id", rows.map(\.customer)),
+            Column(name: "order_date", values: .date32(rows.map(\.date))),
+            Column(name: "amount", values: .float64(rows.map(\.amount))),
+            text("currency", rows.map { _ in "EUR" }), text("category", rows.map { _ in "shoes" }),
+            Column(name: "quantity", values: .int64(rows.map { _ in 1 })), text("status", rows.map(\.status)),
+            Column(name: CanonicalSchema.lineColumn, values: .int64(rows.indices.map { Int64($0 + 2) })),
+        ])
+    }
+
+    /// Email events in the shape of the clean stage's output.
+    static func events(_ rows: [(customer: String, type: String)]) throws -> Table {
+        try table([
+            text("customer_id", rows.map(\.customer)), text("campaign_id", rows.map { _ in "c1" }),
+            text("event_type", rows.map(\.type)),
+            Column(name: "event_time", values: .timestamp(rows.map { _ in 0 })),
+            Column(name: CanonicalSchema.lineColumn, values: .int64(rows.indices.map { Int64($0 + 2) })),
+        ])
+    }
+}
