@@ -56,10 +56,10 @@ extension PipelineConfiguration {
         ]
         for (key, source) in sourceList {
             guard let source else { continue }
-            if CSVSourceOptions.delimiterByte(source.delimiter) == nil {
+            if CSVDialect.delimiterByte(named: source.delimiter) == nil {
                 throw fail(["sources", key, "delimiter"], "unknown delimiter \"\(source.delimiter)\" (expected \",\", \";\", \"tab\" or \"|\")")
             }
-            if CSVSourceOptions.encoding(source.encoding) == nil {
+            if CSVEncoding(name: source.encoding) == nil {
                 throw fail(["sources", key, "encoding"], "unknown encoding \"\(source.encoding)\" (expected utf-8, windows-1252 or latin-1)")
             }
         }

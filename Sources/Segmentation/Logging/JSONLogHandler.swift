@@ -1,5 +1,5 @@
 import Foundation
-import Logging
+public import Logging
 
 /// A log handler writing one JSON object per line to standard error: for schedulers and log collectors.
 ///

@@ -1,5 +1,5 @@
 import Foundation
-import Logging
+public import Logging
 
 /// A compact, readable log handler for people at a terminal: `08:15:02 info  stage completed  stage=clean rows=…`.
 public struct TerminalLogHandler: LogHandler {

@@ -1,4 +1,4 @@
-import Columnar
+public import Columnar
 import Foundation
 
 /// Reads and writes checkpoints: `<root>/<run_id>/<stage>/<table>.arrow` plus `_manifest.json`.

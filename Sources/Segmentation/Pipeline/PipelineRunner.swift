@@ -1,6 +1,6 @@
 import Columnar
 import Foundation
-import Logging
+public import Logging
 
 /// Runs a pipeline's stages in order, skipping those whose checkpoints are valid, like make.
 ///

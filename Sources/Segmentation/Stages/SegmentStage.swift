@@ -52,10 +52,14 @@ struct SegmentStage {
         let matrix = FeatureMatrix(columns: columns)
 
         // MARK: Clustering
-        var kMeans = KMeans(k: settings.k, seed: settings.seed)
-        kMeans.restarts = settings.restarts
-        kMeans.maxIterations = settings.maxIterations
-        let result = kMeans.fit(matrix)
+        let kMeans = KMeans(
+            k: settings.k, seed: settings.seed, restarts: settings.restarts, maxIterations: settings.maxIterations)
+        let result: KMeansResult
+        do {
+            result = try kMeans.fit(matrix)
+        } catch {
+            throw PipelineError(.internal, "k-means failed on \(count) customers", underlying: error)
+        }
 
         // Order clusters by descending mean monetary value; ties by cluster index.
         let monetary = try features.doubles("monetary_total")
@@ -135,6 +139,7 @@ struct SegmentStage {
             "k": .int(Int64(settings.k)),
             "inertia": .double(result.inertia),
             "iterations": .int(Int64(result.iterations)),
+            "converged": .bool(result.converged),
             "restarts": .int(Int64(settings.restarts)),
             "seed": .int(Int64(bitPattern: settings.seed)),
             "segment_sizes": .array(order.map { .int(Int64(sizes[$0])) }),

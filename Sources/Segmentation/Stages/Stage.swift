@@ -1,5 +1,5 @@
-import Columnar
-import Logging
+public import Columnar
+public import Logging
 
 /// What every stage may know about the run it is part of.
 public struct StageContext: Sendable {

@@ -51,7 +51,12 @@ public enum CalendarDate {
     }
 
     /// An ISO 8601 UTC timestamp with milliseconds, for manifests and logs.
-    public static func timestampString(_ date: Date = Date()) -> String {
+    public static func timestampString() -> String {
+        timestampString(Date())
+    }
+
+    /// An ISO 8601 UTC timestamp with milliseconds of `date`.
+    static func timestampString(_ date: Date) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         formatter.timeZone = TimeZone(identifier: "UTC")

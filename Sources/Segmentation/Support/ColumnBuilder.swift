@@ -83,6 +83,18 @@ struct ColumnBuilder {
         markValid(value != nil)
     }
 
+    /// Appends a null of the builder's type.
+    mutating func appendNull() {
+        switch values {
+        case .utf8: append(nil as String?)
+        case .int64: append(nil as Int64?)
+        case .float64: append(nil as Double?)
+        case .date32: append(date: nil)
+        case .timestamp: append(timestamp: nil)
+        case .bool: append(nil as Bool?)
+        }
+    }
+
     /// The finished column.
     func build() -> Column {
         Column(name: name, values: values, validity: validity)

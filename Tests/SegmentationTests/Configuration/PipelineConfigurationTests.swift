@@ -27,7 +27,7 @@ import Testing
             try PipelineConfiguration.parse(yaml: yaml, path: "shop.yaml")
         } throws: { error in
             let error = error as? PipelineError
-            return error?.code == .configuration && error?.message.contains("shop.yaml:8:3") == true
+            return error?.code == .configuration && error?.message.contains("shop.yaml:7:3") == true
                 && error?.message.contains("unknown key \"segment.kk\"") == true && error?.exitCode == 2
         }
     }
@@ -38,7 +38,7 @@ import Testing
             try PipelineConfiguration.parse(yaml: yaml, path: "shop.yaml")
         } throws: { error in
             let message = (error as? PipelineError)?.message ?? ""
-            return message.contains("shop.yaml:7:6") && message.contains("segment.k") && message.contains("whole number")
+            return message.contains("shop.yaml:6:6") && message.contains("segment.k") && message.contains("whole number")
         }
     }
 
