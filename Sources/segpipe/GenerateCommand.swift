@@ -40,6 +40,11 @@ struct GenerateCommand: ParsableCommand {
             throw PipelineError(.io, "cannot create output folder \(out)", underlying: error)
         }
         let summary = try SyntheticDataGenerator(customers: customers, seed: seed, asOf: end).write(to: out)
-        print(summary)
+        print(
+            """
+            wrote \(out): customers.csv \(summary.customerRows) rows, orders.csv \(summary.orderRows) rows, \
+            email_events.csv \(summary.emailEventRows) rows; planted \(summary.duplicateGroups) duplicate groups \
+            (duplicates_truth.csv), \(summary.badRows) bad rows and \(summary.orphanOrderRows) orphan orders
+            """)
     }
 }

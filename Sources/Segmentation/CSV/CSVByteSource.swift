@@ -1,0 +1,100 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// The C library's `read`, named apart from ``CSVByteSource/read(into:count:)``.
+private func systemRead(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
+    #if canImport(Glibc)
+        Glibc.read(descriptor, buffer, count)
+    #else
+        Darwin.read(descriptor, buffer, count)
+    #endif
+}
+
+/// Where a CSV reader's bytes come from: a file descriptor, or the output of `gzip -dc` for `.gz` files.
+final class CSVByteSource {
+    let path: String
+    private let descriptor: Int32
+    private let process: Process?
+    private let pipe: Pipe?
+
+    /// Opens `path`; a name ending in `.gz` is decompressed through the system `gzip` as it is read.
+    init(path: String) throws {
+        self.path = path
+        let fileDescriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard fileDescriptor >= 0 else {
+            let reason = String(cString: strerror(errno))
+            throw CSVError(.io, "cannot open the file: \(reason); check the path and its permissions", path: path)
+        }
+        guard path.hasSuffix(".gz") else {
+            descriptor = fileDescriptor
+            process = nil
+            pipe = nil
+            #if os(Linux)
+                _ = posix_fadvise(fileDescriptor, 0, 0, POSIX_FADV_SEQUENTIAL)
+            #endif
+            return
+        }
+        close(fileDescriptor)
+        let gzip = ["/usr/bin/gzip", "/bin/gzip"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        guard let gzip else {
+            throw CSVError(.decompression, "cannot read a .gz file: gzip is not installed; install gzip", path: path)
+        }
+        let process = Process()
+        let pipe = Pipe()
+        process.executableURL = URL(fileURLWithPath: gzip)
+        process.arguments = ["-dc", "--", path]
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        do {
+            try process.run()
+        } catch {
+            throw CSVError(.decompression, "cannot start gzip to decompress the file", path: path, underlying: error)
+        }
+        self.process = process
+        self.pipe = pipe
+        descriptor = pipe.fileHandleForReading.fileDescriptor
+    }
+
+    /// Reads until `count` bytes are read or the input ends; returns the number of bytes read (0 at the end).
+    func read(into destination: UnsafeMutablePointer<UInt8>, count: Int) throws -> Int {
+        var total = 0
+        while total < count {
+            let result = systemRead(descriptor, destination + total, count - total)
+            if result > 0 {
+                total += result
+            } else if result == 0 {
+                break
+            } else if errno != EINTR {
+                let reason = String(cString: strerror(errno))
+                throw CSVError(.io, "reading failed: \(reason)", path: path)
+            }
+        }
+        return total
+    }
+
+    /// Checks, after the last byte, that the decompressor (if any) exited cleanly.
+    func finish() throws {
+        guard let process else { return }
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw CSVError(
+                .decompression,
+                "gzip exited with status \(process.terminationStatus): the archive is corrupt or truncated",
+                path: path)
+        }
+    }
+
+    deinit {
+        if let process {
+            if process.isRunning { process.terminate() }
+            try? pipe?.fileHandleForReading.close()
+        } else {
+            close(descriptor)
+        }
+    }
+}
