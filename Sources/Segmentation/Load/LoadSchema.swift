@@ -4,10 +4,10 @@
 /// from the pipeline file and is always quoted.
 enum LoadSchema {
     /// One migration step.
-    struct Migration {
+    struct Migration: Sendable {
         let version: Int
         let description: String
-        let sql: (_ schema: String) -> String
+        let sql: @Sendable (_ schema: String) -> String
     }
 
     /// All migrations in order; append new ones, never edit released ones.

@@ -1,0 +1,139 @@
+/// Encodes rows in PostgreSQL's binary COPY format into a reusable byte buffer.
+///
+/// Write the header once, then per row `beginRow(fieldCount:)` followed by one `write…` call per field in
+/// table-column order, then the trailer. Hand `bytes` to a `CopyInWriter` whenever `byteCount` passes a chunk
+/// size and call `removeAll()`, which keeps the capacity, so encoding allocates nothing per row.
+///
+/// ```swift
+/// var encoder = BinaryCopyEncoder()
+/// encoder.writeHeader()
+/// encoder.beginRow(fieldCount: 2)
+/// encoder.writeInt64(42)
+/// encoder.writeText("Zoë")
+/// encoder.writeTrailer()
+/// ```
+/// The field types must match the table's columns exactly (`writeInt64` for `bigint`, `writeInt32` for
+/// `integer`, …): binary COPY does not convert.
+public struct BinaryCopyEncoder: Sendable {
+    /// The encoded bytes so far.
+    public private(set) var bytes: [UInt8]
+
+    /// Creates an empty encoder with room for `capacity` bytes.
+    public init(capacity: Int = 1 << 20) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// The number of encoded bytes held.
+    public var byteCount: Int { bytes.count }
+
+    /// Forgets the encoded bytes, keeping the buffer's capacity.
+    public mutating func removeAll() {
+        bytes.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes the file header: the `PGCOPY\n\377\r\n\0` signature, flags and header extension length.
+    public mutating func writeHeader() {
+        bytes.append(contentsOf: [0x50, 0x47, 0x43, 0x4F, 0x50, 0x59, 0x0A, 0xFF, 0x0D, 0x0A, 0x00])
+        appendBigEndian(UInt32(0))  // flags: no OIDs
+        appendBigEndian(UInt32(0))  // header extension length
+    }
+
+    /// Writes the file trailer (a field count of -1).
+    public mutating func writeTrailer() {
+        appendBigEndian(UInt16(0xFFFF))
+    }
+
+    /// Starts a row of `fieldCount` fields.
+    public mutating func beginRow(fieldCount: Int) {
+        appendBigEndian(UInt16(truncatingIfNeeded: fieldCount))
+    }
+
+    /// Writes SQL NULL.
+    public mutating func writeNull() {
+        appendBigEndian(UInt32(0xFFFF_FFFF))
+    }
+
+    /// Writes a `bigint`.
+    public mutating func writeInt64(_ value: Int64) {
+        appendBigEndian(UInt32(8))
+        appendBigEndian(UInt64(bitPattern: value))
+    }
+
+    /// Writes an `integer`.
+    public mutating func writeInt32(_ value: Int32) {
+        appendBigEndian(UInt32(4))
+        appendBigEndian(UInt32(bitPattern: value))
+    }
+
+    /// Writes a `smallint`.
+    public mutating func writeInt16(_ value: Int16) {
+        appendBigEndian(UInt32(2))
+        appendBigEndian(UInt16(bitPattern: value))
+    }
+
+    /// Writes a `double precision`.
+    public mutating func writeDouble(_ value: Double) {
+        appendBigEndian(UInt32(8))
+        appendBigEndian(value.bitPattern)
+    }
+
+    /// Writes a `real`.
+    public mutating func writeFloat(_ value: Float) {
+        appendBigEndian(UInt32(4))
+        appendBigEndian(value.bitPattern)
+    }
+
+    /// Writes a `boolean`.
+    public mutating func writeBool(_ value: Bool) {
+        appendBigEndian(UInt32(1))
+        bytes.append(value ? 1 : 0)
+    }
+
+    /// Writes a `date` given as days since 1970-01-01 (sent as days since 2000-01-01).
+    public mutating func writeDate(daysSince1970 days: Int32) {
+        appendBigEndian(UInt32(4))
+        appendBigEndian(UInt32(bitPattern: days &- PostgresDateTime.postgresEpochDays))
+    }
+
+    /// Writes a `timestamptz` (or `timestamp`) given as microseconds since 1970-01-01T00:00:00Z (sent as
+    /// microseconds since 2000-01-01).
+    public mutating func writeTimestamp(microsecondsSince1970 micros: Int64) {
+        appendBigEndian(UInt32(8))
+        appendBigEndian(UInt64(bitPattern: micros &- PostgresDateTime.postgresEpochMicroseconds))
+    }
+
+    /// Writes a `text`/`varchar` value from a string.
+    /// - Precondition: the string holds no NUL character (PostgreSQL rejects it; the server reports an error).
+    public mutating func writeText(_ value: String) {
+        var value = value
+        value.withUTF8 { writeText($0) }
+    }
+
+    /// Writes a `text`/`varchar` value from UTF-8 bytes (no NUL bytes).
+    public mutating func writeText(_ utf8: UnsafeBufferPointer<UInt8>) {
+        appendBigEndian(UInt32(truncatingIfNeeded: utf8.count))
+        bytes.append(contentsOf: utf8)
+    }
+
+    /// Writes a `bytea` value.
+    public mutating func writeBytes(_ value: UnsafeRawBufferPointer) {
+        appendBigEndian(UInt32(truncatingIfNeeded: value.count))
+        bytes.append(contentsOf: value)
+    }
+
+    /// Writes a `jsonb` value from JSON text.
+    public mutating func writeJSONB(_ json: String) {
+        var json = json
+        json.withUTF8 { utf8 in
+            appendBigEndian(UInt32(truncatingIfNeeded: utf8.count + 1))
+            bytes.append(1)  // jsonb binary format version
+            bytes.append(contentsOf: utf8)
+        }
+    }
+
+    @inline(__always)
+    private mutating func appendBigEndian<T: FixedWidthInteger>(_ value: T) {
+        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
+    }
+}
