@@ -10,8 +10,9 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Run the pipeline (or one stage of it) and load the results.",
         discussion: """
-            Stages: extract clean dedupe features segment load. A plain run resumes the latest run of the same
-            as_of date if it did not finish, otherwise starts a new run. --stage reruns one stage of a run from the
+            Stages: extract clean dedupe features segment load. A plain run continues the latest run of the same
+            as_of date (resuming after a crash, skipping stages whose checkpoints are valid), otherwise starts a
+            new run. --stage reruns one stage of a run from the
             checkpoints on disk; --from reruns a stage and everything after it.
             Exit codes: 0 ok, 1 failed, 2 usage or configuration error, 3 data-quality threshold exceeded,
             75 another run holds the lock.
@@ -30,7 +31,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Root folder of the checkpoints.")
     var checkpointDir: String = "checkpoints"
 
-    @Option(help: "Run to create or continue (default: the latest unfinished run of the same as_of, else a new one).")
+    @Option(help: "Run to create or continue (default: the latest run of the same as_of, else a new one).")
     var runID: String?
 
     @Option(help: "Observation date yyyy-MM-dd that recency and tenure are measured to (default: today).")

@@ -72,7 +72,7 @@ public struct PipelineRunner {
                     runLogger.info("stage skipped", metadata: ["stage": "\(stage)", "reason": "\(decision.reason)"])
                     reports.append(
                         .init(stage: stage, action: "skipped", reason: decision.reason, status: existing.status.rawValue,
-                              durationSeconds: nil, rows: Dictionary(existing.files.map { ($0.table, $0.rows) }) { $1 }))
+                              durationSeconds: nil, rows: Self.rowCounts(existing)))
                 } else {
                     reports.append(
                         .init(stage: stage, action: "skipped", reason: decision.reason,
@@ -83,13 +83,23 @@ public struct PipelineRunner {
             let manifest = try execute(stage, context: context, store: store, planner: planner)
             reports.append(
                 .init(stage: stage, action: "ran", reason: decision.reason, status: manifest.status.rawValue,
-                      durationSeconds: manifest.durationSeconds,
-                      rows: Dictionary(manifest.files.map { ($0.table, $0.rows) }) { $1 }))
+                      durationSeconds: manifest.durationSeconds, rows: Self.rowCounts(manifest)))
         }
         runLogger.info("run finished")
         return RunSummary(
             runID: record.runID, pipeline: configuration.name, asOf: record.asOf,
             checkpointDirectory: store.runDirectory(record.runID), stages: reports)
+    }
+
+    /// Rows per output table of a stage; for load, the rows loaded per database table.
+    static func rowCounts(_ manifest: StageManifest) -> [String: Int] {
+        if case .object(let loaded)? = manifest.metrics["rows_loaded"] {
+            return loaded.compactMapValues { value in
+                if case .int(let count) = value { return Int(count) }
+                return nil
+            }
+        }
+        return Dictionary(manifest.files.map { ($0.table, $0.rows) }) { $1 }
     }
 
     // MARK: - Choosing the run
@@ -129,11 +139,8 @@ public struct PipelineRunner {
             return latest
         }
         let asOf = requestedAsOf ?? CalendarDate.today()
-        if let latest = pipelineRuns.last, CalendarDate.parseISO(latest.asOf) == asOf,
-            let latestAsOf = CalendarDate.parseISO(latest.asOf),
-            try !planner.isFinished(runID: latest.runID, asOf: latestAsOf)
-        {
-            logger.info("resuming incomplete run", metadata: ["run.id": "\(latest.runID)"])
+        if let latest = pipelineRuns.last(where: { CalendarDate.parseISO($0.asOf) == asOf }) {
+            logger.info("continuing the run of the same as_of", metadata: ["run.id": "\(latest.runID)"])
             return latest
         }
         var runID = Self.runID(for: Date())
@@ -179,7 +186,7 @@ public struct PipelineRunner {
         let started = clock.now
 
         var inputs = StageInputs()
-        var inputDigests: [String: String] = [:]
+        var inputDigests = try planner.sourceDigests(stage)
         var upstreamManifests: [StageName: StageManifest] = [:]
         for upstream in stage.inputs {
             guard let manifest = try store.manifest(context.runID, upstream), manifest.status == .completed else {

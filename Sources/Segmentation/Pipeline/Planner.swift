@@ -30,15 +30,6 @@ struct Planner {
             shouldRun: !isValid, isValid: isValid, reason: isValid ? "checkpoint is valid" : why, existing: existing)
     }
 
-    /// Whether every stage of the run has a valid checkpoint.
-    func isFinished(runID: String, asOf: Int32) throws(PipelineError) -> Bool {
-        for stage in StageName.allCases {
-            let manifest = try store.manifest(runID, stage)
-            if try !validity(stage, runID: runID, asOf: asOf, manifest: manifest).0 { return false }
-        }
-        return true
-    }
-
     /// Whether a stage's checkpoint is valid for the current configuration and inputs, and if not, why.
     func validity(_ stage: StageName, runID: String, asOf: Int32, manifest: StageManifest?) throws(PipelineError) -> (Bool, String) {
         guard let manifest else { return (false, "no checkpoint yet") }
@@ -50,7 +41,7 @@ struct Planner {
         guard manifest.configDigest == configDigest(stage, asOf: asOf) else {
             return (false, "its configuration changed")
         }
-        var digests: [String: String] = [:]
+        var digests = try sourceDigests(stage)
         for upstream in stage.inputs {
             guard let upstreamManifest = try store.manifest(runID, upstream), upstreamManifest.status == .completed else {
                 return (false, "the \(upstream) checkpoint is missing or incomplete")
@@ -87,6 +78,28 @@ struct Planner {
         case .load:
             return Digest.sha256(json: [Digest.sha256(json: configuration.load), configuration.name])
         }
+    }
+
+    /// For extract, one digest per source file over its resolved path, size and modification time, so a new
+    /// export is read again while an unchanged one is not; for other stages, nothing.
+    func sourceDigests(_ stage: StageName) throws(PipelineError) -> [String: String] {
+        guard stage == .extract else { return [:] }
+        var digests: [String: String] = [:]
+        let sources: [(String, PipelineConfiguration.Source?)] = [
+            ("customers", configuration.sources.customers), ("orders", configuration.sources.orders),
+            ("email_events", configuration.sources.emailEvents),
+        ]
+        for (name, source) in sources {
+            guard let source else { continue }
+            let path =
+                source.path.hasPrefix("/")
+                ? source.path : URL(fileURLWithPath: options.dataDirectory).appendingPathComponent(source.path).path
+            let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+            let size = (attributes?[.size] as? Int).map(String.init) ?? "missing"
+            let modified = (attributes?[.modificationDate] as? Date).map { String($0.timeIntervalSince1970) } ?? "-"
+            digests["source.\(name)"] = Digest.sha256("\(path)\n\(size)\n\(modified)")
+        }
+        return digests
     }
 
     /// Digest over the upstream output digests of a stage.

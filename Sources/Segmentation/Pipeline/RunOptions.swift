@@ -8,7 +8,7 @@ public struct RunOptions: Sendable {
     public var databaseURL: String?
     /// Root folder of checkpoints.
     public var checkpointDirectory: String
-    /// The run to create or continue; nil picks the latest incomplete run or a new one.
+    /// The run to create or continue; nil picks the latest run with the same `as_of`, or a new one.
     public var runID: String?
     /// Observation date (`yyyy-MM-dd`); nil means the run's recorded date, or today for a new run.
     public var asOf: String?

@@ -15,11 +15,11 @@ enum SegmentLabeler {
     /// Labels for segments whose profile z-scores per feature are given; duplicates get a number appended.
     static func labels(zScores: [[Double]], features: [String], threshold: Double = 0.3, maximumWords: Int = 3) -> [String] {
         var labels = zScores.map { scores -> String in
-            let ranked = zip(features, scores)
-                .filter { abs($0.1) >= threshold }
-                .sorted { abs($0.1) > abs($1.1) }
-                .prefix(maximumWords)
-            let parts = ranked.map { feature, score in
+            // The most distinctive features, then named in the pipeline's feature order for readability.
+            let chosen = Set(
+                zip(features, scores).filter { abs($0.1) >= threshold }.sorted { abs($0.1) > abs($1.1) }
+                    .prefix(maximumWords).map(\.0))
+            let parts = zip(features, scores).filter { chosen.contains($0.0) }.map { feature, score in
                 let pair = words[feature] ?? ("low \(feature)", "high \(feature)")
                 return score < 0 ? pair.low : pair.high
             }
