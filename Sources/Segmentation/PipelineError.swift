@@ -13,7 +13,7 @@ public struct PipelineError: Error, Sendable, CustomStringConvertible {
 
         /// The pipeline file or settings are invalid (exit code 2).
         public static let configuration = Code(.configuration)
-        /// The command line asks for something impossible, e.g. an unknown run id (exit code 2).
+        /// The command line asks for something impossible, such as an unknown run id (exit code 2).
         public static let usage = Code(.usage)
         /// An input file or source cannot be read as a whole (exit code 1).
         public static let input = Code(.input)

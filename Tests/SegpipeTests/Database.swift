@@ -11,7 +11,8 @@ enum Database {
         let environment = ProcessInfo.processInfo.environment
         if let url = environment["DATABASE_URL"], !url.isEmpty { return url }
         throw Unavailable(
-            description: "DATABASE_URL is not set: start the test database with scripts/dev-postgres start, or run scripts/test")
+            description:
+                "DATABASE_URL is not set: start the test database with scripts/dev-postgres start, or run scripts/test")
     }
 
     /// Runs one SQL statement with psql and returns its unaligned output without the trailing newline.

@@ -43,11 +43,15 @@ import Testing
         return path
     }
 
-    private func run(_ pipeline: String, _ extra: [String] = [], environment: [String: String] = [:]) throws -> SegpipeBinary.Result {
+    private func run(_ pipeline: String, _ extra: [String] = [], environment: [String: String] = [:]) throws
+        -> SegpipeBinary.Result
+    {
         try SegpipeBinary.run(
-            ["run", "--pipeline", pipeline, "--data-dir", data.path, "--database-url", databaseURL,
-             "--checkpoint-dir", folder.appendingPathComponent("checkpoints").path, "--as-of", "2026-11-01",
-             "--log-format", "json"] + extra,
+            [
+                "run", "--pipeline", pipeline, "--data-dir", data.path, "--database-url", databaseURL,
+                "--checkpoint-dir", folder.appendingPathComponent("checkpoints").path, "--as-of", "2026-11-01",
+                "--log-format", "json",
+            ] + extra,
             environment: environment)
     }
 
@@ -106,8 +110,10 @@ import Testing
         let path = try pipeline(k: 4)
         let checkpoints = folder.appendingPathComponent("checkpoints")
         let process = try SegpipeBinary.start(
-            ["run", "--pipeline", path, "--data-dir", data.path, "--database-url", databaseURL,
-             "--checkpoint-dir", checkpoints.path, "--as-of", "2026-11-01"],
+            [
+                "run", "--pipeline", path, "--data-dir", data.path, "--database-url", databaseURL,
+                "--checkpoint-dir", checkpoints.path, "--as-of", "2026-11-01",
+            ],
             environment: ["SEGPIPE_STALL_STAGE": "segment"])
         // Wait until the segment stage is marked running, then kill the process hard.
         var segmentRunning = false
@@ -131,7 +137,9 @@ import Testing
         let resumed = try run(path)
         try #require(resumed.exitCode == 0, "resume failed: \(resumed.stderr)")
         for stage in ["extract", "clean", "dedupe", "features"] {
-            #expect(resumed.stdout.contains("\(stage.padding(toLength: 10, withPad: " ", startingAt: 0))skipped"), "\(resumed.stdout)")
+            #expect(
+                resumed.stdout.contains("\(stage.padding(toLength: 10, withPad: " ", startingAt: 0))skipped"),
+                "\(resumed.stdout)")
         }
         #expect(resumed.stdout.contains("segment   ran"))
         #expect(resumed.stdout.contains("load      ran"))
@@ -144,8 +152,10 @@ import Testing
         let path = try pipeline(k: 4)
         let checkpoints = folder.appendingPathComponent("checkpoints")
         let first = try SegpipeBinary.start(
-            ["run", "--pipeline", path, "--data-dir", data.path, "--database-url", databaseURL,
-             "--checkpoint-dir", checkpoints.path, "--as-of", "2026-11-01"],
+            [
+                "run", "--pipeline", path, "--data-dir", data.path, "--database-url", databaseURL,
+                "--checkpoint-dir", checkpoints.path, "--as-of", "2026-11-01",
+            ],
             environment: ["SEGPIPE_STALL_STAGE": "extract"])
         defer {
             kill(first.processIdentifier, SIGKILL)

@@ -18,14 +18,17 @@ indirect enum KeySchema: Sendable {
         switch self {
         case .mapping(let allowed):
             guard let mapping = node.mapping else {
-                throw PipelineError(.configuration, "\(path)\(position(node)): \(keyPath.isEmpty ? "document" : keyPath): expected a mapping")
+                throw PipelineError(
+                    .configuration,
+                    "\(path)\(position(node)): \(keyPath.isEmpty ? "document" : keyPath): expected a mapping")
             }
             for (keyNode, value) in mapping {
                 let key = keyNode.string ?? ""
                 guard let schema = allowed[key] else {
                     let expected = allowed.keys.sorted().joined(separator: ", ")
                     throw PipelineError(
-                        .configuration, "\(path)\(position(keyNode)): unknown key \"\(name(key))\" (expected one of: \(expected))")
+                        .configuration,
+                        "\(path)\(position(keyNode)): unknown key \"\(name(key))\" (expected one of: \(expected))")
                 }
                 try schema.check(value, path: path, keyPath: name(key))
             }
@@ -52,7 +55,9 @@ indirect enum KeySchema: Sendable {
 
     /// The shape of a pipeline file.
     static let pipeline: KeySchema = {
-        let source = KeySchema.mapping(["path": .scalar, "delimiter": .scalar, "encoding": .scalar, "required": .scalar])
+        let source = KeySchema.mapping([
+            "path": .scalar, "delimiter": .scalar, "encoding": .scalar, "required": .scalar,
+        ])
         return .mapping([
             "name": .scalar,
             "sources": .mapping(["customers": source, "orders": source, "email_events": source]),

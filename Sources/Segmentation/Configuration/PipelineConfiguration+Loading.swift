@@ -57,10 +57,14 @@ extension PipelineConfiguration {
         for (key, source) in sourceList {
             guard let source else { continue }
             if CSVDialect.delimiterByte(named: source.delimiter) == nil {
-                throw fail(["sources", key, "delimiter"], "unknown delimiter \"\(source.delimiter)\" (expected \",\", \";\", \"tab\" or \"|\")")
+                throw fail(
+                    ["sources", key, "delimiter"],
+                    "unknown delimiter \"\(source.delimiter)\" (expected \",\", \";\", \"tab\" or \"|\")")
             }
             if CSVEncoding(name: source.encoding) == nil {
-                throw fail(["sources", key, "encoding"], "unknown encoding \"\(source.encoding)\" (expected utf-8, windows-1252 or latin-1)")
+                throw fail(
+                    ["sources", key, "encoding"],
+                    "unknown encoding \"\(source.encoding)\" (expected utf-8, windows-1252 or latin-1)")
             }
         }
         if !(0...1).contains(clean.maxRejectRate) {
@@ -78,14 +82,16 @@ extension PipelineConfiguration {
         for feature in features.clustering where !FeatureCatalog.numericFeatureNames.contains(feature) {
             throw fail(
                 ["features", "clustering"],
-                "unknown feature \"\(feature)\" (expected one of \(FeatureCatalog.numericFeatureNames.joined(separator: ", ")))")
+                "unknown feature \"\(feature)\" (expected one of \(FeatureCatalog.numericFeatureNames.joined(separator: ", ")))"
+            )
         }
         for (feature, transform) in features.transforms {
             guard features.clustering.contains(feature) else {
                 throw fail(["features", "transforms", feature], "\"\(feature)\" is not in features.clustering")
             }
             guard FeatureTransform(rawValue: transform) != nil else {
-                throw fail(["features", "transforms", feature], "unknown transform \"\(transform)\" (expected log1p or none)")
+                throw fail(
+                    ["features", "transforms", feature], "unknown transform \"\(transform)\" (expected log1p or none)")
             }
         }
         for (feature, weight) in features.weights {

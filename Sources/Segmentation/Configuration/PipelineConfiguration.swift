@@ -160,8 +160,10 @@ extension PipelineConfiguration {
 
         /// Creates a mapping; the defaults cover common English and German shop statuses.
         public init(
-            completed: [String] = ["completed", "complete", "paid", "shipped", "delivered", "abgeschlossen",
-                                   "bezahlt", "versendet", "geliefert", ""],
+            completed: [String] = [
+                "completed", "complete", "paid", "shipped", "delivered", "abgeschlossen",
+                "bezahlt", "versendet", "geliefert", "",
+            ],
             returned: [String] = ["returned", "return", "retoure", "zurückgesendet"],
             cancelled: [String] = ["cancelled", "canceled", "storniert", "abgebrochen"]
         ) {
@@ -262,7 +264,9 @@ extension PipelineConfiguration {
         }
 
         /// Creates segmentation settings.
-        public init(method: String = "kmeans", k: Int = 5, seed: UInt64 = 42, restarts: Int = 4, maxIterations: Int = 300) {
+        public init(
+            method: String = "kmeans", k: Int = 5, seed: UInt64 = 42, restarts: Int = 4, maxIterations: Int = 300
+        ) {
             self.method = method
             self.k = k
             self.seed = seed

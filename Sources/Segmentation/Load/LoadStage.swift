@@ -41,7 +41,8 @@ struct LoadStage {
         let stats = Self.stats(manifests)
         let startedAt = manifests[.extract]?.startedAt ?? CalendarDate.timestampString()
         let configDigest = Digest.sha256(
-            StageName.allCases.compactMap { manifests[$0].map { "\($0.stage)=\($0.configDigest)" } }.joined(separator: "\n"))
+            StageName.allCases.compactMap { manifests[$0].map { "\($0.stage)=\($0.configDigest)" } }.joined(
+                separator: "\n"))
         var loaded: [String: JSONValue] = [:]
         let clock = ContinuousClock()
         let started = clock.now
@@ -49,7 +50,8 @@ struct LoadStage {
             try connection.transaction {
                 // One load per schema at a time; the lock is released with the transaction.
                 _ = try connection.execute(
-                    "SELECT pg_advisory_xact_lock(hashtext($1))", [.text("segpipe.load." + context.configuration.load.schema)])
+                    "SELECT pg_advisory_xact_lock(hashtext($1))",
+                    [.text("segpipe.load." + context.configuration.load.schema)])
                 _ = try connection.execute(
                     """
                     INSERT INTO \(schema).runs (run_id, pipeline, status, as_of, started_at, config_digest, tool_version, stats)
@@ -65,7 +67,9 @@ struct LoadStage {
                         .text(SegpipeVersion.current), .text(CanonicalJSON.string(stats)),
                     ])
                 for (name, rows) in loads {
-                    _ = try connection.execute("DELETE FROM \(schema).\(PostgresIdentifier.quote(name)) WHERE run_id = $1", [.text(context.runID)])
+                    _ = try connection.execute(
+                        "DELETE FROM \(schema).\(PostgresIdentifier.quote(name)) WHERE run_id = $1",
+                        [.text(context.runID)])
                     let count = try copy(rows, into: name, schema: schema, connection: connection)
                     loaded[name] = .int(Int64(count))
                     logger.info("table loaded", metadata: ["table": "\(name)", "rows": "\(count)"])
@@ -87,11 +91,16 @@ struct LoadStage {
         } catch {
             markFailed(connection, schema: schema, error: error)
             if let error = error as? PipelineError { throw error }
-            throw PipelineError(.database, "loading run \(context.runID) into schema \(schema) failed; nothing was published", underlying: error)
+            throw PipelineError(
+                .database, "loading run \(context.runID) into schema \(schema) failed; nothing was published",
+                underlying: error)
         }
-        let seconds = Double((clock.now - started).components.seconds) + Double((clock.now - started).components.attoseconds) / 1e18
+        let seconds =
+            Double((clock.now - started).components.seconds) + Double((clock.now - started).components.attoseconds)
+            / 1e18
         loaded["seconds"] = .double(seconds)
-        return StageOutput(tables: [], metrics: ["rows_loaded": .object(loaded), "schema": .string(context.configuration.load.schema)])
+        return StageOutput(
+            tables: [], metrics: ["rows_loaded": .object(loaded), "schema": .string(context.configuration.load.schema)])
     }
 
     /// Records a failed load without touching a run that is already published.
@@ -129,7 +138,8 @@ struct LoadStage {
             if current > LoadSchema.currentVersion {
                 throw PipelineError(
                     .database,
-                    "schema \(schema) is at version \(current), newer than this segpipe knows (\(LoadSchema.currentVersion)); upgrade segpipe")
+                    "schema \(schema) is at version \(current), newer than this segpipe knows (\(LoadSchema.currentVersion)); upgrade segpipe"
+                )
             }
             for migration in LoadSchema.migrations where migration.version > current {
                 try connection.executeScript(migration.sql(schema))

@@ -77,7 +77,8 @@ public struct CheckpointStore: Sendable {
         guard let entry = manifest.file(for: name) else {
             throw PipelineError(
                 .checkpoint,
-                "checkpoint \(manifest.runID)/\(manifest.stage) has no table \"\(name)\"; rerun with --from \(manifest.stage)")
+                "checkpoint \(manifest.runID)/\(manifest.stage) has no table \"\(name)\"; rerun with --from \(manifest.stage)"
+            )
         }
         let path = "\(stageDirectory(manifest.runID, manifest.stage))/\(entry.name)"
         guard FileManager.default.fileExists(atPath: path) else {
@@ -86,10 +87,11 @@ public struct CheckpointStore: Sendable {
         }
         do {
             return try Table(readingArrowFile: path, expectedSHA256: entry.sha256)
-        } catch where error.code == .checksumMismatch {
+        } catch  where error.code == .checksumMismatch {
             throw PipelineError(
                 .checkpoint,
-                "checkpoint file \(path) is corrupt (its checksum differs from the manifest); rerun with --from \(manifest.stage)")
+                "checkpoint file \(path) is corrupt (its checksum differs from the manifest); rerun with --from \(manifest.stage)"
+            )
         } catch {
             throw PipelineError(
                 .checkpoint, "checkpoint file \(path) cannot be read; rerun with --from \(manifest.stage)",

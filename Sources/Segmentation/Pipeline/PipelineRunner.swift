@@ -45,7 +45,8 @@ public struct PipelineRunner {
             return days
         }
         let planner = Planner(configuration: configuration, store: store, options: options)
-        let record = try chooseRun(configuration: configuration, store: store, planner: planner, requestedAsOf: requestedAsOf)
+        let record = try chooseRun(
+            configuration: configuration, store: store, planner: planner, requestedAsOf: requestedAsOf)
         guard let asOf = CalendarDate.parseISO(record.asOf) else {
             throw PipelineError(.checkpoint, "run \(record.runID) records an invalid as_of \"\(record.asOf)\"")
         }
@@ -63,27 +64,31 @@ public struct PipelineRunner {
             let decision = try planner.decide(stage, runID: record.runID, asOf: asOf)
             if options.dryRun {
                 reports.append(
-                    .init(stage: stage, action: decision.shouldRun ? "would run" : "would skip", reason: decision.reason,
-                          status: decision.existing?.status.rawValue, durationSeconds: nil, rows: [:]))
+                    .init(
+                        stage: stage, action: decision.shouldRun ? "would run" : "would skip", reason: decision.reason,
+                        status: decision.existing?.status.rawValue, durationSeconds: nil, rows: [:]))
                 continue
             }
             guard decision.shouldRun else {
                 if let existing = decision.existing, decision.isValid {
                     runLogger.info("stage skipped", metadata: ["stage": "\(stage)", "reason": "\(decision.reason)"])
                     reports.append(
-                        .init(stage: stage, action: "skipped", reason: decision.reason, status: existing.status.rawValue,
-                              durationSeconds: nil, rows: Self.rowCounts(existing)))
+                        .init(
+                            stage: stage, action: "skipped", reason: decision.reason, status: existing.status.rawValue,
+                            durationSeconds: nil, rows: Self.rowCounts(existing)))
                 } else {
                     reports.append(
-                        .init(stage: stage, action: "skipped", reason: decision.reason,
-                              status: decision.existing?.status.rawValue, durationSeconds: nil, rows: [:]))
+                        .init(
+                            stage: stage, action: "skipped", reason: decision.reason,
+                            status: decision.existing?.status.rawValue, durationSeconds: nil, rows: [:]))
                 }
                 continue
             }
             let manifest = try execute(stage, context: context, store: store, planner: planner)
             reports.append(
-                .init(stage: stage, action: "ran", reason: decision.reason, status: manifest.status.rawValue,
-                      durationSeconds: manifest.durationSeconds, rows: Self.rowCounts(manifest)))
+                .init(
+                    stage: stage, action: "ran", reason: decision.reason, status: manifest.status.rawValue,
+                    durationSeconds: manifest.durationSeconds, rows: Self.rowCounts(manifest)))
         }
         runLogger.info("run finished")
         return RunSummary(
@@ -121,20 +126,28 @@ public struct PipelineRunner {
                 return existing
             }
             if FileManager.default.fileExists(atPath: store.runDirectory(runID)) {
-                throw PipelineError(.usage, "checkpoint folder \(store.runDirectory(runID)) exists but is not a run of pipeline \"\(configuration.name)\"")
+                throw PipelineError(
+                    .usage,
+                    "checkpoint folder \(store.runDirectory(runID)) exists but is not a run of pipeline \"\(configuration.name)\""
+                )
             }
             if rerunsOneStage {
-                throw PipelineError(.usage, "there is no run \(runID) to rerun a stage of; run the whole pipeline first")
+                throw PipelineError(
+                    .usage, "there is no run \(runID) to rerun a stage of; run the whole pipeline first")
             }
             return newRecord(runID: runID, configuration: configuration, asOf: requestedAsOf)
         }
         if rerunsOneStage {
             guard let latest = pipelineRuns.last else {
                 throw PipelineError(
-                    .usage, "there is no run of pipeline \"\(configuration.name)\" in \(store.root) yet; run the whole pipeline first")
+                    .usage,
+                    "there is no run of pipeline \"\(configuration.name)\" in \(store.root) yet; run the whole pipeline first"
+                )
             }
             if let requestedAsOf, CalendarDate.parseISO(latest.asOf) != requestedAsOf {
-                throw PipelineError(.usage, "the latest run \(latest.runID) was made for as_of \(latest.asOf); name a run with --run-id")
+                throw PipelineError(
+                    .usage, "the latest run \(latest.runID) was made for as_of \(latest.asOf); name a run with --run-id"
+                )
             }
             return latest
         }
@@ -170,7 +183,10 @@ public struct PipelineRunner {
     /// Whether `runID` is safe as a folder name and a database value.
     static func isValidRunID(_ runID: String) -> Bool {
         !runID.isEmpty && runID.utf8.count <= 64 && runID.first != "."
-            && runID.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0)) }
+            && runID.unicodeScalars.allSatisfy {
+                $0.isASCII
+                    && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0))
+            }
     }
 
     // MARK: - Executing a stage
@@ -234,7 +250,8 @@ public struct PipelineRunner {
             manifest.error = failure
             try store.writeManifest(manifest)
             stageLogger.error("data-quality threshold exceeded", metadata: ["error": "\(failure)"])
-            throw PipelineError(.dataQuality, "stage \(stage) of run \(context.runID): \(failure); nothing was published")
+            throw PipelineError(
+                .dataQuality, "stage \(stage) of run \(context.runID): \(failure); nothing was published")
         }
         manifest.status = .completed
         try store.writeManifest(manifest)

@@ -19,8 +19,11 @@ struct Planner {
         let existing = try store.manifest(runID, stage)
         let (isValid, why) = try validity(stage, runID: runID, asOf: asOf, manifest: existing)
         if let only = options.stage {
-            if stage == only { return Decision(shouldRun: true, isValid: isValid, reason: "--stage \(only)", existing: existing) }
-            return Decision(shouldRun: false, isValid: isValid, reason: "not selected (--stage \(only))", existing: existing)
+            if stage == only {
+                return Decision(shouldRun: true, isValid: isValid, reason: "--stage \(only)", existing: existing)
+            }
+            return Decision(
+                shouldRun: false, isValid: isValid, reason: "not selected (--stage \(only))", existing: existing)
         }
         if let from = options.from, stage >= from {
             return Decision(shouldRun: true, isValid: isValid, reason: "--from \(from)", existing: existing)
@@ -31,7 +34,9 @@ struct Planner {
     }
 
     /// Whether a stage's checkpoint is valid for the current configuration and inputs, and if not, why.
-    func validity(_ stage: StageName, runID: String, asOf: Int32, manifest: StageManifest?) throws(PipelineError) -> (Bool, String) {
+    func validity(_ stage: StageName, runID: String, asOf: Int32, manifest: StageManifest?) throws(PipelineError) -> (
+        Bool, String
+    ) {
         guard let manifest else { return (false, "no checkpoint yet") }
         switch manifest.status {
         case .running: return (false, "the previous attempt did not finish")
@@ -43,7 +48,8 @@ struct Planner {
         }
         var digests = try sourceDigests(stage)
         for upstream in stage.inputs {
-            guard let upstreamManifest = try store.manifest(runID, upstream), upstreamManifest.status == .completed else {
+            guard let upstreamManifest = try store.manifest(runID, upstream), upstreamManifest.status == .completed
+            else {
                 return (false, "the \(upstream) checkpoint is missing or incomplete")
             }
             digests[upstream.rawValue] = upstreamManifest.outputDigest
@@ -74,7 +80,9 @@ struct Planner {
         case .features:
             return Digest.sha256(json: [Digest.sha256(json: configuration.features), asOfText])
         case .segment:
-            return Digest.sha256(json: [Digest.sha256(json: configuration.features), Digest.sha256(json: configuration.segment)])
+            return Digest.sha256(json: [
+                Digest.sha256(json: configuration.features), Digest.sha256(json: configuration.segment),
+            ])
         case .load:
             return Digest.sha256(json: [Digest.sha256(json: configuration.load), configuration.name])
         }
@@ -114,7 +122,11 @@ struct Planner {
         case (.load, .dedupe): ["customer_id_map"]
         case (.load, .features): ["customer_features"]
         case (.load, .segment): ["customer_segments", "segments"]
-        default: ["customers", "orders", "email_events", "rejects", "customer_features", "customer_id_map", "customer_segments", "segments"]
+        default:
+            [
+                "customers", "orders", "email_events", "rejects", "customer_features", "customer_id_map",
+                "customer_segments", "segments",
+            ]
         }
     }
 

@@ -43,7 +43,8 @@ public enum RunStatus {
                             rows: Dictionary(manifest.files.map { ($0.table, $0.rows) }) { $1 },
                             durationSeconds: manifest.durationSeconds, error: manifest.error))
                 } else {
-                    stages.append(StageEntry(stage: stage, status: "missing", rows: [:], durationSeconds: nil, error: nil))
+                    stages.append(
+                        StageEntry(stage: stage, status: "missing", rows: [:], durationSeconds: nil, error: nil))
                 }
             }
             entries.append(Entry(run: run, stages: stages))
@@ -56,7 +57,9 @@ public enum RunStatus {
         guard !entries.isEmpty else { return "no runs" }
         var lines: [String] = []
         for entry in entries {
-            lines.append("run \(entry.run.runID)  pipeline \(entry.run.pipeline)  as_of \(entry.run.asOf)  created \(entry.run.createdAt)")
+            lines.append(
+                "run \(entry.run.runID)  pipeline \(entry.run.pipeline)  as_of \(entry.run.asOf)  created \(entry.run.createdAt)"
+            )
             for stage in entry.stages {
                 let time = stage.durationSeconds.map { String(format: "%.2fs", $0) } ?? "-"
                 let rows = stage.rows.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")

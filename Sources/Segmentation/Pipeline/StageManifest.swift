@@ -56,7 +56,7 @@ public struct StageManifest: Sendable, Codable, Hashable {
     /// Per upstream stage, the digest of its files as read.
     public var inputs: [String: String]
     public var files: [File]
-    /// Stage metrics: rows in and out, rejects by reason, duplicates merged, k, …
+    /// Stage metrics: rows in and out, rejects by reason, duplicates merged, k and more.
     public var metrics: [String: JSONValue]
     /// Why the stage failed, when it did.
     public var error: String?

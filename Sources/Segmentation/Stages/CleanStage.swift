@@ -67,7 +67,9 @@ struct CleanStage {
 
     // MARK: - Customers
 
-    private func cleanCustomers(_ table: Table, rejects: inout [Reject]) throws(PipelineError) -> (Table, [String: JSONValue]) {
+    private func cleanCustomers(_ table: Table, rejects: inout [Reject]) throws(PipelineError) -> (
+        Table, [String: JSONValue]
+    ) {
         let file = context.configuration.sources.customers.path
         let ids = try table.strings("customer_id")
         let emails = try table.strings("email")
@@ -85,11 +87,17 @@ struct CleanStage {
         for row in 0..<table.rowCount {
             let id = Normalization.trimmed(ids[row])
             if id.isEmpty {
-                rejects.append(Reject(stage: "clean", table: "customers", file: file, line: lines[row], field: "customer_id", reason: "missing customer_id", raw: ids[row]))
+                rejects.append(
+                    Reject(
+                        stage: "clean", table: "customers", file: file, line: lines[row], field: "customer_id",
+                        reason: "missing customer_id", raw: ids[row]))
                 continue
             }
             if let first = firstLine[id] {
-                rejects.append(Reject(stage: "clean", table: "customers", file: file, line: lines[row], field: "customer_id", reason: "duplicate customer_id: first seen on line \(first)", raw: id))
+                rejects.append(
+                    Reject(
+                        stage: "clean", table: "customers", file: file, line: lines[row], field: "customer_id",
+                        reason: "duplicate customer_id: first seen on line \(first)", raw: id))
                 continue
             }
             firstLine[id] = lines[row]
@@ -154,7 +162,10 @@ struct CleanStage {
         var currencyColumn = StringColumn(capacity: table.rowCount)
         for row in 0..<table.rowCount {
             func reject(_ field: String, _ reason: String, _ raw: String) {
-                rejects.append(Reject(stage: "clean", table: "orders", file: file, line: lines[row], field: field, reason: reason, raw: raw))
+                rejects.append(
+                    Reject(
+                        stage: "clean", table: "orders", file: file, line: lines[row], field: field, reason: reason,
+                        raw: raw))
             }
             let customer = Normalization.trimmed(customers[row])
             guard customerIDs.contains(customer) else {
@@ -162,17 +173,23 @@ struct CleanStage {
                 continue
             }
             guard dates[row] <= context.asOf else {
-                reject("order_date", "order date after as_of: \(CalendarDate.isoString(dates[row])) is after \(CalendarDate.isoString(context.asOf))", CalendarDate.isoString(dates[row]))
+                reject(
+                    "order_date",
+                    "order date after as_of: \(CalendarDate.isoString(dates[row])) is after \(CalendarDate.isoString(context.asOf))",
+                    CalendarDate.isoString(dates[row]))
                 continue
             }
             let rawCurrency = Normalization.trimmed(currencies[row]).uppercased()
             let currency = rawCurrency.isEmpty ? defaultCurrency : rawCurrency
             guard let rate = rates[currency] else {
-                reject("currency", "unknown currency: \"\(currency)\" has no rate in clean.currency_rates", currencies[row])
+                reject(
+                    "currency", "unknown currency: \"\(currency)\" has no rate in clean.currency_rates", currencies[row]
+                )
                 continue
             }
             guard let status = statusMap[Normalization.trimmed(statuses[row]).lowercased()] else {
-                reject("status", "unknown status: \"\(statuses[row])\" is not mapped in clean.order_status", statuses[row])
+                reject(
+                    "status", "unknown status: \"\(statuses[row])\" is not mapped in clean.order_status", statuses[row])
                 continue
             }
             if status == "completed", amounts[row] < 0 {
@@ -205,7 +222,9 @@ struct CleanStage {
 
     // MARK: - Email events
 
-    private func cleanEvents(_ table: Table, customerIDs: Set<String>, rejects: inout [Reject]) throws(PipelineError) -> Table {
+    private func cleanEvents(_ table: Table, customerIDs: Set<String>, rejects: inout [Reject]) throws(PipelineError)
+        -> Table
+    {
         guard table.rowCount > 0 else { return table }
         let file = context.configuration.sources.emailEvents?.path ?? "email_events"
         let customers = try table.strings("customer_id")
@@ -219,12 +238,20 @@ struct CleanStage {
         for row in 0..<table.rowCount {
             let customer = Normalization.trimmed(customers[row])
             guard customerIDs.contains(customer) else {
-                rejects.append(Reject(stage: "clean", table: "email_events", file: file, line: lines[row], field: "customer_id", reason: "unknown customer: no customer \"\(customer)\" in the customers source", raw: customer))
+                rejects.append(
+                    Reject(
+                        stage: "clean", table: "email_events", file: file, line: lines[row], field: "customer_id",
+                        reason: "unknown customer: no customer \"\(customer)\" in the customers source", raw: customer))
                 continue
             }
             let type = Normalization.trimmed(types[row]).lowercased()
             guard known.contains(type) else {
-                rejects.append(Reject(stage: "clean", table: "email_events", file: file, line: lines[row], field: "event_type", reason: "unknown event type: \"\(types[row])\" (expected sent, open, click, unsubscribe or bounce)", raw: types[row]))
+                rejects.append(
+                    Reject(
+                        stage: "clean", table: "email_events", file: file, line: lines[row], field: "event_type",
+                        reason:
+                            "unknown event type: \"\(types[row])\" (expected sent, open, click, unsubscribe or bounce)",
+                        raw: types[row]))
                 continue
             }
             keep.append(row)

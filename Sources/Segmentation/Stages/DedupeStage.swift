@@ -36,7 +36,9 @@ struct DedupeStage {
         // Members per group root, ordered by source id so the representative is deterministic.
         var members: [Int: [Int]] = [:]
         for row in 0..<count { members[groups.find(row), default: []].append(row) }
-        var groupList = members.values.map { rows in rows.sorted { ids[$0].utf8.lexicographicallyPrecedes(ids[$1].utf8) } }
+        var groupList = members.values.map { rows in
+            rows.sorted { ids[$0].utf8.lexicographicallyPrecedes(ids[$1].utf8) }
+        }
         groupList.sort { ids[$0[0]].utf8.lexicographicallyPrecedes(ids[$1[0]].utf8) }
 
         let signup = try customers.dates("signup_date")
@@ -84,7 +86,8 @@ struct DedupeStage {
                     let earliest = group.filter { signupValid?[$0] ?? true }.map { signup[$0] }.min()
                     builders[index].append(date: earliest)
                 default:
-                    let source = bySignup.first { row in column.isValid(row) && !isEmptyText(column, row) } ?? bySignup[0]
+                    let source =
+                        bySignup.first { row in column.isValid(row) && !isEmptyText(column, row) } ?? bySignup[0]
                     builders[index].appendValue(of: column, row: source)
                 }
             }
@@ -128,7 +131,9 @@ struct DedupeStage {
             }
             remapped.append(merged)
         }
-        let columns = table.columns.map { $0.name == "customer_id" ? Column(name: "customer_id", values: .utf8(remapped)) : $0 }
+        let columns = table.columns.map {
+            $0.name == "customer_id" ? Column(name: "customer_id", values: .utf8(remapped)) : $0
+        }
         return try makeTable(columns)
     }
 

@@ -126,25 +126,37 @@ struct ExtractStage {
                     break
                 case .decimal:
                     guard let value = ValueParser.decimal(bytes) else {
-                        reject(field.name, "unparseable \(field.name): \"\(String(decoding: bytes, as: UTF8.self))\" is not a decimal (expected 1234.56 or 1.234,56)")
+                        reject(
+                            field.name,
+                            "unparseable \(field.name): \"\(String(decoding: bytes, as: UTF8.self))\" is not a decimal (expected 1234.56 or 1.234,56)"
+                        )
                         return
                     }
                     doubles[index] = value
                 case .integer:
                     guard let value = ValueParser.integer(bytes) else {
-                        reject(field.name, "unparseable \(field.name): \"\(String(decoding: bytes, as: UTF8.self))\" is not a whole number")
+                        reject(
+                            field.name,
+                            "unparseable \(field.name): \"\(String(decoding: bytes, as: UTF8.self))\" is not a whole number"
+                        )
                         return
                     }
                     integers[index] = value
                 case .date:
                     guard let value = ValueParser.date(bytes) else {
-                        reject(field.name, "unparseable \(field.name): \"\(String(decoding: bytes, as: UTF8.self))\" is not a date (expected yyyy-MM-dd, dd.MM.yyyy or MM/dd/yyyy)")
+                        reject(
+                            field.name,
+                            "unparseable \(field.name): \"\(String(decoding: bytes, as: UTF8.self))\" is not a date (expected yyyy-MM-dd, dd.MM.yyyy or MM/dd/yyyy)"
+                        )
                         return
                     }
                     integers[index] = Int64(value)
                 case .timestamp:
                     guard let value = ValueParser.timestamp(bytes) else {
-                        reject(field.name, "unparseable \(field.name): \"\(String(decoding: bytes, as: UTF8.self))\" is not a timestamp (expected yyyy-MM-ddTHH:mm:ss[Z|±HH:MM] or a date)")
+                        reject(
+                            field.name,
+                            "unparseable \(field.name): \"\(String(decoding: bytes, as: UTF8.self))\" is not a timestamp (expected yyyy-MM-ddTHH:mm:ss[Z|±HH:MM] or a date)"
+                        )
                         return
                     }
                     integers[index] = value

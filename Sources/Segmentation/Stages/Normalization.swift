@@ -16,7 +16,9 @@ enum Normalization {
     static func email(_ raw: String) -> String? {
         let email = trimmed(raw).lowercased()
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, parts[0].utf8.count <= 64, email.utf8.count <= 254 else { return nil }
+        guard parts.count == 2, !parts[0].isEmpty, parts[0].utf8.count <= 64, email.utf8.count <= 254 else {
+            return nil
+        }
         let local = parts[0]
         let domain = parts[1]
         let localAllowed = Set("abcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+-/=?^_`{|}~.".unicodeScalars)
@@ -27,7 +29,9 @@ enum Normalization {
         guard labels.count >= 2 else { return nil }
         for label in labels {
             guard !label.isEmpty, label.first != "-", label.last != "-",
-                label.unicodeScalars.allSatisfy({ ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-") })
+                label.unicodeScalars.allSatisfy({
+                    ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-")
+                })
             else { return nil }
         }
         guard let top = labels.last, top.count >= 2, top.allSatisfy(\.isLetter) else { return nil }

@@ -45,7 +45,8 @@ enum RejectTable {
         let raw = try table.strings("raw")
         return (0..<table.rowCount).map {
             Reject(
-                stage: stage[$0], table: tableName[$0], file: file[$0], line: line[$0], field: field[$0], reason: reason[$0], raw: raw[$0])
+                stage: stage[$0], table: tableName[$0], file: file[$0], line: line[$0], field: field[$0],
+                reason: reason[$0], raw: raw[$0])
         }
     }
 

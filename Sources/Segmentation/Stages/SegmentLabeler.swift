@@ -13,7 +13,9 @@ enum SegmentLabeler {
     ]
 
     /// Labels for segments whose profile z-scores per feature are given; duplicates get a number appended.
-    static func labels(zScores: [[Double]], features: [String], threshold: Double = 0.3, maximumWords: Int = 3) -> [String] {
+    static func labels(zScores: [[Double]], features: [String], threshold: Double = 0.3, maximumWords: Int = 3)
+        -> [String]
+    {
         var labels = zScores.map { scores -> String in
             // The most distinctive features, then named in the pipeline's feature order for readability.
             let chosen = Set(

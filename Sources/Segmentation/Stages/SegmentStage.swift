@@ -20,7 +20,8 @@ struct SegmentStage {
         guard count >= settings.k else {
             throw PipelineError(
                 .dataQuality,
-                "only \(count) customers remain after cleaning, fewer than segment.k = \(settings.k); check the rejects table")
+                "only \(count) customers remain after cleaning, fewer than segment.k = \(settings.k); check the rejects table"
+            )
         }
 
         // MARK: Matrix
@@ -150,7 +151,9 @@ struct SegmentStage {
     }
 
     /// A numeric feature as doubles with presence flags.
-    private func numericColumn(_ table: Table, _ name: String) throws(PipelineError) -> (values: [Double], present: [Bool]) {
+    private func numericColumn(_ table: Table, _ name: String) throws(PipelineError) -> (
+        values: [Double], present: [Bool]
+    ) {
         let column = try table.requireColumn(name)
         let present = column.validity ?? [Bool](repeating: true, count: column.count)
         switch column.values {
@@ -170,7 +173,9 @@ struct SegmentStage {
         var columns: [Column] = [
             Column(name: "segment_id", values: .int64((1...k).map(Int64.init))),
             Column(name: "label", values: .utf8(StringColumn(segmentLabels))),
-            Column(name: "method", values: .utf8(StringColumn(Array(repeating: context.configuration.segment.method, count: k)))),
+            Column(
+                name: "method",
+                values: .utf8(StringColumn(Array(repeating: context.configuration.segment.method, count: k)))),
             Column(name: "size", values: .int64(order.map { Int64(sizes[$0]) })),
             Column(name: "share", values: .float64(order.map { Double(sizes[$0]) / total })),
             Column(

@@ -63,7 +63,8 @@ public struct StageInputs: Sendable {
     /// The table `name` of stage `stage`, or a checkpoint error saying what to rerun.
     public func table(_ name: String, of stage: StageName) throws(PipelineError) -> Table {
         guard let table = tables[stage]?[name] else {
-            throw PipelineError(.checkpoint, "the \(stage) checkpoint has no table \"\(name)\"; rerun with --from \(stage)")
+            throw PipelineError(
+                .checkpoint, "the \(stage) checkpoint has no table \"\(name)\"; rerun with --from \(stage)")
         }
         return table
     }

@@ -5,7 +5,8 @@ enum CanonicalJSON {
     /// Encodes `value`; `pretty` adds indentation for files meant to be read by people.
     static func data(_ value: some Encodable, pretty: Bool = false) -> Data {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        encoder.outputFormatting =
+            pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
         // Encoding plain Codable structs of strings and numbers cannot fail; fall back to an empty object.
         return (try? encoder.encode(value)) ?? Data("{}".utf8)
     }

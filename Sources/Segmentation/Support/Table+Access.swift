@@ -4,7 +4,8 @@ extension Table {
     /// The column called `name`, or a checkpoint error naming the missing column.
     func requireColumn(_ name: String) throws(PipelineError) -> Column {
         guard let column = self[name] else {
-            throw PipelineError(.checkpoint, "table has no column \"\(name)\" (columns: \(columnNames.joined(separator: ", ")))")
+            throw PipelineError(
+                .checkpoint, "table has no column \"\(name)\" (columns: \(columnNames.joined(separator: ", ")))")
         }
         return column
     }
@@ -52,7 +53,9 @@ extension Table {
     /// A new table with the rows at `indices`, in that order.
     func gathering(_ indices: [Int]) -> Table {
         let gathered = columns.map { column in
-            Column(name: column.name, values: column.values.gathering(indices), validity: column.validity.map { valid in indices.map { valid[$0] } })
+            Column(
+                name: column.name, values: column.values.gathering(indices),
+                validity: column.validity.map { valid in indices.map { valid[$0] } })
         }
         // Gathering keeps names and equal lengths, so the table invariants still hold.
         return (try? Table(columns: gathered)) ?? self

@@ -38,7 +38,8 @@ import Testing
             try PipelineConfiguration.parse(yaml: yaml, path: "shop.yaml")
         } throws: { error in
             let message = (error as? PipelineError)?.message ?? ""
-            return message.contains("shop.yaml:6:6") && message.contains("segment.k") && message.contains("whole number")
+            return message.contains("shop.yaml:6:6") && message.contains("segment.k")
+                && message.contains("whole number")
         }
     }
 

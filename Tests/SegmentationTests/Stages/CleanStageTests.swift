@@ -19,7 +19,9 @@ import Testing
         ]
         for index in 0..<extraOrders { rows.append(("x\(index)", "C2", d(2026, 1, 1), 1, "completed")) }
         inputs.set(try StageFixtures.orders(rows), named: "orders", of: .extract)
-        inputs.set(try StageFixtures.events([("C2", "OPEN"), ("C3", "open"), ("C2", "bounce")]), named: "email_events", of: .extract)
+        inputs.set(
+            try StageFixtures.events([("C2", "OPEN"), ("C3", "open"), ("C2", "bounce")]), named: "email_events",
+            of: .extract)
         inputs.set(RejectTable.make([]), named: "rejects", of: .extract)
         return inputs
     }

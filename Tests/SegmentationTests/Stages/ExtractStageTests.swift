@@ -5,7 +5,9 @@ import Testing
 @testable import Segmentation
 
 @Suite struct ExtractStageTests {
-    private func extract(customers: String, orders: String, events: String? = nil, configure: (inout StageContext) -> Void = { _ in })
+    private func extract(
+        customers: String, orders: String, events: String? = nil, configure: (inout StageContext) -> Void = { _ in }
+    )
         throws -> StageOutput
     {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("extract-\(UUID().uuidString)")
@@ -44,7 +46,10 @@ import Testing
         #expect((0..<ids.count).map { ids[$0] } == ["C001", "C002"])
         #expect(try customerTable.strings("last_name")[1] == "von Stein, Jr.")
         #expect(try customerTable.strings("email")[1] == "Bernd@Example.DE")  // trimmed; normalised in clean
-        #expect(try customerTable.dates("birth_date") == [StageFixtures.date(1980, 2, 29), StageFixtures.date(1975, 12, 31)])
+        #expect(
+            try customerTable.dates("birth_date") == [
+                StageFixtures.date(1980, 2, 29), StageFixtures.date(1975, 12, 31),
+            ])
         #expect(try customerTable.int64s(CanonicalSchema.lineColumn) == [2, 3])
 
         let orderTable = try #require(output.table("orders"))
@@ -74,7 +79,8 @@ import Testing
             try extract(customers: customers, orders: "order_id,customer,order_date,amount\nO1,C001,2025-01-01,1\n")
         } throws: { error in
             let error = error as? PipelineError
-            return error?.code == .configuration && error?.message.contains("missing required column(s) customer_id") == true
+            return error?.code == .configuration
+                && error?.message.contains("missing required column(s) customer_id") == true
                 && error?.message.contains("columns found: order_id, customer, order_date, amount") == true
         }
     }

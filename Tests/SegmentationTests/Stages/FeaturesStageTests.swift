@@ -4,6 +4,8 @@ import Testing
 @testable import Segmentation
 
 @Suite struct FeaturesStageTests {
+    /// Features of four hand-made customers.
+    ///
     /// Customer A: two completed orders (2026-01-01: 100, 2026-01-21: 50) and one return; signed up 2025-01-31.
     /// Customer B: one completed order on 2025-12-01 of 20.
     /// Customer C: no orders, only a cancelled one; no signup date.
@@ -13,7 +15,8 @@ import Testing
         var inputs = StageInputs()
         inputs.set(
             try StageFixtures.customers(
-                ids: ["A", "B", "C", "D"], emails: [nil, nil, nil, nil], signups: [d(2025, 1, 31), d(2025, 12, 1), nil, d(2026, 1, 1)]),
+                ids: ["A", "B", "C", "D"], emails: [nil, nil, nil, nil],
+                signups: [d(2025, 1, 31), d(2025, 12, 1), nil, d(2026, 1, 1)]),
             named: "customers", of: .dedupe)
         inputs.set(
             try StageFixtures.orders([

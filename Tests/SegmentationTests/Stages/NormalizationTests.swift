@@ -12,7 +12,9 @@ import Testing
         #expect(Normalization.email(raw) == expected)
     }
 
-    @Test(arguments: ["", "no-at-sign", "two@@example.de", "dot.@example.de", "a@example", "a@-x.de", "a b@example.de", "a@example.d"])
+    @Test(arguments: [
+        "", "no-at-sign", "two@@example.de", "dot.@example.de", "a@example", "a@-x.de", "a b@example.de", "a@example.d",
+    ])
     func invalidEmailsAreNil(raw: String) {
         #expect(Normalization.email(raw) == nil)
     }

@@ -5,20 +5,23 @@ import Testing
 @Suite struct RFMScoringTests {
     @Test func quintilesOfTenDistinctValues() {
         let values = (1...10).map(Double.init)
-        let scores = RFMScoring.quintileScores(values, isPresent: Array(repeating: true, count: 10), smallerIsBetter: false)
+        let scores = RFMScoring.quintileScores(
+            values, isPresent: Array(repeating: true, count: 10), smallerIsBetter: false)
         #expect(scores == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5])
     }
 
     @Test func smallerIsBetterReversesTheScale() {
         let values: [Double] = [1, 2, 3, 4, 5]
-        let scores = RFMScoring.quintileScores(values, isPresent: Array(repeating: true, count: 5), smallerIsBetter: true)
+        let scores = RFMScoring.quintileScores(
+            values, isPresent: Array(repeating: true, count: 5), smallerIsBetter: true)
         #expect(scores == [5, 4, 3, 2, 1])
     }
 
     @Test func tiesAreNeverSplit() {
         // Six customers with one order and four with more: the ties share the lowest score.
         let values: [Double] = [1, 1, 1, 1, 1, 1, 2, 3, 4, 5]
-        let scores = RFMScoring.quintileScores(values, isPresent: Array(repeating: true, count: 10), smallerIsBetter: false)
+        let scores = RFMScoring.quintileScores(
+            values, isPresent: Array(repeating: true, count: 10), smallerIsBetter: false)
         #expect(scores == [1, 1, 1, 1, 1, 1, 4, 4, 5, 5])
     }
 

@@ -55,7 +55,9 @@ enum StageFixtures {
     }
 
     /// Orders in the shape of the clean stage's output.
-    static func orders(_ rows: [(id: String, customer: String, date: Int32, amount: Double, status: String)]) throws -> Table {
+    static func orders(_ rows: [(id: String, customer: String, date: Int32, amount: Double, status: String)]) throws
+        -> Table
+    {
         try table([
             text("order_id", rows.map(\.id)), text("customer_id", rows.map(\.customer)),
             Column(name: "order_date", values: .date32(rows.map(\.date))),
