@@ -56,7 +56,9 @@ indirect enum KeySchema: Sendable {
     /// The shape of a pipeline file.
     static let pipeline: KeySchema = {
         let source = KeySchema.mapping([
-            "path": .scalar, "delimiter": .scalar, "encoding": .scalar, "required": .scalar,
+            "path": .scalar, "table": .scalar, "query": .scalar, "where": .scalar, "database_env": .scalar,
+            "delimiter": .scalar, "quote": .scalar, "header": .scalar, "encoding": .scalar, "required": .scalar,
+            "columns": .dictionary(.scalar), "formats": .mapping(["date": .scalar, "decimal": .scalar]),
         ])
         return .mapping([
             "name": .scalar,

@@ -54,8 +54,47 @@ extension PipelineConfiguration {
         let sourceList: [(String, Source?)] = [
             ("customers", sources.customers), ("orders", sources.orders), ("email_events", sources.emailEvents),
         ]
+        let schemas = [
+            "customers": CanonicalSchema.customers, "orders": CanonicalSchema.orders,
+            "email_events": CanonicalSchema.emailEvents,
+        ]
         for (key, source) in sourceList {
             guard let source else { continue }
+            let kinds = [source.path, source.table, source.query].compactMap { $0 }.count
+            if kinds != 1 {
+                throw fail(["sources", key], "needs exactly one of path, table or query")
+            }
+            if source.filter != nil, source.table == nil {
+                throw fail(["sources", key, "where"], "applies to a table source only")
+            }
+            let fieldNames = Set(schemas[key]?.fields.map(\.name) ?? [])
+            for canonical in source.columns.keys.sorted() where !fieldNames.contains(canonical) {
+                throw fail(
+                    ["sources", key, "columns", canonical],
+                    "\"\(canonical)\" is not a canonical \(key) column (expected one of "
+                        + "\(fieldNames.sorted().joined(separator: ", ")))")
+            }
+            if !source.header {
+                for (canonical, position) in source.columns where (Int(position) ?? 0) < 1 {
+                    throw fail(
+                        ["sources", key, "columns", canonical],
+                        "a file without a header maps columns by 1-based position, got \"\(position)\"")
+                }
+            }
+            if source.formats.dateFormat == nil {
+                throw fail(
+                    ["sources", key, "formats", "date"],
+                    "unknown date format \"\(source.formats.date)\" "
+                        + "(expected auto, yyyy-MM-dd, dd.MM.yyyy, MM/dd/yyyy or yyyyMMdd)")
+            }
+            if source.formats.decimalStyle == nil {
+                throw fail(
+                    ["sources", key, "formats", "decimal"],
+                    "unknown decimal style \"\(source.formats.decimal)\" (expected auto, point or comma)")
+            }
+            if source.quote.utf8.count != 1 {
+                throw fail(["sources", key, "quote"], "must be a single character")
+            }
             if CSVDialect.delimiterByte(named: source.delimiter) == nil {
                 throw fail(
                     ["sources", key, "delimiter"],

@@ -73,36 +73,129 @@ extension PipelineConfiguration {
         }
     }
 
-    /// One CSV source: a file relative to the data directory, in a given dialect.
+    /// One source: CSV files (a path or glob, plain or `.gz`) or a PostgreSQL table or query.
     public struct Source: Sendable, Codable, Hashable {
-        /// Path of the file; relative paths resolve against `--data-dir`.
-        public var path: String
+        /// CSV file path or glob (`orders_2025-*.csv`); relative paths resolve against `--data-dir`.
+        public var path: String?
+        /// PostgreSQL table (`schema.table` or `table`) read with COPY; alternative to `path`.
+        public var table: String?
+        /// PostgreSQL query read with COPY; alternative to `path` and `table`.
+        public var query: String?
+        /// Row filter (SQL) applied to `table`.
+        public var filter: String?
+        /// Name of the environment variable holding this source's connection string; defaults to the
+        /// pipeline's database (`--database-url`, `DATABASE_URL`, libpq defaults).
+        public var databaseEnv: String?
         /// Field delimiter: `,`, `;`, `tab` or `|`.
         public var delimiter: String
+        /// Quote character.
+        public var quote: String
+        /// Whether the first line names the columns.
+        public var header: Bool
         /// Text encoding: `utf-8`, `windows-1252` or `latin-1`.
         public var encoding: String
         /// Whether a missing file is an error (`true`) or an empty table (`false`).
         public var required: Bool
+        /// Canonical column name → source column name (or 1-based position for files without a header).
+        public var columns: [String: String]
+        /// How dates and decimals are written.
+        public var formats: Formats
 
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case path, delimiter, encoding, required
+            case path, table, query, delimiter, quote, header, encoding, required, columns, formats
+            case filter = "where"
+            case databaseEnv = "database_env"
         }
 
-        /// Creates a source.
-        public init(path: String, delimiter: String = ",", encoding: String = "utf-8", required: Bool = true) {
+        /// Creates a CSV source.
+        public init(
+            path: String, delimiter: String = ",", encoding: String = "utf-8", required: Bool = true,
+            columns: [String: String] = [:], formats: Formats = Formats()
+        ) {
             self.path = path
             self.delimiter = delimiter
+            self.quote = "\""
+            self.header = true
             self.encoding = encoding
             self.required = required
+            self.columns = columns
+            self.formats = formats
+        }
+
+        /// Creates a PostgreSQL source from a table (with an optional filter) or a query.
+        public init(table: String? = nil, query: String? = nil, filter: String? = nil, columns: [String: String] = [:]) {
+            self.table = table
+            self.query = query
+            self.filter = filter
+            self.delimiter = ","
+            self.quote = "\""
+            self.header = true
+            self.encoding = "utf-8"
+            self.required = true
+            self.columns = columns
+            self.formats = Formats()
         }
 
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
-            path = try container.decode(String.self, forKey: .path)
+            path = try container.decodeIfPresent(String.self, forKey: .path)
+            table = try container.decodeIfPresent(String.self, forKey: .table)
+            query = try container.decodeIfPresent(String.self, forKey: .query)
+            filter = try container.decodeIfPresent(String.self, forKey: .filter)
+            databaseEnv = try container.decodeIfPresent(String.self, forKey: .databaseEnv)
             delimiter = try container.decodeIfPresent(String.self, forKey: .delimiter) ?? ","
+            quote = try container.decodeIfPresent(String.self, forKey: .quote) ?? "\""
+            header = try container.decodeIfPresent(Bool.self, forKey: .header) ?? true
             encoding = try container.decodeIfPresent(String.self, forKey: .encoding) ?? "utf-8"
             required = try container.decodeIfPresent(Bool.self, forKey: .required) ?? true
+            columns = try container.decodeIfPresent([String: String].self, forKey: .columns) ?? [:]
+            formats = try container.decodeIfPresent(Formats.self, forKey: .formats) ?? Formats()
         }
+
+        /// Whether the source is read from PostgreSQL.
+        public var isDatabase: Bool { table != nil || query != nil }
+
+        /// A short name for messages and rejects: the path, the table or `query`.
+        public var displayName: String { path ?? table ?? "query" }
+    }
+
+    /// How dates and decimal numbers are written in a source.
+    public struct Formats: Sendable, Codable, Hashable {
+        /// `auto`, `yyyy-MM-dd`, `dd.MM.yyyy`, `MM/dd/yyyy` or `yyyyMMdd`.
+        public var date: String
+        /// `auto`, `point` (1,234.56) or `comma` (1.234,56).
+        public var decimal: String
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case date, decimal
+        }
+
+        /// Creates formats; the defaults recognise each value's format by its shape.
+        public init(date: String = "auto", decimal: String = "auto") {
+            self.date = date
+            self.decimal = decimal
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            date = try container.decodeIfPresent(String.self, forKey: .date) ?? "auto"
+            decimal = try container.decodeIfPresent(String.self, forKey: .decimal) ?? "auto"
+        }
+
+        /// The parser's date format, or nil for an unknown name.
+        public var dateFormat: DateFormat? {
+            switch date.lowercased() {
+            case "auto": .auto
+            case "yyyy-mm-dd", "iso": .iso
+            case "dd.mm.yyyy", "german": .german
+            case "mm/dd/yyyy", "us": .us
+            case "yyyymmdd", "compact": .compact
+            default: nil
+            }
+        }
+
+        /// The parser's decimal style, or nil for an unknown name.
+        public var decimalStyle: DecimalStyle? { DecimalStyle(rawValue: decimal.lowercased()) }
     }
 }
 

@@ -1,13 +1,20 @@
 import Columnar
 import Foundation
 import Logging
+import Postgres
 
-/// Reads the pipeline's CSV sources into typed canonical tables; rows that cannot be read become rejects.
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Reads the pipeline's sources into typed canonical tables; rows that cannot be read become rejects.
 ///
-/// Headers are matched to canonical names ignoring case and surrounding whitespace; a missing required column
-/// is a configuration error naming the file and the columns found. Row-level problems (wrong field count,
-/// invalid UTF-8, a missing required value, an unparseable date or number) reject the row with its line and
-/// raw text and reading goes on; structural problems (unterminated quote, no header) stop the stage.
+/// A source is CSV (one file, or every file matching a glob, plain or gzip-compressed) or a PostgreSQL table or
+/// query read with `COPY (…) TO STDOUT`. Source columns are matched to canonical names through the source's
+/// `columns` mapping, else by name ignoring case and surrounding whitespace; a missing required column is a
+/// configuration error naming the file and the columns found. Row-level problems (wrong field count, invalid
+/// UTF-8, a missing required value, an unparseable date or number) reject the row with its line and raw text and
+/// reading goes on; structural problems (unterminated quote, no header) stop the stage.
 /// Every table gets a `source_line` column so later stages can point back at the file.
 struct ExtractStage {
     let context: StageContext
@@ -40,167 +47,221 @@ struct ExtractStage {
         return StageOutput(tables: tables, metrics: metrics)
     }
 
-    /// The absolute or data-folder-relative path of a source.
-    private func resolve(_ path: String) -> String {
-        path.hasPrefix("/") ? path : URL(fileURLWithPath: context.dataDirectory).appendingPathComponent(path).path
-    }
-
     private func extract(
         _ source: PipelineConfiguration.Source, schema: CanonicalSchema.TableSchema, rejects: inout [Reject],
         metrics: inout [String: JSONValue]
     ) throws(PipelineError) -> Table {
-        let path = resolve(source.path)
-        guard FileManager.default.fileExists(atPath: path) else {
+        if source.isDatabase {
+            return try extractFromDatabase(source, schema: schema, rejects: &rejects, metrics: &metrics)
+        }
+        let pattern = source.path ?? ""
+        let files = Self.expand(pattern, dataDirectory: context.dataDirectory)
+        guard !files.isEmpty else {
             if source.required {
-                throw PipelineError(.input, "source \(schema.name): file \(path) does not exist")
+                throw PipelineError(
+                    .input, "source \(schema.name): no file matches \(Self.resolve(pattern, context.dataDirectory))")
             }
-            context.logger.info("optional source missing", metadata: ["source": "\(schema.name)", "path": "\(path)"])
+            context.logger.info("optional source missing", metadata: ["source": "\(schema.name)", "path": "\(pattern)"])
             metrics["source.\(schema.name)"] = .string("missing (optional)")
             return try Self.emptyTable(schema)
         }
         let dialect = CSVDialect(
             delimiter: CSVDialect.delimiterByte(named: source.delimiter) ?? UInt8(ascii: ","),
+            quote: source.quote.utf8.first ?? UInt8(ascii: "\""), hasHeader: source.header,
             encoding: CSVEncoding(name: source.encoding) ?? .utf8)
-        do {
-            let reader = try CSVReader(path: path, dialect: dialect)
-            let table = try read(reader, source: source, schema: schema, rejects: &rejects)
-            metrics["bytes_read.\(schema.name)"] = .int(reader.bytesRead)
-            return table
-        } catch let error as PipelineError {
-            throw error
-        } catch {
-            throw PipelineError(.input, "source \(schema.name) cannot be read", underlying: error)
+        var columns: [Column]?
+        var bytesRead: Int64 = 0
+        for file in files {
+            do {
+                let reader = try CSVReader(path: file.absolute, dialect: dialect)
+                let table = try Self.read(reader, source: source, file: file.display, schema: schema, rejects: &rejects)
+                bytesRead += reader.bytesRead
+                columns = columns.map { Self.concatenate($0, table.columns) } ?? table.columns
+            } catch let error as PipelineError {
+                throw error
+            } catch {
+                throw PipelineError(.input, "source \(schema.name) cannot be read", underlying: error)
+            }
         }
+        metrics["bytes_read.\(schema.name)"] = .int(bytesRead)
+        metrics["files.\(schema.name)"] = .array(files.map { .string($0.display) })
+        return try Self.makeTable(columns ?? [])
     }
 
-    private func read(
-        _ reader: CSVReader, source: PipelineConfiguration.Source, schema: CanonicalSchema.TableSchema,
+    // MARK: - CSV
+
+    /// Reads every record of `reader` into a typed table of `schema`, appending unusable rows to `rejects`.
+    static func read(
+        _ reader: CSVReader, source: PipelineConfiguration.Source, file: String, schema: CanonicalSchema.TableSchema,
         rejects: inout [Reject]
     ) throws -> Table {
-        let normalisedHeader = reader.header.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-        let positions = schema.fields.map { normalisedHeader.firstIndex(of: $0.name) }
-        let missing = zip(schema.fields, positions).filter { $0.0.isRequired && $0.1 == nil }.map(\.0.name)
-        guard missing.isEmpty else {
-            throw PipelineError(
-                .configuration,
-                "\(source.path): missing required column(s) \(missing.joined(separator: ", ")) for \(schema.name) "
-                    + "(columns found: \(reader.header.joined(separator: ", ")))")
+        let positions: [Int?]
+        let expectedFields: Int?
+        if source.header {
+            let header = reader.header.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            positions = schema.fields.map { field in
+                let name = (source.columns[field.name] ?? field.name).trimmingCharacters(in: .whitespaces).lowercased()
+                return header.firstIndex(of: name)
+            }
+            expectedFields = reader.header.count
+            let missing = zip(schema.fields, positions).filter { $0.0.isRequired && $0.1 == nil }.map {
+                source.columns[$0.0.name].map { "\($0)" } ?? $0.0.name
+            }
+            guard missing.isEmpty else {
+                throw PipelineError(
+                    .configuration,
+                    "\(file): missing required column(s) \(missing.joined(separator: ", ")) for \(schema.name) "
+                        + "(columns found: \(reader.header.joined(separator: ", ")))")
+            }
+        } else {
+            // Without a header: the mapping gives 1-based positions, else canonical order.
+            positions = schema.fields.enumerated().map { index, field in
+                source.columns.isEmpty ? index : source.columns[field.name].flatMap { Int($0) }.map { $0 - 1 }
+            }
+            expectedFields = source.columns.isEmpty ? schema.fields.count : nil
         }
-        let expectedFields = reader.header.count
-        var builders = schema.fields.map { ColumnBuilder(name: $0.name, type: $0.kind.columnType, capacity: 1024) }
-        var lines: [Int64] = []
-        var doubles = [Double](repeating: 0, count: schema.fields.count)
-        var integers = [Int64](repeating: 0, count: schema.fields.count)
-        var isNull = [Bool](repeating: false, count: schema.fields.count)
-
+        let maximumPosition = positions.compactMap { $0 }.max() ?? 0
+        var builder = TypedTableBuilder(
+            schema: schema, positions: positions, dateFormat: source.formats.dateFormat ?? .auto,
+            decimalStyle: source.formats.decimalStyle ?? .auto)
         try reader.forEachRecord { record in
             func reject(_ field: String, _ reason: String) {
                 rejects.append(
                     Reject(
-                        stage: "extract", table: schema.name, file: source.path, line: Int64(record.lineNumber),
+                        stage: "extract", table: schema.name, file: file, line: Int64(record.lineNumber),
                         field: field, reason: reason, raw: record.rawLineText()))
             }
-            guard record.fieldCount == expectedFields else {
+            if let expectedFields, record.fieldCount != expectedFields {
                 reject("", "wrong field count: expected \(expectedFields) fields, found \(record.fieldCount)")
+                return
+            }
+            guard record.fieldCount > maximumPosition else {
+                reject("", "wrong field count: expected at least \(maximumPosition + 1) fields, found \(record.fieldCount)")
                 return
             }
             guard record.isValidUTF8 else {
                 reject("", "invalid UTF-8: the line is not valid UTF-8 (is sources.\(schema.name).encoding right?)")
                 return
             }
-            // Parse every field first, so a rejected row leaves no partial values behind.
-            for (index, field) in schema.fields.enumerated() {
-                isNull[index] = true
-                guard let position = positions[index] else { continue }
-                let bytes = Self.trimmed(record.field(position))
-                if bytes.isEmpty {
-                    if field.isRequired {
-                        reject(field.name, "missing \(field.name): the field is empty")
-                        return
-                    }
-                    continue
-                }
-                isNull[index] = false
-                switch field.kind {
-                case .text:
-                    break
-                case .decimal:
-                    guard let value = ValueParser.decimal(bytes) else {
-                        reject(
-                            field.name,
-                            "unparseable \(field.name): \"\(String(decoding: bytes, as: UTF8.self))\" is not a decimal (expected 1234.56 or 1.234,56)"
-                        )
-                        return
-                    }
-                    doubles[index] = value
-                case .integer:
-                    guard let value = ValueParser.integer(bytes) else {
-                        reject(
-                            field.name,
-                            "unparseable \(field.name): \"\(String(decoding: bytes, as: UTF8.self))\" is not a whole number"
-                        )
-                        return
-                    }
-                    integers[index] = value
-                case .date:
-                    guard let value = ValueParser.date(bytes) else {
-                        reject(
-                            field.name,
-                            "unparseable \(field.name): \"\(String(decoding: bytes, as: UTF8.self))\" is not a date (expected yyyy-MM-dd, dd.MM.yyyy or MM/dd/yyyy)"
-                        )
-                        return
-                    }
-                    integers[index] = Int64(value)
-                case .timestamp:
-                    guard let value = ValueParser.timestamp(bytes) else {
-                        reject(
-                            field.name,
-                            "unparseable \(field.name): \"\(String(decoding: bytes, as: UTF8.self))\" is not a timestamp (expected yyyy-MM-ddTHH:mm:ss[Z|±HH:MM] or a date)"
-                        )
-                        return
-                    }
-                    integers[index] = value
-                }
+            if let failure = builder.append(record, line: Int64(record.lineNumber)) {
+                reject(failure.field, failure.reason)
             }
-            for (index, field) in schema.fields.enumerated() {
-                if isNull[index] {
-                    builders[index].appendNull()
-                    continue
-                }
-                switch field.kind {
-                case .text:
-                    // A present text field always has a header position.
-                    builders[index].append(utf8: Self.trimmed(record.field(positions[index] ?? 0)))
-                case .decimal: builders[index].append(doubles[index])
-                case .integer: builders[index].append(integers[index])
-                case .date: builders[index].append(date: Int32(truncatingIfNeeded: integers[index]))
-                case .timestamp: builders[index].append(timestamp: integers[index])
-                }
-            }
-            lines.append(Int64(record.lineNumber))
         }
-        var columns = builders.map { $0.build() }
-        columns.append(Column(name: CanonicalSchema.lineColumn, values: .int64(lines)))
-        return try Table(columns: columns)
+        return try makeTable(builder.columns())
     }
 
-    /// The bytes without leading and trailing ASCII spaces and tabs.
-    private static func trimmed(_ bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
-        var start = 0
-        var end = bytes.count
-        while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
-        while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
-        return UnsafeBufferPointer(rebasing: bytes[start..<end])
+    /// The files a path or glob names, sorted, with the name to show in rejects (the path relative to the data
+    /// folder when it was given relative).
+    static func expand(_ pattern: String, dataDirectory: String) -> [(absolute: String, display: String)] {
+        let absolute = resolve(pattern, dataDirectory)
+        let hasWildcard = pattern.contains { "*?[".contains($0) }
+        guard hasWildcard else {
+            return FileManager.default.fileExists(atPath: absolute) ? [(absolute, pattern)] : []
+        }
+        var result = glob_t()
+        defer { globfree(&result) }
+        guard glob(absolute, 0, nil, &result) == 0 else { return [] }
+        let prefix = pattern.hasPrefix("/") ? "" : URL(fileURLWithPath: dataDirectory).path + "/"
+        var matches: [(String, String)] = []
+        for index in 0..<Int(result.gl_pathc) {
+            guard let pointer = result.gl_pathv[index] else { continue }
+            let path = String(cString: pointer)
+            let display = !prefix.isEmpty && path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
+            matches.append((path, display))
+        }
+        return matches.sorted { $0.0 < $1.0 }
+    }
+
+    static func resolve(_ path: String, _ dataDirectory: String) -> String {
+        path.hasPrefix("/") ? path : URL(fileURLWithPath: dataDirectory).appendingPathComponent(path).path
+    }
+
+    // MARK: - PostgreSQL
+
+    /// The SQL that reads a database source, with every column the schema needs (quoted) in canonical order.
+    static func query(for source: PipelineConfiguration.Source, schema: CanonicalSchema.TableSchema) -> String {
+        if let query = source.query {
+            return "SELECT * FROM (\(query)) AS source"
+        }
+        let table = (source.table ?? "").split(separator: ".", maxSplits: 1).map(String.init)
+        let qualified =
+            table.count == 2
+            ? PostgresIdentifier.quote(schema: table[0], name: table[1]) : PostgresIdentifier.quote(table.first ?? "")
+        let columns = schema.fields.map { PostgresIdentifier.quote(source.columns[$0.name] ?? $0.name) }
+        let filter = source.filter.map { " WHERE \($0)" } ?? ""
+        return "SELECT \(columns.joined(separator: ", ")) FROM \(qualified)\(filter)"
+    }
+
+    private func extractFromDatabase(
+        _ source: PipelineConfiguration.Source, schema: CanonicalSchema.TableSchema, rejects: inout [Reject],
+        metrics: inout [String: JSONValue]
+    ) throws(PipelineError) -> Table {
+        var url = context.databaseURL
+        if let variable = source.databaseEnv {
+            guard let value = ProcessInfo.processInfo.environment[variable], !value.isEmpty else {
+                throw PipelineError(
+                    .configuration, "source \(schema.name): environment variable \(variable) (database_env) is not set")
+            }
+            url = value
+        }
+        let sql = Self.query(for: source, schema: schema)
+        metrics["query.\(schema.name)"] = .string(sql)
+        do {
+            let connection = try PostgresConnection(url: url, logger: context.logger)
+            // Column names of the result decide the positions, as a header does for CSV.
+            let probe = try connection.execute("SELECT * FROM (\(sql)) AS probe LIMIT 0")
+            let names = probe.columnNames.map { $0.lowercased() }
+            let positions = schema.fields.map { names.firstIndex(of: (source.columns[$0.name] ?? $0.name).lowercased()) }
+            let missing = zip(schema.fields, positions).filter { $0.0.isRequired && $0.1 == nil }.map(\.0.name)
+            guard missing.isEmpty else {
+                throw PipelineError(
+                    .configuration,
+                    "source \(schema.name) (\(source.displayName)): missing required column(s) "
+                        + "\(missing.joined(separator: ", ")) (columns found: \(probe.columnNames.joined(separator: ", ")))")
+            }
+            var builder = TypedTableBuilder(
+                schema: schema, positions: positions, dateFormat: source.formats.dateFormat ?? .auto,
+                decimalStyle: source.formats.decimalStyle ?? .auto)
+            var decoder = CopyTextDecoder()
+            let file = source.displayName
+            _ = try connection.copyOut("COPY (\(sql)) TO STDOUT") { chunk in
+                decoder.decode(chunk) { row in
+                    if let failure = builder.append(row, line: Int64(row.rowNumber)) {
+                        let raw = (0..<row.fieldCount).map { row.string($0) ?? "\\N" }.joined(separator: "\t")
+                        rejects.append(
+                            Reject(
+                                stage: "extract", table: schema.name, file: file, line: Int64(row.rowNumber),
+                                field: failure.field, reason: failure.reason, raw: raw))
+                    }
+                }
+            }
+            try decoder.finish()
+            return try Self.makeTable(builder.columns())
+        } catch let error as PipelineError {
+            throw error
+        } catch {
+            throw PipelineError(.input, "source \(schema.name) cannot be read from PostgreSQL", underlying: error)
+        }
+    }
+
+    // MARK: - Tables
+
+    private static func concatenate(_ left: [Column], _ right: [Column]) -> [Column] {
+        zip(left, right).map { Column.concatenating($0, $1) }
+    }
+
+    private static func makeTable(_ columns: [Column]) throws(PipelineError) -> Table {
+        do {
+            return try Table(columns: columns)
+        } catch {
+            throw PipelineError(.internal, "extract produced an inconsistent table", underlying: error)
+        }
     }
 
     /// An empty table with the canonical columns of `schema`.
     static func emptyTable(_ schema: CanonicalSchema.TableSchema) throws(PipelineError) -> Table {
         var columns = schema.fields.map { ColumnBuilder(name: $0.name, type: $0.kind.columnType).build() }
         columns.append(Column(name: CanonicalSchema.lineColumn, values: .int64([])))
-        do {
-            return try Table(columns: columns)
-        } catch {
-            throw PipelineError(.internal, "cannot build the empty \(schema.name) table", underlying: error)
-        }
+        return try makeTable(columns)
     }
 }

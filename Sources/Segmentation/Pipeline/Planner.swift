@@ -97,15 +97,26 @@ struct Planner {
             ("customers", configuration.sources.customers), ("orders", configuration.sources.orders),
             ("email_events", configuration.sources.emailEvents),
         ]
+        let schemas = [
+            "customers": CanonicalSchema.customers, "orders": CanonicalSchema.orders,
+            "email_events": CanonicalSchema.emailEvents,
+        ]
         for (name, source) in sources {
-            guard let source else { continue }
-            let path =
-                source.path.hasPrefix("/")
-                ? source.path : URL(fileURLWithPath: options.dataDirectory).appendingPathComponent(source.path).path
-            let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-            let size = (attributes?[.size] as? Int).map(String.init) ?? "missing"
-            let modified = (attributes?[.modificationDate] as? Date).map { String($0.timeIntervalSince1970) } ?? "-"
-            digests["source.\(name)"] = Digest.sha256("\(path)\n\(size)\n\(modified)")
+            guard let source, let schema = schemas[name] else { continue }
+            if source.isDatabase {
+                // A database extract is a snapshot of the run: rerun it with --from extract to refresh it.
+                digests["source.\(name)"] = Digest.sha256(ExtractStage.query(for: source, schema: schema))
+                continue
+            }
+            let files = ExtractStage.expand(source.path ?? "", dataDirectory: options.dataDirectory)
+            var identity = files.isEmpty ? "no files" : ""
+            for file in files {
+                let attributes = try? FileManager.default.attributesOfItem(atPath: file.absolute)
+                let size = (attributes?[.size] as? Int).map(String.init) ?? "missing"
+                let modified = (attributes?[.modificationDate] as? Date).map { String($0.timeIntervalSince1970) } ?? "-"
+                identity += "\(file.absolute)\n\(size)\n\(modified)\n"
+            }
+            digests["source.\(name)"] = Digest.sha256(identity)
         }
         return digests
     }

@@ -70,7 +70,7 @@ struct CleanStage {
     private func cleanCustomers(_ table: Table, rejects: inout [Reject]) throws(PipelineError) -> (
         Table, [String: JSONValue]
     ) {
-        let file = context.configuration.sources.customers.path
+        let file = context.configuration.sources.customers.displayName
         let ids = try table.strings("customer_id")
         let emails = try table.strings("email")
         let emailValid = try table.validity("email")
@@ -131,7 +131,7 @@ struct CleanStage {
         -> (Table, [String: JSONValue])
     {
         let settings = context.configuration.clean
-        let file = context.configuration.sources.orders.path
+        let file = context.configuration.sources.orders.displayName
         let orderIDs = try table.strings("order_id")
         let customers = try table.strings("customer_id")
         let dates = try table.dates("order_date")
@@ -226,7 +226,7 @@ struct CleanStage {
         -> Table
     {
         guard table.rowCount > 0 else { return table }
-        let file = context.configuration.sources.emailEvents?.path ?? "email_events"
+        let file = context.configuration.sources.emailEvents?.displayName ?? "email_events"
         let customers = try table.strings("customer_id")
         let types = try table.strings("event_type")
         let lines = try table.int64s(CanonicalSchema.lineColumn)

@@ -1,0 +1,21 @@
+import Postgres
+
+/// One input row whose fields can be read as UTF-8 bytes: a CSV record or a row of COPY output.
+protocol FieldSource {
+    /// Number of fields in the row.
+    var fieldCount: Int { get }
+    /// Calls `body` with the bytes of field `index`, or nil for a database NULL.
+    func withField<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>?) throws -> R) rethrows -> R
+}
+
+extension CSVRecord: FieldSource {
+    func withField<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>?) throws -> R) rethrows -> R {
+        try body(field(index))
+    }
+}
+
+extension CopyTextRow: FieldSource {
+    func withField<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>?) throws -> R) rethrows -> R {
+        try withBytes(index, body)
+    }
+}
