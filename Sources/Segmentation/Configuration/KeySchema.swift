@@ -75,7 +75,9 @@ indirect enum KeySchema: Sendable {
                 "clustering": .sequence(.scalar), "transforms": .dictionary(.scalar), "weights": .dictionary(.scalar),
             ]),
             "segment": .mapping([
-                "method": .scalar, "k": .scalar, "seed": .scalar, "restarts": .scalar, "max_iterations": .scalar,
+                "method": .scalar, "k": .scalar, "k_min": .scalar, "k_max": .scalar, "linkage": .scalar,
+                "seed": .scalar, "restarts": .scalar, "max_iterations": .scalar, "stable_ids": .scalar,
+                "hierarchical_max_points": .scalar, "micro_clusters": .scalar,
             ]),
             "load": .mapping(["schema": .scalar, "keep_runs": .scalar]),
         ])

@@ -141,11 +141,23 @@ extension PipelineConfiguration {
                 throw fail(["features", "weights", feature], "weight must be a non-negative number, got \(weight)")
             }
         }
-        if segment.method != "kmeans" {
-            throw fail(["segment", "method"], "unknown method \"\(segment.method)\" (expected kmeans)")
+        if !["kmeans", "hierarchical"].contains(segment.method) {
+            throw fail(["segment", "method"], "unknown method \"\(segment.method)\" (expected kmeans or hierarchical)")
         }
-        if !(2...200).contains(segment.k) {
-            throw fail(["segment", "k"], "must be between 2 and 200, got \(segment.k)")
+        if let k = segment.k, !(2...200).contains(k) {
+            throw fail(["segment", "k"], "must be auto or between 2 and 200, got \(k)")
+        }
+        if segment.kMin < 2 || segment.kMax > 50 || segment.kMin > segment.kMax {
+            throw fail(["segment", "k_min"], "k_min and k_max must satisfy 2 <= k_min <= k_max <= 50")
+        }
+        if !["ward", "complete", "average", "single"].contains(segment.linkage) {
+            throw fail(["segment", "linkage"], "unknown linkage \"\(segment.linkage)\" (expected ward, complete, average or single)")
+        }
+        if !(100...1_000_000).contains(segment.hierarchicalMaxPoints) {
+            throw fail(["segment", "hierarchical_max_points"], "must be between 100 and 1000000")
+        }
+        if !(10...20_000).contains(segment.microClusters) {
+            throw fail(["segment", "micro_clusters"], "must be between 10 and 20000")
         }
         if !(1...100).contains(segment.restarts) {
             throw fail(["segment", "restarts"], "must be between 1 and 100, got \(segment.restarts)")
@@ -153,7 +165,7 @@ extension PipelineConfiguration {
         if !(1...10_000).contains(segment.maxIterations) {
             throw fail(["segment", "max_iterations"], "must be between 1 and 10000, got \(segment.maxIterations)")
         }
-        if segment.k > 0, load.schema.isEmpty || load.schema.utf8.count > 63 {
+        if load.schema.isEmpty || load.schema.utf8.count > 63 {
             throw fail(["load", "schema"], "must be 1 to 63 characters")
         }
         if load.keepRuns < 0 {

@@ -340,41 +340,95 @@ extension PipelineConfiguration {
 extension PipelineConfiguration {
     /// Segmentation settings.
     public struct Segment: Sendable, Codable, Hashable {
-        /// The clustering method; `kmeans`.
+        /// The clustering method: `kmeans` or `hierarchical`.
         public var method: String
-        /// Number of segments.
-        public var k: Int
+        /// Number of segments, or nil for `k: auto` (chosen by silhouette over `k_min…k_max`).
+        public var k: Int?
+        /// Smallest k tried by `k: auto`.
+        public var kMin: Int
+        /// Largest k tried by `k: auto`.
+        public var kMax: Int
+        /// Linkage of hierarchical clustering: `ward`, `complete`, `average` or `single`.
+        public var linkage: String
         /// Seed of the random initialisation, so reruns give identical segments.
         public var seed: UInt64
         /// Number of k-means++ restarts; the lowest inertia wins.
         public var restarts: Int
         /// Iteration cap per restart.
         public var maxIterations: Int
+        /// Whether segment ids follow the previous run's segments (matched by centroid), so an id keeps its meaning.
+        public var stableIDs: Bool
+        /// Above this many customers, hierarchical clustering runs in two stages (k-means micro-clusters, then
+        /// weighted linkage on them) instead of on every customer.
+        public var hierarchicalMaxPoints: Int
+        /// Number of micro-clusters of the two-stage mode.
+        public var microClusters: Int
 
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case method, k, seed, restarts
+            case method, k, linkage, seed, restarts
+            case kMin = "k_min"
+            case kMax = "k_max"
             case maxIterations = "max_iterations"
+            case stableIDs = "stable_ids"
+            case hierarchicalMaxPoints = "hierarchical_max_points"
+            case microClusters = "micro_clusters"
         }
 
         /// Creates segmentation settings.
         public init(
-            method: String = "kmeans", k: Int = 5, seed: UInt64 = 42, restarts: Int = 4, maxIterations: Int = 300
+            method: String = "kmeans", k: Int? = 5, seed: UInt64 = 42, restarts: Int = 4, maxIterations: Int = 300
         ) {
             self.method = method
             self.k = k
+            self.kMin = 2
+            self.kMax = 10
+            self.linkage = "ward"
             self.seed = seed
             self.restarts = restarts
             self.maxIterations = maxIterations
+            self.stableIDs = true
+            self.hierarchicalMaxPoints = 20_000
+            self.microClusters = 1_000
         }
 
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             let defaults = Segment()
             method = try container.decodeIfPresent(String.self, forKey: .method) ?? defaults.method
-            k = try container.decodeIfPresent(Int.self, forKey: .k) ?? defaults.k
+            if let text = try? container.decodeIfPresent(String.self, forKey: .k), Int(text) == nil {
+                guard text == "auto" else {
+                    throw DecodingError.dataCorruptedError(
+                        forKey: .k, in: container, debugDescription: "expected a whole number or auto, found \"\(text)\"")
+                }
+                k = nil
+            } else {
+                k = try container.decodeIfPresent(Int.self, forKey: .k) ?? defaults.k
+            }
+            kMin = try container.decodeIfPresent(Int.self, forKey: .kMin) ?? defaults.kMin
+            kMax = try container.decodeIfPresent(Int.self, forKey: .kMax) ?? defaults.kMax
+            linkage = try container.decodeIfPresent(String.self, forKey: .linkage) ?? defaults.linkage
             seed = try container.decodeIfPresent(UInt64.self, forKey: .seed) ?? defaults.seed
             restarts = try container.decodeIfPresent(Int.self, forKey: .restarts) ?? defaults.restarts
             maxIterations = try container.decodeIfPresent(Int.self, forKey: .maxIterations) ?? defaults.maxIterations
+            stableIDs = try container.decodeIfPresent(Bool.self, forKey: .stableIDs) ?? defaults.stableIDs
+            hierarchicalMaxPoints =
+                try container.decodeIfPresent(Int.self, forKey: .hierarchicalMaxPoints) ?? defaults.hierarchicalMaxPoints
+            microClusters = try container.decodeIfPresent(Int.self, forKey: .microClusters) ?? defaults.microClusters
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(method, forKey: .method)
+            if let k { try container.encode(k, forKey: .k) } else { try container.encode("auto", forKey: .k) }
+            try container.encode(kMin, forKey: .kMin)
+            try container.encode(kMax, forKey: .kMax)
+            try container.encode(linkage, forKey: .linkage)
+            try container.encode(seed, forKey: .seed)
+            try container.encode(restarts, forKey: .restarts)
+            try container.encode(maxIterations, forKey: .maxIterations)
+            try container.encode(stableIDs, forKey: .stableIDs)
+            try container.encode(hierarchicalMaxPoints, forKey: .hierarchicalMaxPoints)
+            try container.encode(microClusters, forKey: .microClusters)
         }
     }
 }

@@ -12,11 +12,78 @@ enum LoadSchema {
 
     /// All migrations in order; append new ones, never edit released ones.
     static let migrations: [Migration] = [
-        Migration(version: 1, description: "runs, segments, customer tables, rejects, views", sql: version1)
+        Migration(version: 1, description: "runs, segments, customer tables, rejects, views", sql: version1),
+        Migration(version: 2, description: "segment profiles and k selection", sql: version2),
+    ]
+
+    /// The columns of each per-run table (besides `run_id`) that a load fills from the checkpoints.
+    static let columns: [String: [String]] = [
+        "segments": [
+            "method", "segment_id", "label", "size", "share", "revenue_share", "mean_recency_days", "mean_frequency",
+            "mean_monetary_total", "mean_avg_order_value", "mean_tenure_days", "mean_return_rate",
+            "mean_email_open_rate", "mean_email_click_rate",
+        ],
+        "customer_segments": [
+            "customer_id", "segment_id", "segment_label", "distance", "rfm_score", "r_score", "f_score", "m_score",
+            "rfm_segment",
+        ],
+        "customer_features": [
+            "customer_id", "recency_days", "frequency", "monetary_total", "avg_order_value", "tenure_days",
+            "return_rate", "email_open_rate", "email_click_rate", "unsubscribed", "first_order_date",
+            "last_order_date", "country", "city", "postal_code", "acquisition_channel",
+        ],
+        "customer_id_map": ["source_customer_id", "customer_id", "rule", "score"],
+        "rejects": ["stage", "source_table", "file", "line", "field", "reason", "raw"],
+        "segment_profiles": ["segment_id", "feature", "mean", "population_mean", "population_std", "z_score"],
+        "k_selection": ["k", "silhouette", "calinski_harabasz", "davies_bouldin", "inertia", "chosen"],
     ]
 
     /// The latest schema version.
     static var currentVersion: Int { migrations.last?.version ?? 0 }
+
+    // MARK: - Version 2
+
+    private static func version2(_ s: String) -> String {
+        """
+        CREATE TABLE \(s).segment_profiles (
+            run_id text NOT NULL REFERENCES \(s).runs (run_id) ON DELETE CASCADE,
+            segment_id bigint NOT NULL,
+            feature text NOT NULL,
+            mean double precision,
+            population_mean double precision NOT NULL,
+            population_std double precision NOT NULL,
+            z_score double precision,
+            PRIMARY KEY (run_id, segment_id, feature)
+        );
+        COMMENT ON TABLE \(s).segment_profiles IS 'Per segment and feature: the segment mean against the whole population.';
+        COMMENT ON COLUMN \(s).segment_profiles.run_id IS 'Run that produced the row.';
+        COMMENT ON COLUMN \(s).segment_profiles.segment_id IS 'Segment, see segments.segment_id.';
+        COMMENT ON COLUMN \(s).segment_profiles.feature IS 'Feature name, a column of customer_features.';
+        COMMENT ON COLUMN \(s).segment_profiles.mean IS 'Mean of the feature in the segment (customers with a value), original units.';
+        COMMENT ON COLUMN \(s).segment_profiles.population_mean IS 'Mean of the feature over all customers with a value.';
+        COMMENT ON COLUMN \(s).segment_profiles.population_std IS 'Standard deviation of the feature over all customers with a value.';
+        COMMENT ON COLUMN \(s).segment_profiles.z_score IS '(mean - population_mean) / population_std.';
+
+        CREATE TABLE \(s).k_selection (
+            run_id text NOT NULL REFERENCES \(s).runs (run_id) ON DELETE CASCADE,
+            k bigint NOT NULL,
+            silhouette double precision NOT NULL,
+            calinski_harabasz double precision NOT NULL,
+            davies_bouldin double precision NOT NULL,
+            inertia double precision NOT NULL,
+            chosen boolean NOT NULL,
+            PRIMARY KEY (run_id, k)
+        );
+        COMMENT ON TABLE \(s).k_selection IS 'Model-selection scores per k of runs with k: auto.';
+        COMMENT ON COLUMN \(s).k_selection.run_id IS 'Run that produced the row.';
+        COMMENT ON COLUMN \(s).k_selection.k IS 'Number of segments tried.';
+        COMMENT ON COLUMN \(s).k_selection.silhouette IS 'Mean silhouette (sampled above 10000 customers); higher is better.';
+        COMMENT ON COLUMN \(s).k_selection.calinski_harabasz IS 'Calinski-Harabasz index; higher is better.';
+        COMMENT ON COLUMN \(s).k_selection.davies_bouldin IS 'Davies-Bouldin index; lower is better.';
+        COMMENT ON COLUMN \(s).k_selection.inertia IS 'Within-segment sum of squared distances (elbow curve).';
+        COMMENT ON COLUMN \(s).k_selection.chosen IS 'Whether this k was chosen (highest silhouette).';
+        """
+    }
 
     // MARK: - Version 1
 

@@ -31,13 +31,16 @@ struct LoadStage {
         let rejects = try Self.concatenateRejects([
             try inputs.table("rejects", of: .extract), try inputs.table("rejects", of: .clean),
         ])
-        let loads: [(table: String, rows: Table)] = [
+        var loads: [(table: String, rows: Table)] = [
             ("segments", try inputs.table("segments", of: .segment)),
             ("customer_segments", try inputs.table("customer_segments", of: .segment)),
             ("customer_features", try inputs.table("customer_features", of: .features)),
             ("customer_id_map", try inputs.table("customer_id_map", of: .dedupe)),
             ("rejects", rejects),
         ]
+        for optional in ["segment_profiles", "k_selection"] {
+            if let table = try? inputs.table(optional, of: .segment) { loads.append((optional, table)) }
+        }
         let stats = Self.stats(manifests)
         let startedAt = manifests[.extract]?.startedAt ?? CalendarDate.timestampString()
         let configDigest = Digest.sha256(
@@ -66,10 +69,12 @@ struct LoadStage {
                         .text(CalendarDate.isoString(context.asOf)), .text(startedAt), .text(configDigest),
                         .text(SegpipeVersion.current), .text(CanonicalJSON.string(stats)),
                     ])
+                // Replace every row of this run, including tables this load has nothing for.
+                for name in LoadSchema.columns.keys.sorted() {
+                    try connection.execute(
+                        "DELETE FROM \(schema).\(PostgresIdentifier.quote(name)) WHERE run_id = $1", [.text(context.runID)])
+                }
                 for (name, rows) in loads {
-                    _ = try connection.execute(
-                        "DELETE FROM \(schema).\(PostgresIdentifier.quote(name)) WHERE run_id = $1",
-                        [.text(context.runID)])
                     let count = try copy(rows, into: name, schema: schema, connection: connection)
                     loaded[name] = .int(Int64(count))
                     logger.info("table loaded", metadata: ["table": "\(name)", "rows": "\(count)"])
@@ -155,7 +160,11 @@ struct LoadStage {
 
     /// Copies `table` into `schema.name` with binary COPY; `run_id` is prepended to every row.
     private func copy(_ table: Table, into name: String, schema: String, connection: PostgresConnection) throws -> Int {
-        let columns = table.columns.map { $0.name == "table" ? "source_table" : $0.name }
+        // Checkpoint columns the database table does not have (such as per-pipeline centroid columns) stay in
+        // the checkpoint; the rest are copied by name.
+        let known = Set(LoadSchema.columns[name] ?? [])
+        let selected = table.columns.filter { known.contains($0.name == "table" ? "source_table" : $0.name) }
+        let columns = selected.map { $0.name == "table" ? "source_table" : $0.name }
         let columnList = (["run_id"] + columns).map(PostgresIdentifier.quote).joined(separator: ", ")
         let runID = Array(context.runID.utf8)
         let sql = "COPY \(schema).\(PostgresIdentifier.quote(name)) (\(columnList)) FROM STDIN (FORMAT binary)"
@@ -163,9 +172,9 @@ struct LoadStage {
             var encoder = BinaryCopyEncoder()
             encoder.writeHeader()
             for row in 0..<table.rowCount {
-                encoder.beginRow(fieldCount: table.columns.count + 1)
+                encoder.beginRow(fieldCount: selected.count + 1)
                 runID.withUnsafeBufferPointer { encoder.writeText($0) }
-                for column in table.columns {
+                for column in selected {
                     guard column.isValid(row) else {
                         encoder.writeNull()
                         continue

@@ -202,7 +202,13 @@ public struct PipelineRunner {
         let started = clock.now
 
         var inputs = StageInputs()
-        var inputDigests = try planner.sourceDigests(stage)
+        var inputDigests = try planner.sourceDigests(stage, runID: context.runID)
+        if stage == .segment, let previous = try planner.previousSegment(before: context.runID) {
+            for table in ["segments", "customer_segments"] where previous.file(for: table) != nil {
+                inputs.setPrevious(try store.readTable(table, of: previous), named: table)
+            }
+            inputs.previousRunID = previous.runID
+        }
         var upstreamManifests: [StageName: StageManifest] = [:]
         for upstream in stage.inputs {
             guard let manifest = try store.manifest(context.runID, upstream), manifest.status == .completed else {

@@ -46,7 +46,7 @@ struct Planner {
         guard manifest.configDigest == configDigest(stage, asOf: asOf) else {
             return (false, "its configuration changed")
         }
-        var digests = try sourceDigests(stage)
+        var digests = try sourceDigests(stage, runID: runID)
         for upstream in stage.inputs {
             guard let upstreamManifest = try store.manifest(runID, upstream), upstreamManifest.status == .completed
             else {
@@ -90,7 +90,11 @@ struct Planner {
 
     /// For extract, one digest per source file over its resolved path, size and modification time, so a new
     /// export is read again while an unchanged one is not; for other stages, nothing.
-    func sourceDigests(_ stage: StageName) throws(PipelineError) -> [String: String] {
+    func sourceDigests(_ stage: StageName, runID: String) throws(PipelineError) -> [String: String] {
+        if stage == .segment {
+            guard let previous = try previousSegment(before: runID) else { return [:] }
+            return ["previous.segment": previous.outputDigest]
+        }
         guard stage == .extract else { return [:] }
         var digests: [String: String] = [:]
         let sources: [(String, PipelineConfiguration.Source?)] = [
@@ -119,6 +123,22 @@ struct Planner {
             digests["source.\(name)"] = Digest.sha256(identity)
         }
         return digests
+    }
+
+    /// The completed segment checkpoint of the latest earlier run of this pipeline (by `as_of`, then creation),
+    /// whose segments the current run's segment ids follow; nil without one or with `stable_ids: false`.
+    func previousSegment(before runID: String) throws(PipelineError) -> StageManifest? {
+        guard configuration.segment.stableIDs else { return nil }
+        let runs = store.runs().filter { $0.pipeline == configuration.name }
+        guard let current = runs.first(where: { $0.runID == runID }) else { return nil }
+        let earlier = runs.filter { ($0.asOf, $0.createdAt) < (current.asOf, current.createdAt) && $0.runID != runID }
+            .sorted { ($0.asOf, $0.createdAt) < ($1.asOf, $1.createdAt) }
+        for run in earlier.reversed() {
+            if let manifest = try? store.manifest(run.runID, .segment), manifest.status == .completed {
+                return manifest
+            }
+        }
+        return nil
     }
 
     /// Digest over the upstream output digests of a stage.

@@ -1,96 +1,104 @@
 import Clustering
 import Columnar
 import Foundation
+import Logging
 
-/// Segments customers with k-means on scaled features, and scores them with classic RFM.
+/// Segments customers by clustering their scaled features, and scores them with classic RFM.
 ///
 /// Matrix preparation, per clustering feature: missing values imputed (recency without orders as the largest
 /// observed recency + 1, everything else as 0), the configured transform (`log1p` by default), z-scoring with
 /// the population mean and standard deviation, then the feature weight. The scaling parameters are recorded in
 /// the manifest so a later run can score customers the same way.
-/// Segments are numbered 1…k by descending mean `monetary_total`, so segment 1 is the most valuable.
+///
+/// Methods: `kmeans` (k-means++ restarts, seeded) or `hierarchical` (Ward, complete, average or single linkage;
+/// above `hierarchical_max_points` customers in two stages — k-means micro-clusters, then weighted linkage —
+/// with the reason logged). `k: auto` picks the k in `k_min…k_max` with the highest silhouette and records
+/// every k's silhouette, Calinski-Harabasz, Davies-Bouldin and inertia in the `k_selection` table.
+///
+/// Segment ids: with `stable_ids` and a previous run, today's segments take the ids of the previous run's
+/// segments they match best (optimal assignment of centroids), so segment 3 means the same group tomorrow;
+/// otherwise (and for new segments) ids are given by descending mean `monetary_total`.
 struct SegmentStage {
     let context: StageContext
+
+    /// Model-selection scores of one k.
+    private struct KScore {
+        var k: Int
+        var silhouette: Double
+        var calinskiHarabasz: Double
+        var daviesBouldin: Double
+        var inertia: Double
+    }
+
+    /// A clustering before ids are assigned: labels 0..<k and centroids in scaled space.
+    private struct Clusters {
+        var labels: [Int32]
+        var centroids: FeatureMatrix
+        var k: Int
+        var metrics: [String: JSONValue]
+        var dendrogram: Dendrogram?
+        var selection: [KScore] = []
+    }
 
     func run(_ inputs: StageInputs) throws(PipelineError) -> StageOutput {
         let features = try inputs.table("customer_features", of: .features)
         let settings = context.configuration.segment
         let featureNames = context.configuration.features.clustering
         let count = features.rowCount
-        guard count >= settings.k else {
+        let smallestK = settings.k ?? settings.kMin
+        guard count > smallestK else {
             throw PipelineError(
                 .dataQuality,
-                "only \(count) customers remain after cleaning, fewer than segment.k = \(settings.k); check the rejects table"
-            )
+                "only \(count) customers remain after cleaning, too few for \(smallestK) segments; check the rejects table")
         }
 
-        // MARK: Matrix
-        var scaling: [String: JSONValue] = [:]
-        var columns: [[Double]] = []
-        for name in featureNames {
-            var (values, present) = try numericColumn(features, name)
-            let observed = values.indices.filter { present[$0] }.map { values[$0] }
-            let fill = name == "recency_days" ? (observed.max() ?? 0) + 1 : 0
-            for row in 0..<count where !present[row] { values[row] = fill }
-            let transform =
-                FeatureTransform(rawValue: context.configuration.features.transforms[name] ?? "log1p") ?? .log1p
-            if transform == .log1p {
-                for row in 0..<count { values[row] = log1p(max(values[row], 0)) }
-            }
-            let mean = values.reduce(0, +) / Double(count)
-            let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(count)
-            let deviation = variance.squareRoot()
-            let weight = context.configuration.features.weights[name] ?? 1
-            for row in 0..<count {
-                values[row] = deviation > 0 ? (values[row] - mean) / deviation * weight : 0
-            }
-            columns.append(values)
-            scaling[name] = .object([
-                "transform": .string(transform.rawValue), "fill": .double(fill), "mean": .double(mean),
-                "std": .double(deviation), "weight": .double(weight),
-            ])
-        }
-        let matrix = FeatureMatrix(columns: columns)
+        let scaling = try FeatureScaling(features: features, names: featureNames, configuration: context.configuration)
+        let matrix = scaling.matrix
+        var clusters = try cluster(matrix)
 
-        // MARK: Clustering
-        let kMeans = KMeans(
-            k: settings.k, seed: settings.seed, restarts: settings.restarts, maxIterations: settings.maxIterations)
-        let result: KMeansResult
-        do {
-            result = try kMeans.fit(matrix)
-        } catch {
-            throw PipelineError(.internal, "k-means failed on \(count) customers", underlying: error)
-        }
-
-        // Order clusters by descending mean monetary value; ties by cluster index.
+        // MARK: Segment ids
         let monetary = try features.doubles("monetary_total")
-        var revenue = [Double](repeating: 0, count: settings.k)
-        var sizes = [Int](repeating: 0, count: settings.k)
+        var revenue = [Double](repeating: 0, count: clusters.k)
+        var sizes = [Int](repeating: 0, count: clusters.k)
         for row in 0..<count {
-            let cluster = Int(result.labels[row])
-            revenue[cluster] += monetary[row]
-            sizes[cluster] += 1
+            revenue[Int(clusters.labels[row])] += monetary[row]
+            sizes[Int(clusters.labels[row])] += 1
         }
-        let order = (0..<settings.k).sorted { lhs, rhs in
+        let byValue = (0..<clusters.k).sorted { lhs, rhs in
             let left = sizes[lhs] > 0 ? revenue[lhs] / Double(sizes[lhs]) : -.infinity
             let right = sizes[rhs] > 0 ? revenue[rhs] / Double(sizes[rhs]) : -.infinity
             return left != right ? left > right : lhs < rhs
         }
-        var segmentOf = [Int](repeating: 0, count: settings.k)
-        for (position, cluster) in order.enumerated() { segmentOf[cluster] = position + 1 }
+        let (segmentOf, matching) = assignIDs(clusters: clusters, byValue: byValue, scaling: scaling, inputs: inputs)
+        clusters.metrics.merge(matching) { $1 }
+        // Segments listed by id.
+        let order = (0..<clusters.k).sorted { segmentOf[$0] < segmentOf[$1] }
 
-        // Labels from the centroids' z-scores (weights divided out).
         let zScores = order.map { cluster in
             featureNames.indices.map { feature -> Double in
-                let weight = context.configuration.features.weights[featureNames[feature]] ?? 1
-                return weight > 0 ? result.centroids[cluster, feature] / weight : 0
+                let weight = scaling.weights[feature]
+                return weight > 0 ? clusters.centroids[cluster, feature] / weight : 0
             }
         }
         let labels = SegmentLabeler.labels(zScores: zScores, features: featureNames)
+        var labelOf = [String](repeating: "", count: clusters.k)
+        for (position, cluster) in order.enumerated() { labelOf[cluster] = labels[position] }
+
+        // Distances to the centroid in scaled space.
+        var distances = [Double](repeating: 0, count: count)
+        for row in 0..<count {
+            let cluster = Int(clusters.labels[row])
+            var sum = 0.0
+            for feature in 0..<matrix.columnCount {
+                let delta = matrix[row, feature] - clusters.centroids[cluster, feature]
+                sum += delta * delta
+            }
+            distances[row] = sum.squareRoot()
+        }
 
         // MARK: RFM
-        let recency = try numericColumn(features, "recency_days")
-        let frequency = try numericColumn(features, "frequency")
+        let recency = try NumericFeature(features, "recency_days")
+        let frequency = try NumericFeature(features, "frequency")
         let hasOrders = frequency.values.map { $0 > 0 }
         let rScores = RFMScoring.quintileScores(recency.values, isPresent: hasOrders, smallerIsBetter: true)
         let fScores = RFMScoring.quintileScores(frequency.values, isPresent: hasOrders, smallerIsBetter: false)
@@ -107,9 +115,9 @@ struct SegmentStage {
         var f = ColumnBuilder(name: "f_score", type: .int64, capacity: count)
         var m = ColumnBuilder(name: "m_score", type: .int64, capacity: count)
         for row in 0..<count {
-            let segment = segmentOf[Int(result.labels[row])]
-            segmentIDs.append(Int64(segment))
-            segmentLabels.append(labels[segment - 1])
+            let cluster = Int(clusters.labels[row])
+            segmentIDs.append(Int64(segmentOf[cluster]))
+            segmentLabels.append(labelOf[cluster])
             if hasOrders[row] {
                 rfmScore.append("\(rScores[row])\(fScores[row])\(mScores[row])")
                 rfmSegment.append(RFMScoring.segment(recency: rScores[row], frequency: fScores[row]))
@@ -128,51 +136,222 @@ struct SegmentStage {
             Column(name: "customer_id", values: .utf8(ids)),
             Column(name: "segment_id", values: .int64(segmentIDs)),
             Column(name: "segment_label", values: .utf8(segmentLabels)),
-            Column(name: "distance", values: .float64(result.distances)),
+            Column(name: "distance", values: .float64(distances)),
             rfmScore.build(), r.build(), f.build(), m.build(),
             Column(name: "rfm_segment", values: .utf8(rfmSegment)),
         ])
         let segments = try segmentTable(
-            features: features, labels: result.labels, order: order, segmentLabels: labels, revenue: revenue,
-            sizes: sizes)
-        let metrics: [String: JSONValue] = [
-            "method": .string(settings.method),
-            "k": .int(Int64(settings.k)),
-            "inertia": .double(result.inertia),
-            "iterations": .int(Int64(result.iterations)),
-            "converged": .bool(result.converged),
-            "restarts": .int(Int64(settings.restarts)),
-            "seed": .int(Int64(bitPattern: settings.seed)),
-            "segment_sizes": .array(order.map { .int(Int64(sizes[$0])) }),
-            "features": .array(featureNames.map { .string($0) }),
-            "scaling": .object(scaling),
+            features: features, clusters: clusters, order: order, segmentOf: segmentOf, labelOf: labelOf,
+            revenue: revenue, sizes: sizes, scaling: scaling)
+        let profiles = try profileTable(features: features, clusters: clusters, order: order, segmentOf: segmentOf)
+        var tables: [(name: String, table: Table)] = [
+            ("customer_segments", customerSegments), ("segments", segments), ("segment_profiles", profiles),
         ]
-        return StageOutput(tables: [("customer_segments", customerSegments), ("segments", segments)], metrics: metrics)
+        if !clusters.selection.isEmpty {
+            tables.append(("k_selection", try kSelectionTable(clusters.selection, chosen: clusters.k)))
+            clusters.metrics["k_selection"] = .array(
+                clusters.selection.map {
+                    .object([
+                        "k": .int(Int64($0.k)), "silhouette": .double($0.silhouette),
+                        "calinski_harabasz": .double($0.calinskiHarabasz), "davies_bouldin": .double($0.daviesBouldin),
+                        "inertia": .double($0.inertia),
+                    ])
+                })
+        }
+        if let previous = inputs.previous["customer_segments"] {
+            clusters.metrics.merge(try Self.movement(previous: previous, ids: ids, segmentIDs: segmentIDs)) { $1 }
+        }
+        if let dendrogram = clusters.dendrogram {
+            tables.append(("dendrogram", try dendrogramTable(dendrogram)))
+        }
+        var metrics = clusters.metrics
+        metrics["method"] = .string(settings.method)
+        metrics["k"] = .int(Int64(clusters.k))
+        metrics["k_requested"] = settings.k.map { .int(Int64($0)) } ?? .string("auto")
+        metrics["inertia"] = .double(ClusterMetrics.inertia(matrix, labels: clusters.labels, centroids: clusters.centroids))
+        metrics["seed"] = .int(Int64(bitPattern: settings.seed))
+        metrics["segment_sizes"] = .array(order.map { .int(Int64(sizes[$0])) })
+        metrics["features"] = .array(featureNames.map { .string($0) })
+        metrics["scaling"] = scaling.manifestValue
+        return StageOutput(tables: tables, metrics: metrics)
     }
 
-    /// A numeric feature as doubles with presence flags.
-    private func numericColumn(_ table: Table, _ name: String) throws(PipelineError) -> (
-        values: [Double], present: [Bool]
-    ) {
-        let column = try table.requireColumn(name)
-        let present = column.validity ?? [Bool](repeating: true, count: column.count)
-        switch column.values {
-        case .float64(let values): return (values, present)
-        case .int64(let values): return (values.map(Double.init), present)
-        default:
-            throw PipelineError(.configuration, "feature \"\(name)\" is not numeric and cannot feed clustering")
+    // MARK: - Clustering
+
+    private func cluster(_ matrix: FeatureMatrix) throws(PipelineError) -> Clusters {
+        let settings = context.configuration.segment
+        let range = settings.kMin...min(settings.kMax, matrix.rowCount - 1)
+        do {
+            if settings.method == "hierarchical" {
+                return try hierarchical(matrix, range: range)
+            }
+            let kMeans = KMeans(
+                k: settings.k ?? settings.kMin, seed: settings.seed, restarts: settings.restarts,
+                maxIterations: settings.maxIterations)
+            let result: KMeansResult
+            var scores: [KScore] = []
+            if settings.k != nil {
+                result = try kMeans.fit(matrix)
+            } else {
+                let selections = try kMeans.chooseK(matrix, range: range)
+                scores = selections.map {
+                    KScore(
+                        k: $0.k, silhouette: $0.silhouette, calinskiHarabasz: $0.calinskiHarabasz,
+                        daviesBouldin: $0.daviesBouldin, inertia: $0.inertia)
+                }
+                let best = KMeans.bestK(selections) ?? settings.kMin
+                guard let chosen = selections.first(where: { $0.k == best }) else {
+                    throw PipelineError(.internal, "k selection returned no result for k = \(best)")
+                }
+                result = chosen.result
+                context.logger.info("k chosen by silhouette", metadata: ["k": "\(best)"])
+            }
+            return Clusters(
+                labels: result.labels, centroids: result.centroids, k: result.centroids.rowCount,
+                metrics: [
+                    "iterations": .int(Int64(result.iterations)), "converged": .bool(result.converged),
+                    "restarts": .int(Int64(kMeans.effectiveRestarts(rowCount: matrix.rowCount))),
+                ], dendrogram: nil, selection: scores)
+        } catch let error as PipelineError {
+            throw error
+        } catch {
+            throw PipelineError(.internal, "clustering \(matrix.rowCount) customers failed", underlying: error)
         }
     }
 
+    private func hierarchical(_ matrix: FeatureMatrix, range: ClosedRange<Int>) throws -> Clusters {
+        let settings = context.configuration.segment
+        let linkage = Linkage(rawValue: settings.linkage) ?? .ward
+        var metrics: [String: JSONValue] = ["linkage": .string(linkage.rawValue)]
+        let cut: (Int) -> [Int32]
+        let dendrogram: Dendrogram
+        if matrix.rowCount <= settings.hierarchicalMaxPoints {
+            dendrogram = try HierarchicalClustering.fit(matrix, linkage: linkage)
+            cut = { dendrogram.cut(k: $0) }
+            metrics["mode"] = .string("direct")
+        } else {
+            let reason =
+                "\(matrix.rowCount) customers exceed hierarchical_max_points = \(settings.hierarchicalMaxPoints): "
+                + "two stages, \(settings.microClusters) k-means micro-clusters then weighted \(linkage.rawValue) linkage"
+            context.logger.info("hierarchical clustering in two stages", metadata: ["reason": "\(reason)"])
+            let twoStage = try HierarchicalClustering.twoStage(
+                matrix, microClusters: settings.microClusters, linkage: linkage, seed: settings.seed)
+            dendrogram = twoStage.dendrogram
+            cut = { twoStage.cut(k: $0) }
+            metrics["mode"] = .string("two-stage")
+            metrics["mode_reason"] = .string(reason)
+        }
+        var k = settings.k ?? settings.kMin
+        var scores: [KScore] = []
+        if settings.k == nil {
+            for candidate in range {
+                let labels = cut(candidate)
+                let centroids = Self.centroids(matrix, labels: labels, k: candidate)
+                scores.append(
+                    KScore(
+                        k: candidate,
+                        silhouette: try ClusterMetrics.silhouette(matrix, labels: labels, seed: settings.seed),
+                        calinskiHarabasz: try ClusterMetrics.calinskiHarabasz(matrix, labels: labels),
+                        daviesBouldin: try ClusterMetrics.daviesBouldin(matrix, labels: labels),
+                        inertia: ClusterMetrics.inertia(matrix, labels: labels, centroids: centroids)))
+            }
+            // Highest silhouette; ties go to the smaller k.
+            k = scores.max { $0.silhouette < $1.silhouette || ($0.silhouette == $1.silhouette && $0.k > $1.k) }?.k ?? k
+            context.logger.info("k chosen by silhouette", metadata: ["k": "\(k)"])
+        }
+        let labels = cut(k)
+        return Clusters(
+            labels: labels, centroids: Self.centroids(matrix, labels: labels, k: k), k: k, metrics: metrics,
+            dendrogram: dendrogram, selection: scores)
+    }
+
+    /// Mean of each cluster's rows.
+    static func centroids(_ matrix: FeatureMatrix, labels: [Int32], k: Int) -> FeatureMatrix {
+        var sums = [Double](repeating: 0, count: k * matrix.columnCount)
+        var counts = [Int](repeating: 0, count: k)
+        for row in 0..<matrix.rowCount {
+            let cluster = Int(labels[row])
+            counts[cluster] += 1
+            for feature in 0..<matrix.columnCount {
+                sums[cluster * matrix.columnCount + feature] += matrix[row, feature]
+            }
+        }
+        for cluster in 0..<k where counts[cluster] > 0 {
+            for feature in 0..<matrix.columnCount {
+                sums[cluster * matrix.columnCount + feature] /= Double(counts[cluster])
+            }
+        }
+        return FeatureMatrix(rowCount: k, columnCount: matrix.columnCount, values: sums)
+    }
+
+    // MARK: - Stable ids
+
+    /// Segment id of each cluster, matching the previous run's segments when there is one.
+    private func assignIDs(
+        clusters: Clusters, byValue: [Int], scaling: FeatureScaling, inputs: StageInputs
+    ) -> ([Int], [String: JSONValue]) {
+        var segmentOf = [Int](repeating: 0, count: clusters.k)
+        guard let previous = inputs.previous["segments"],
+            let previousCentroids = scaling.scaledCentroids(of: previous),
+            let previousIDs = try? previous.int64s("segment_id")
+        else {
+            for (position, cluster) in byValue.enumerated() { segmentOf[cluster] = position + 1 }
+            let reason = inputs.previous["segments"] == nil ? "no previous run" : "previous run used other features"
+            return (segmentOf, ["stable_ids": .string(reason)])
+        }
+        let match = matchCentroids(previous: previousCentroids, current: clusters.centroids)
+        var nextID = Int(previousIDs.max() ?? 0) + 1
+        var matched = 0
+        for cluster in byValue {
+            if match[cluster] >= 0 {
+                segmentOf[cluster] = Int(previousIDs[match[cluster]])
+                matched += 1
+            } else {
+                segmentOf[cluster] = nextID
+                nextID += 1
+            }
+        }
+        var metrics: [String: JSONValue] = [
+            "stable_ids": .string("matched to run \(inputs.previousRunID ?? "?")"),
+            "segments_matched": .int(Int64(matched)),
+        ]
+        return (segmentOf, metrics)
+    }
+
+    /// How many customers kept their segment id since the previous run, moved, or are new.
+    private static func movement(previous: Table, ids: StringColumn, segmentIDs: [Int64]) throws(PipelineError)
+        -> [String: JSONValue]
+    {
+        let previousIDs = try previous.strings("customer_id")
+        let previousSegments = try previous.int64s("segment_id")
+        var before: [String: Int64] = [:]
+        before.reserveCapacity(previous.rowCount)
+        for row in 0..<previous.rowCount { before[previousIDs[row]] = previousSegments[row] }
+        var stayed: Int64 = 0
+        var moved: Int64 = 0
+        var new: Int64 = 0
+        for row in 0..<segmentIDs.count {
+            switch before[ids[row]] {
+            case .none: new += 1
+            case .some(let segment) where segment == segmentIDs[row]: stayed += 1
+            case .some: moved += 1
+            }
+        }
+        return ["customers_stayed": .int(stayed), "customers_moved": .int(moved), "customers_new": .int(new)]
+    }
+
+    // MARK: - Tables
+
     private func segmentTable(
-        features: Table, labels: [Int32], order: [Int], segmentLabels: [String], revenue: [Double], sizes: [Int]
+        features: Table, clusters: Clusters, order: [Int], segmentOf: [Int], labelOf: [String], revenue: [Double],
+        sizes: [Int], scaling: FeatureScaling
     ) throws(PipelineError) -> Table {
         let k = order.count
-        let total = Double(labels.count)
+        let total = Double(clusters.labels.count)
         let totalRevenue = revenue.reduce(0, +)
         var columns: [Column] = [
-            Column(name: "segment_id", values: .int64((1...k).map(Int64.init))),
-            Column(name: "label", values: .utf8(StringColumn(segmentLabels))),
+            Column(name: "segment_id", values: .int64(order.map { Int64(segmentOf[$0]) })),
+            Column(name: "label", values: .utf8(StringColumn(order.map { labelOf[$0] }))),
             Column(
                 name: "method",
                 values: .utf8(StringColumn(Array(repeating: context.configuration.segment.method, count: k)))),
@@ -182,20 +361,72 @@ struct SegmentStage {
                 name: "revenue_share",
                 values: .float64(order.map { totalRevenue > 0 ? revenue[$0] / totalRevenue : 0 })),
         ]
-        for name in FeatureCatalog.numericFeatureNames {
-            guard features[name] != nil else { continue }
-            let (values, present) = try numericColumn(features, name)
-            var sums = [Double](repeating: 0, count: k)
-            var counts = [Int](repeating: 0, count: k)
-            for row in 0..<values.count where present[row] {
-                sums[Int(labels[row])] += values[row]
-                counts[Int(labels[row])] += 1
-            }
+        for name in FeatureCatalog.numericFeatureNames where features[name] != nil {
+            let feature = try NumericFeature(features, name)
+            let means = feature.clusterMeans(labels: clusters.labels, k: clusters.k)
             var builder = ColumnBuilder(name: "mean_\(name)", type: .float64, capacity: k)
-            for cluster in order { builder.append(counts[cluster] > 0 ? sums[cluster] / Double(counts[cluster]) : nil) }
+            for cluster in order { builder.append(means[cluster]) }
             columns.append(builder.build())
         }
+        // Centroids in transformed, unscaled units: what the next run matches its segments against.
+        for (index, name) in scaling.names.enumerated() {
+            columns.append(
+                Column(
+                    name: "centroid_\(name)",
+                    values: .float64(order.map { scaling.unscale(clusters.centroids[$0, index], feature: index) })))
+        }
         return try makeTable(columns)
+    }
+
+    /// One row per segment and numeric feature: segment mean, population mean and standard deviation, z-score.
+    private func profileTable(features: Table, clusters: Clusters, order: [Int], segmentOf: [Int]) throws(PipelineError)
+        -> Table
+    {
+        var segment: [Int64] = []
+        var featureColumn = StringColumn()
+        var mean = ColumnBuilder(name: "mean", type: .float64)
+        var populationMean: [Double] = []
+        var populationStd: [Double] = []
+        var zScore = ColumnBuilder(name: "z_score", type: .float64)
+        for name in FeatureCatalog.numericFeatureNames where features[name] != nil {
+            let feature = try NumericFeature(features, name)
+            let (average, deviation) = feature.populationMoments()
+            let means = feature.clusterMeans(labels: clusters.labels, k: clusters.k)
+            for cluster in order {
+                segment.append(Int64(segmentOf[cluster]))
+                featureColumn.append(name)
+                mean.append(means[cluster])
+                populationMean.append(average)
+                populationStd.append(deviation)
+                zScore.append(means[cluster].map { deviation > 0 ? ($0 - average) / deviation : 0 })
+            }
+        }
+        return try makeTable([
+            Column(name: "segment_id", values: .int64(segment)), Column(name: "feature", values: .utf8(featureColumn)),
+            mean.build(), Column(name: "population_mean", values: .float64(populationMean)),
+            Column(name: "population_std", values: .float64(populationStd)), zScore.build(),
+        ])
+    }
+
+    private func kSelectionTable(_ selections: [KScore], chosen: Int) throws(PipelineError) -> Table {
+        try makeTable([
+            Column(name: "k", values: .int64(selections.map { Int64($0.k) })),
+            Column(name: "silhouette", values: .float64(selections.map(\.silhouette))),
+            Column(name: "calinski_harabasz", values: .float64(selections.map(\.calinskiHarabasz))),
+            Column(name: "davies_bouldin", values: .float64(selections.map(\.daviesBouldin))),
+            Column(name: "inertia", values: .float64(selections.map(\.inertia))),
+            Column(name: "chosen", values: .bool(selections.map { $0.k == chosen })),
+        ])
+    }
+
+    /// The dendrogram in SciPy's linkage-matrix layout: one row per merge.
+    private func dendrogramTable(_ dendrogram: Dendrogram) throws(PipelineError) -> Table {
+        try makeTable([
+            Column(name: "first", values: .int64(dendrogram.merges.map { Int64($0.first) })),
+            Column(name: "second", values: .int64(dendrogram.merges.map { Int64($0.second) })),
+            Column(name: "height", values: .float64(dendrogram.merges.map(\.height))),
+            Column(name: "size", values: .float64(dendrogram.merges.map(\.size))),
+        ])
     }
 
     private func makeTable(_ columns: [Column]) throws(PipelineError) -> Table {

@@ -69,6 +69,16 @@ public struct StageInputs: Sendable {
         return table
     }
 
+    /// Tables of the previous run's same stage (its segments, for stable segment ids), by name.
+    public private(set) var previous: [String: Table] = [:]
+    /// The run those previous tables come from.
+    public var previousRunID: String?
+
+    /// Adds a table of the previous run.
+    public mutating func setPrevious(_ table: Table, named name: String) {
+        previous[name] = table
+    }
+
     /// Adds or replaces a table.
     public mutating func set(_ table: Table, named name: String, of stage: StageName) {
         tables[stage, default: [:]][name] = table
