@@ -6,6 +6,8 @@ struct Segpipe: ParsableCommand {
         commandName: "segpipe",
         abstract: "Customer-segmentation ETL: extract, clean, dedupe, features, segment, load.",
         version: SegpipeVersionString.value,
-        subcommands: [RunCommand.self, StatusCommand.self, GenerateCommand.self, ValidateCommand.self]
+        subcommands: [
+            RunCommand.self, StatusCommand.self, ValidateCommand.self, GenerateCommand.self, DatabaseCommand.self,
+        ]
     )
 }

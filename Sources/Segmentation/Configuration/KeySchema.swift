@@ -79,7 +79,7 @@ indirect enum KeySchema: Sendable {
                 "seed": .scalar, "restarts": .scalar, "max_iterations": .scalar, "stable_ids": .scalar,
                 "hierarchical_max_points": .scalar, "micro_clusters": .scalar,
             ]),
-            "load": .mapping(["schema": .scalar, "keep_runs": .scalar]),
+            "load": .mapping(["schema": .scalar, "keep_runs": .scalar, "read_role": .scalar]),
         ])
     }()
 }

@@ -442,22 +442,27 @@ extension PipelineConfiguration {
         public var schema: String
         /// How many published runs to keep; older runs are deleted after a successful load (0 keeps all).
         public var keepRuns: Int
+        /// A role granted read access to the schema (usage, SELECT on tables and views), if any.
+        public var readRole: String?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case schema
             case keepRuns = "keep_runs"
+            case readRole = "read_role"
         }
 
         /// Creates load settings.
-        public init(schema: String = "segpipe", keepRuns: Int = 0) {
+        public init(schema: String = "segpipe", keepRuns: Int = 0, readRole: String? = nil) {
             self.schema = schema
             self.keepRuns = keepRuns
+            self.readRole = readRole
         }
 
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             schema = try container.decodeIfPresent(String.self, forKey: .schema) ?? "segpipe"
             keepRuns = try container.decodeIfPresent(Int.self, forKey: .keepRuns) ?? 0
+            readRole = try container.decodeIfPresent(String.self, forKey: .readRole)
         }
     }
 }

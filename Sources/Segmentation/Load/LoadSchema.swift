@@ -14,6 +14,7 @@ enum LoadSchema {
     static let migrations: [Migration] = [
         Migration(version: 1, description: "runs, segments, customer tables, rejects, views", sql: version1),
         Migration(version: 2, description: "segment profiles and k selection", sql: version2),
+        Migration(version: 3, description: "segment KPI views", sql: version3),
     ]
 
     /// The columns of each per-run table (besides `run_id`) that a load fills from the checkpoints.
@@ -40,6 +41,43 @@ enum LoadSchema {
 
     /// The latest schema version.
     static var currentVersion: Int { migrations.last?.version ?? 0 }
+
+    // MARK: - Version 3
+
+    private static func kpiView(_ s: String, name: String, key: String, label: String) -> String {
+        """
+        CREATE VIEW \(s).\(name) AS
+            SELECT cs.run_id, cs.\(key), \(label),
+                   count(*) AS customers,
+                   count(*)::float8 / sum(count(*)) OVER (PARTITION BY cs.run_id) AS customer_share,
+                   coalesce(sum(cf.monetary_total), 0)
+                       / nullif(sum(sum(cf.monetary_total)) OVER (PARTITION BY cs.run_id), 0) AS revenue_share,
+                   avg(cf.monetary_total) AS mean_revenue,
+                   avg(cf.avg_order_value) AS mean_order_value,
+                   avg((cf.frequency >= 2)::int)::float8 AS repeat_purchase_rate,
+                   avg((coalesce(cf.recency_days, 2147483647) > 180)::int)::float8 AS churn_risk_share,
+                   mode() WITHIN GROUP (ORDER BY cf.country) AS top_country,
+                   mode() WITHIN GROUP (ORDER BY cf.acquisition_channel) AS top_channel
+            FROM \(s).customer_segments cs
+            JOIN \(s).customer_features cf USING (run_id, customer_id)
+            GROUP BY cs.run_id, cs.\(key);
+        """
+    }
+
+    private static func version3(_ s: String) -> String {
+        kpiView(s, name: "segment_kpis", key: "segment_id", label: "min(cs.segment_label) AS segment_label")
+            + kpiView(s, name: "rfm_segment_kpis", key: "rfm_segment", label: "count(cs.rfm_score) AS scored_customers")
+            + """
+            CREATE VIEW \(s).current_segment_kpis AS
+                SELECT k.* FROM \(s).segment_kpis k JOIN \(s).current_run r USING (run_id);
+            CREATE VIEW \(s).current_rfm_segment_kpis AS
+                SELECT k.* FROM \(s).rfm_segment_kpis k JOIN \(s).current_run r USING (run_id);
+            COMMENT ON VIEW \(s).segment_kpis IS 'Per run and cluster segment: size, shares, mean revenue and order value, repeat-purchase rate, churn-risk share (no order for over 180 days), top country and channel.';
+            COMMENT ON VIEW \(s).rfm_segment_kpis IS 'Per run and named RFM segment: the same KPIs as segment_kpis.';
+            COMMENT ON VIEW \(s).current_segment_kpis IS 'segment_kpis of the latest published run.';
+            COMMENT ON VIEW \(s).current_rfm_segment_kpis IS 'rfm_segment_kpis of the latest published run.';
+            """
+    }
 
     // MARK: - Version 2
 

@@ -20,13 +20,8 @@ struct LoadStage {
         } catch {
             throw PipelineError(.database, "cannot connect to the load database", underlying: error)
         }
-        do {
-            try migrate(connection, schema: schema)
-        } catch let error as PipelineError {
-            throw error
-        } catch {
-            throw PipelineError(.database, "cannot create or upgrade schema \(schema)", underlying: error)
-        }
+        try ResultSchema(name: context.configuration.load.schema, readRole: context.configuration.load.readRole)
+            .migrate(connection, logger: logger)
 
         let rejects = try Self.concatenateRejects([
             try inputs.table("rejects", of: .extract), try inputs.table("rejects", of: .clean),
@@ -121,39 +116,6 @@ struct LoadStage {
                 .text(context.runID), .text(context.configuration.name), .text(CalendarDate.isoString(context.asOf)),
                 .text(SegpipeVersion.current),
             ])
-    }
-
-    // MARK: - Migrations
-
-    private func migrate(_ connection: PostgresConnection, schema: String) throws {
-        try connection.transaction {
-            _ = try connection.execute("SELECT pg_advisory_xact_lock(hashtext($1))", [.text("segpipe.migrate")])
-            try connection.executeScript(
-                """
-                CREATE SCHEMA IF NOT EXISTS \(schema);
-                CREATE TABLE IF NOT EXISTS \(schema).schema_migrations (
-                    version integer PRIMARY KEY,
-                    description text NOT NULL,
-                    applied_at timestamptz NOT NULL DEFAULT now()
-                );
-                COMMENT ON TABLE \(schema).schema_migrations IS 'Schema versions applied by segpipe db migrations.';
-                """)
-            let applied = try connection.execute("SELECT coalesce(max(version), 0) FROM \(schema).schema_migrations")
-            let current = Int(try applied.decode(Int64.self, row: 0, column: 0))
-            if current > LoadSchema.currentVersion {
-                throw PipelineError(
-                    .database,
-                    "schema \(schema) is at version \(current), newer than this segpipe knows (\(LoadSchema.currentVersion)); upgrade segpipe"
-                )
-            }
-            for migration in LoadSchema.migrations where migration.version > current {
-                try connection.executeScript(migration.sql(schema))
-                _ = try connection.execute(
-                    "INSERT INTO \(schema).schema_migrations (version, description) VALUES ($1, $2)",
-                    [.int64(Int64(migration.version)), .text(migration.description)])
-                context.logger.info("schema migrated", metadata: ["version": "\(migration.version)"])
-            }
-        }
     }
 
     // MARK: - COPY
