@@ -1,3 +1,5 @@
+import Foundation
+
 /// Kölner Phonetik (Cologne phonetics, Postel 1969): a phonetic key for German names.
 ///
 /// The published rules: letters are coded by context (`A E I J O U Y` → 0, `B` → 1, `P` → 1 or 3 before `H`,
@@ -10,8 +12,17 @@
 enum ColognePhonetic {
     /// The Kölner Phonetik code of `text`, empty when it has no Latin letter.
     static func code(_ text: String) -> String {
-        let letters = TextNormalizer.folded(text).compactMap { scalar -> UInt8? in
-            scalar.value >= 0x61 && scalar.value <= 0x7A ? UInt8(scalar.value) : nil
+        // Umlauts are vowels of their own (a `C` before `Ä` is not a `C` before `A`), so they are coded before
+        // folding turns them into two letters.
+        var folded: [Unicode.Scalar] = []
+        for scalar in TextNormalizer.composedNFC(text).unicodeScalars {
+            switch scalar {
+            case "ä", "ö", "ü", "Ä", "Ö", "Ü": folded.append("@")
+            default: TextNormalizer.appendFolded(scalar, to: &folded)
+            }
+        }
+        let letters = folded.compactMap { scalar -> UInt8? in
+            (scalar.value >= 0x61 && scalar.value <= 0x7A) || scalar == "@" ? UInt8(scalar.value) : nil
         }
         var digits: [UInt8] = []
         digits.reserveCapacity(letters.count + 2)
@@ -23,7 +34,7 @@ enum ColognePhonetic {
             let previous: UInt8 = index > 0 ? letters[index - 1] : 0
             let next: UInt8 = index + 1 < letters.count ? letters[index + 1] : 0
             switch Unicode.Scalar(letter) {
-            case "a", "e", "i", "j", "o", "u", "y": emit(0)
+            case "a", "e", "i", "j", "o", "u", "y", "@": emit(0)
             case "h": break
             case "b": emit(1)
             case "p": emit(next == ascii("h") ? 3 : 1)

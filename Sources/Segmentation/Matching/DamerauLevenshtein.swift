@@ -20,7 +20,8 @@ enum DamerauLevenshtein {
     }
 
     /// `1 - distance / max(|a|, |b|)` of two scalar sequences.
-    static func similarity(_ a: UnsafeBufferPointer<Unicode.Scalar>, _ b: UnsafeBufferPointer<Unicode.Scalar>) -> Double {
+    static func similarity(_ a: UnsafeBufferPointer<Unicode.Scalar>, _ b: UnsafeBufferPointer<Unicode.Scalar>) -> Double
+    {
         let longest = max(a.count, b.count)
         guard longest > 0 else { return 1 }
         return 1 - Double(distance(a, b)) / Double(longest)

@@ -23,7 +23,8 @@ enum JaroWinkler {
     }
 
     /// The Jaro-Winkler similarity of two scalar sequences.
-    static func similarity(_ a: UnsafeBufferPointer<Unicode.Scalar>, _ b: UnsafeBufferPointer<Unicode.Scalar>) -> Double {
+    static func similarity(_ a: UnsafeBufferPointer<Unicode.Scalar>, _ b: UnsafeBufferPointer<Unicode.Scalar>) -> Double
+    {
         let jaro = jaroSimilarity(a, b)
         var prefix = 0
         while prefix < min(maximumPrefix, a.count, b.count) && a[prefix] == b[prefix] { prefix += 1 }

@@ -8,11 +8,11 @@ enum TextNormalizer {
     /// whitespace scalar (tab, no-break space, line separators) counts as whitespace.
     /// - Complexity: O(n) in the length of `text`.
     static func collapsed(_ text: String) -> String {
-        let composed = text.precomposedStringWithCanonicalMapping
+        let composed = composedNFC(text)
         var result = String.UnicodeScalarView()
         var pendingSpace = false
         for scalar in composed.unicodeScalars {
-            if scalar.properties.isWhitespace {
+            if isWhitespace(scalar) {
                 pendingSpace = !result.isEmpty
             } else {
                 if pendingSpace { result.append(" ") }
@@ -29,20 +29,32 @@ enum TextNormalizer {
     /// `"Müller"` and `"Mueller"` both fold to `mueller`; `"Lefèvre"` to `lefevre`. Scalars outside Latin are
     /// kept lower-cased. Comparators run on this form, so an umlaut written out is not a typo.
     static func folded(_ text: String) -> [Unicode.Scalar] {
+        let text = composedNFC(text)
         var result: [Unicode.Scalar] = []
         result.reserveCapacity(text.unicodeScalars.count + 4)
         var pendingSpace = false
         for scalar in text.unicodeScalars {
-            if scalar.properties.isWhitespace {
+            if isWhitespace(scalar) {
                 pendingSpace = !result.isEmpty
                 continue
             }
-            if scalar.properties.generalCategory == .nonspacingMark { continue }
+            if scalar.value >= 0x80 && scalar.properties.generalCategory == .nonspacingMark { continue }
             if pendingSpace { result.append(" ") }
             pendingSpace = false
             appendFolded(scalar, to: &result)
         }
         return result
+    }
+
+    /// `text` in NFC; text whose scalars all lie below U+0300 is already in NFC and returned as is.
+    static func composedNFC(_ text: String) -> String {
+        text.unicodeScalars.allSatisfy { $0.value < 0x300 } ? text : text.precomposedStringWithCanonicalMapping
+    }
+
+    /// Whether `scalar` is Unicode whitespace, without a property lookup for ASCII.
+    static func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x80
+            ? scalar == " " || (scalar.value >= 0x09 && scalar.value <= 0x0D) : scalar.properties.isWhitespace
     }
 
     /// Appends the folded form of one scalar.
@@ -57,26 +69,26 @@ enum TextNormalizer {
             return
         }
         if value < UInt32(latinFold.count) {
-            result.append(contentsOf: latinFold[Int(value)].unicodeScalars)
+            result.append(contentsOf: latinFold[Int(value)])
             return
         }
         result.append(contentsOf: scalar.properties.lowercaseMapping.unicodeScalars)
     }
 
     /// Folded spellings of U+0000…U+024F, built once.
-    private static let latinFold: [String] = {
+    private static let latinFold: [[Unicode.Scalar]] = {
         let special: [Unicode.Scalar: String] = [
             "ä": "ae", "ö": "oe", "ü": "ue", "Ä": "ae", "Ö": "oe", "Ü": "ue", "ß": "ss", "ẞ": "ss",
             "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "ø": "o", "Ø": "o", "ł": "l", "Ł": "l", "đ": "d",
             "Đ": "d", "ð": "d", "Ð": "d", "þ": "th", "Þ": "th", "ı": "i", "ĳ": "ij", "Ĳ": "ij",
         ]
-        return (0..<0x250).map { value -> String in
-            guard let scalar = Unicode.Scalar(UInt32(value)) else { return "" }
-            if let text = special[scalar] { return text }
+        return (0..<0x250).map { value -> [Unicode.Scalar] in
+            guard let scalar = Unicode.Scalar(UInt32(value)) else { return [] }
+            if let text = special[scalar] { return Array(text.unicodeScalars) }
             let base = String(scalar).decomposedStringWithCanonicalMapping.unicodeScalars.filter {
                 $0.properties.generalCategory != .nonspacingMark
             }
-            return String(String.UnicodeScalarView(base)).lowercased()
+            return Array(String(String.UnicodeScalarView(base)).lowercased().unicodeScalars)
         }
     }()
 }

@@ -38,7 +38,8 @@ enum TokenSimilarity {
     static func ratio(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar]) -> Double {
         let total = a.count + b.count
         guard total > 0 else { return 1 }
-        let common = a.withUnsafeBufferPointer { l in b.withUnsafeBufferPointer { r in longestCommonSubsequence(l, r) } }
+        let common = a.withUnsafeBufferPointer { l in b.withUnsafeBufferPointer { r in longestCommonSubsequence(l, r) }
+        }
         return Double(2 * common) / Double(total)
     }
 

@@ -1,0 +1,124 @@
+import Testing
+
+@testable import Segmentation
+
+@Suite struct FieldNormalizerTests {
+    @Test(arguments: [
+        ("  Jürgen   Müller ", "Jürgen Müller"),
+        ("Mu\u{308}ller", "Müller"),
+        ("\tAnna\u{A0}\u{A0}Maria\n", "Anna Maria"),
+        ("", ""),
+        ("   ", ""),
+    ])
+    func textIsComposedAndWhitespaceCollapsed(raw: String, expected: String) {
+        let result = TextNormalizer.collapsed(raw)
+        #expect(result == expected)
+        #expect(Array(result.unicodeScalars) == Array(expected.unicodeScalars))
+    }
+
+    @Test(arguments: [
+        ("Müller", "mueller"), ("MUELLER", "mueller"), ("Straße", "strasse"), ("Lefèvre", "lefevre"),
+        ("Łukasz  Nowak", "lukasz nowak"), ("Zoë", "zoe"), ("Mu\u{308}ller", "mueller"),
+    ])
+    func foldingTransliteratesGermanAndStripsOtherDiacritics(raw: String, expected: String) {
+        #expect(String(String.UnicodeScalarView(TextNormalizer.folded(raw))) == expected)
+    }
+
+    @Test(arguments: [
+        ("MÜLLER-LÜDENSCHEIDT", "Müller-Lüdenscheidt"),
+        ("o'brien", "O'Brien"),
+        ("VAN DER BERG", "van der Berg"),
+        ("jürgen von und zu guttenberg", "Jürgen von und zu Guttenberg"),
+        ("STRAßE", "Straße"),
+        ("GROẞ", "Groß"),
+        ("weiß", "Weiß"),
+        ("  hans-peter   SCHÄFER ", "Hans-Peter Schäfer"),
+        ("d'artois", "D'Artois"),
+        ("DE VRIES", "de Vries"),
+        ("Anna Le", "Anna Le"),
+        ("ÖZTÜRK", "Öztürk"),
+        ("graf von moltke", "Graf von Moltke"),
+        ("ayşe yılmaz", "Ayşe Yılmaz"),
+    ])
+    func namesGetProperCaseKeepingParticlesAndSharpS(raw: String, expected: String) {
+        #expect(NameNormalizer.properCase(raw) == expected)
+    }
+
+    @Test func emptyNameIsNil() {
+        #expect(NameNormalizer.properCase("  ") == nil)
+    }
+
+    @Test(arguments: [
+        "+49 171 1234567", "0171/1234567", "0049 171 1234567", "(0171) 123 45 67", "+49 (0)171 1234567",
+        "0171-1234567", "+491711234567", "+49 0171 1234567", "0171.123.45.67",
+    ])
+    func germanMobileNumberFormatsGiveOneE164(raw: String) {
+        #expect(PhoneNormalizer.e164(raw) == "+491711234567")
+    }
+
+    @Test(arguments: [
+        ("0664 12345678", "AT", "+4366412345678"),
+        ("079 123 45 67", "CH", "+41791234567"),
+        ("06 12345678", "NL", "+31612345678"),
+        ("06 12 34 56 78", "FR", "+33612345678"),
+        ("06 1234 5678", "IT", "+390612345678"),
+        ("612 345 678", "ES", "+34612345678"),
+        ("+43 1 234567", "DE", "+431234567"),
+        ("+41 (0)44 123 45 67", "DE", "+41441234567"),
+        ("030 1234567", "DE", "+49301234567"),
+    ])
+    func regionsApplyTheirTrunkPrefixAndCallingCode(raw: String, region: String, expected: String) throws {
+        let phoneRegion = try #require(PhoneRegion.region(code: region))
+        #expect(PhoneNormalizer.e164(raw, defaultRegion: phoneRegion) == expected)
+    }
+
+    @Test(arguments: [
+        "", "n/a", "keine", "12", "0171", "+49 171 12345678901234", "+49 abc 1234567", "++49 171 1234567",
+        "171 1234567", "0", "+0 171 1234567", "+41 79 123 45 6",
+    ])
+    func junkPhoneNumbersAreNil(raw: String) {
+        #expect(PhoneNormalizer.e164(raw) == nil)
+    }
+
+    @Test(arguments: [
+        ("10115", "DE", "10115"), ("01067", "DE", "01067"), (" D-80331 ", "DE", "80331"),
+        ("1010", "AT", "1010"), ("8001", "CH", "8001"), ("CH-8001", "CH", "8001"),
+        ("1234ab", "NL", "1234 AB"), ("1234 AB", "NL", "1234 AB"), ("1234  ab", "NL", "1234 AB"),
+        ("75001", "FR", "75001"), ("1000", "BE", "1000"), ("L-1234", "LU", "1234"), ("00118", "IT", "00118"),
+        ("28001", "ES", "28001"), ("00-950", "PL", "00-950"), ("00950", "PL", "00-950"), ("2100", "DK", "2100"),
+        ("11000", "CZ", "110 00"), ("sw1a 1aa", "GB", "SW1A 1AA"),
+    ])
+    func validPostalCodesAreNormalised(raw: String, country: String, expected: String) {
+        #expect(PostalCodeNormalizer.normalized(raw, country: country) == expected)
+    }
+
+    @Test(arguments: [
+        ("1011", "DE"), ("101155", "DE"), ("1O115", "DE"), ("", "DE"), ("01010", "AT"), ("0123", "CH"),
+        ("0123 AB", "NL"), ("1234 SS", "NL"), ("1234 A", "NL"), ("12345", "NL"), ("53001", "ES"), ("1234", "FR"),
+        ("123-45", "PL"), ("10 115", "DE"),
+    ])
+    func invalidPostalCodesAreNil(raw: String, country: String) {
+        #expect(PostalCodeNormalizer.normalized(raw, country: country) == nil)
+    }
+
+    @Test(arguments: [
+        (CalendarDate.days(year: 1985, month: 6, day: 15), true),
+        (CalendarDate.days(year: 2024, month: 6, day: 1), true),
+        (CalendarDate.days(year: 2024, month: 6, day: 2), false),
+        (CalendarDate.days(year: 1904, month: 6, day: 1), true),
+        (CalendarDate.days(year: 1904, month: 5, day: 31), true),
+        (CalendarDate.days(year: 1904, month: 6, day: 2), true),
+        (CalendarDate.days(year: 1903, month: 5, day: 31), false),
+        (CalendarDate.days(year: 1850, month: 1, day: 1), false),
+    ])
+    func birthDatesArePlausibleUpTo120Years(birth: Int32, expected: Bool) {
+        let asOf = CalendarDate.days(year: 2024, month: 6, day: 1)
+        #expect(BirthDatePlausibility.isPlausible(birth: birth, asOf: asOf) == expected)
+    }
+
+    @Test func leapDayBirthdayAgesOnFirstOfMarch() {
+        let birth = CalendarDate.days(year: 2000, month: 2, day: 29)
+        #expect(BirthDatePlausibility.age(birth: birth, asOf: CalendarDate.days(year: 2023, month: 2, day: 28)) == 22)
+        #expect(BirthDatePlausibility.age(birth: birth, asOf: CalendarDate.days(year: 2023, month: 3, day: 1)) == 23)
+    }
+}
