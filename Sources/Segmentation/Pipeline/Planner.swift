@@ -152,7 +152,7 @@ struct Planner {
         case (.load, .extract), (.load, .clean): ["rejects"]
         case (.load, .dedupe): ["customer_id_map"]
         case (.load, .features): ["customer_features"]
-        case (.load, .segment): ["customer_segments", "segments"]
+        case (.load, .segment): ["customer_segments", "segments", "segment_profiles", "k_selection"]
         default:
             [
                 "customers", "orders", "email_events", "rejects", "customer_features", "customer_id_map",

@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+
+/// Every sample query of docs/analyst-guide.md runs against a real load of two runs and returns rows.
+@Suite(.serialized) struct AnalystGuideTests {
+    /// The SQL blocks of the analyst guide, in order.
+    static func sampleQueries() throws -> [String] {
+        let guide = try String(
+            contentsOf: SegpipeBinary.packageRoot.appendingPathComponent("docs/analyst-guide.md"), encoding: .utf8)
+        var queries: [String] = []
+        var current: [String]?
+        for line in guide.components(separatedBy: "\n") {
+            if line == "```sql" {
+                current = []
+            } else if line == "```", let block = current {
+                queries.append(block.joined(separator: "\n"))
+                current = nil
+            } else {
+                current?.append(line)
+            }
+        }
+        return queries
+    }
+
+    @Test func everySampleQueryReturnsRowsAfterTwoRuns() throws {
+        let databaseURL = try Database.url()
+        let folder = try Scratch.makeFolder()
+        let schema = "segpipe_guide_\(UUID().uuidString.prefix(8).lowercased())"
+        defer {
+            Scratch.remove(folder)
+            Database.dropSchema(schema, url: databaseURL)
+        }
+        let pipeline = folder.appendingPathComponent("guide.yaml").path
+        try """
+            name: guide
+            sources:
+              customers: {path: customers.csv}
+              orders: {path: orders.csv}
+              email_events: {path: email_events.csv}
+            clean:
+              max_reject_rate: 0.5
+              currency_rates: {EUR: 1.0, CHF: 1.04, GBP: 1.17}
+            segment: {k: 5}
+            load: {schema: \(schema)}
+            """.write(toFile: pipeline, atomically: true, encoding: .utf8)
+        // One export, observed on two dates: orders after the first date are rejected in the first run.
+        let data = folder.appendingPathComponent("data")
+        let generated = try SegpipeBinary.run([
+            "generate", "--customers", "2000", "--out", data.path, "--seed", "5", "--as-of", "2026-11-01",
+        ])
+        try #require(generated.exitCode == 0, "\(generated.stderr)")
+        for asOf in ["2026-07-01", "2026-11-01"] {
+            let run = try SegpipeBinary.run([
+                "run", "--pipeline", pipeline, "--data-dir", data.path, "--database-url", databaseURL,
+                "--checkpoint-dir", folder.appendingPathComponent("checkpoints").path, "--as-of", asOf,
+                "--log-format", "json",
+            ])
+            try #require(run.exitCode == 0, "\(run.stderr)")
+        }
+        let queries = try Self.sampleQueries()
+        #expect(queries.count >= 10)
+        for (index, query) in queries.enumerated() {
+            let sql = "SELECT count(*) FROM (\(query.replacingOccurrences(of: "segpipe.", with: "\(schema).").trimmingCharacters(in: CharacterSet(charactersIn: ";\n ")))) AS sample"
+            let rows = try Database.query(databaseURL, sql)
+            #expect((Int(rows) ?? 0) > 0, "sample query \(index + 1) returned no rows:\n\(query)")
+        }
+    }
+}
