@@ -64,13 +64,16 @@ indirect enum KeySchema: Sendable {
             "name": .scalar,
             "sources": .mapping(["customers": source, "orders": source, "email_events": source]),
             "clean": .mapping([
-                "max_reject_rate": .scalar,
+                "max_reject_rate": .scalar, "default_region": .scalar, "missing_values": .dictionary(.scalar),
                 "currency_rates": .dictionary(.scalar),
                 "order_status": .mapping([
                     "completed": .sequence(.scalar), "returned": .sequence(.scalar), "cancelled": .sequence(.scalar),
                 ]),
             ]),
-            "dedupe": .mapping(["rules": .sequence(.scalar)]),
+            "dedupe": .mapping([
+                "rules": .sequence(.scalar), "threshold": .scalar, "max_block_size": .scalar, "max_group_size": .scalar,
+                "survivorship": .dictionary(.scalar),
+            ]),
             "features": .mapping([
                 "clustering": .sequence(.scalar), "transforms": .dictionary(.scalar), "weights": .dictionary(.scalar),
             ]),

@@ -112,8 +112,39 @@ extension PipelineConfiguration {
         for (currency, rate) in clean.currencyRates where !(rate > 0) || !rate.isFinite {
             throw fail(["clean", "currency_rates", currency], "rate must be a positive number, got \(rate)")
         }
-        for rule in dedupe.rules where !["email"].contains(rule) {
-            throw fail(["dedupe", "rules"], "unknown rule \"\(rule)\" (expected: email)")
+        for rule in dedupe.rules where !["email", "phone", "fuzzy"].contains(rule) {
+            throw fail(["dedupe", "rules"], "unknown rule \"\(rule)\" (expected email, phone or fuzzy)")
+        }
+        if !(0.5...1).contains(dedupe.threshold) {
+            throw fail(["dedupe", "threshold"], "must be between 0.5 and 1, got \(dedupe.threshold)")
+        }
+        if dedupe.maxBlockSize < 2 || dedupe.maxGroupSize < 2 {
+            throw fail(["dedupe", "max_block_size"], "max_block_size and max_group_size must be at least 2")
+        }
+        let policies = ["most_recent", "oldest", "smallest_id", "longest", "earliest", "latest"]
+        for (field, policy) in dedupe.survivorship {
+            guard CanonicalSchema.customers.fields.contains(where: { $0.name == field }), field != "customer_id" else {
+                throw fail(["dedupe", "survivorship", field], "\"\(field)\" is not a customer field")
+            }
+            guard policies.contains(policy) else {
+                throw fail(
+                    ["dedupe", "survivorship", field],
+                    "unknown policy \"\(policy)\" (expected \(policies.joined(separator: ", ")))")
+            }
+        }
+        if PhoneRegion.region(code: clean.defaultRegion) == nil {
+            throw fail(["clean", "default_region"], "unknown region \"\(clean.defaultRegion)\" for phone numbers")
+        }
+        for (key, policy) in clean.missingValues {
+            let parts = key.split(separator: ".", maxSplits: 1).map(String.init)
+            guard parts.count == 2, parts[0] == "customers",
+                CanonicalSchema.customers.fields.contains(where: { $0.name == parts[1] && $0.kind == .text })
+            else {
+                throw fail(["clean", "missing_values", key], "expected customers.<text field>, such as customers.city")
+            }
+            guard ["keep", "reject"].contains(policy) || policy.hasPrefix("default:") else {
+                throw fail(["clean", "missing_values", key], "unknown policy \"\(policy)\" (expected keep, reject or default:VALUE)")
+            }
         }
         if features.clustering.isEmpty {
             throw fail(["features", "clustering"], "needs at least one feature")

@@ -210,21 +210,31 @@ extension PipelineConfiguration {
         public var currencyRates: [String: Double]
         /// Which raw order statuses count as completed, returned or cancelled (case-insensitive).
         public var orderStatus: OrderStatusMapping
+        /// Country (ISO alpha-2) whose dialling rules apply to phone numbers without a country code, when the
+        /// customer's own country is unknown.
+        public var defaultRegion: String
+        /// Per `table.field` (customers' text fields): `keep` (null, the default), `reject` or `default:VALUE`.
+        public var missingValues: [String: String]
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case maxRejectRate = "max_reject_rate"
             case currencyRates = "currency_rates"
             case orderStatus = "order_status"
+            case defaultRegion = "default_region"
+            case missingValues = "missing_values"
         }
 
         /// Creates cleaning settings.
         public init(
             maxRejectRate: Double = 0.05, currencyRates: [String: Double] = ["EUR": 1.0],
-            orderStatus: OrderStatusMapping = OrderStatusMapping()
+            orderStatus: OrderStatusMapping = OrderStatusMapping(), defaultRegion: String = "DE",
+            missingValues: [String: String] = [:]
         ) {
             self.maxRejectRate = maxRejectRate
             self.currencyRates = currencyRates
             self.orderStatus = orderStatus
+            self.defaultRegion = defaultRegion
+            self.missingValues = missingValues
         }
 
         public init(from decoder: any Decoder) throws {
@@ -235,6 +245,8 @@ extension PipelineConfiguration {
                 try container.decodeIfPresent([String: Double].self, forKey: .currencyRates) ?? defaults.currencyRates
             orderStatus =
                 try container.decodeIfPresent(OrderStatusMapping.self, forKey: .orderStatus) ?? defaults.orderStatus
+            defaultRegion = try container.decodeIfPresent(String.self, forKey: .defaultRegion) ?? defaults.defaultRegion
+            missingValues = try container.decodeIfPresent([String: String].self, forKey: .missingValues) ?? [:]
         }
     }
 
@@ -280,21 +292,46 @@ extension PipelineConfiguration {
 extension PipelineConfiguration {
     /// Deduplication settings.
     public struct Dedupe: Sendable, Codable, Hashable {
-        /// The exact-match rules to apply, in order; `email` merges customers with the same normalised email.
+        /// The rules to apply: `email` and `phone` (exact, on normalised values) and `fuzzy` (blocked, scored).
+        /// `phone` is off by default: households and companies share numbers; fuzzy matching weighs phones anyway.
         public var rules: [String]
+        /// Fuzzy match score (0…1) at or above which two records are the same customer.
+        public var threshold: Double
+        /// Blocks larger than this are not compared pairwise (they are reported).
+        public var maxBlockSize: Int
+        /// Merges that would make a group larger than this are refused (and reported).
+        public var maxGroupSize: Int
+        /// Per customer field, which record's value the merged customer keeps: `most_recent` (the most recently
+        /// signed-up record with a value; the default), `oldest`, `smallest_id`, `longest`, or for dates
+        /// `earliest` and `latest` (`signup_date` defaults to `earliest`).
+        public var survivorship: [String: String]
 
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case rules
+            case rules, threshold, survivorship
+            case maxBlockSize = "max_block_size"
+            case maxGroupSize = "max_group_size"
         }
 
         /// Creates deduplication settings.
-        public init(rules: [String] = ["email"]) {
+        public init(
+            rules: [String] = ["email", "fuzzy"], threshold: Double = 0.75, maxBlockSize: Int = 500,
+            maxGroupSize: Int = 5, survivorship: [String: String] = [:]
+        ) {
             self.rules = rules
+            self.threshold = threshold
+            self.maxBlockSize = maxBlockSize
+            self.maxGroupSize = maxGroupSize
+            self.survivorship = survivorship
         }
 
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
-            rules = try container.decodeIfPresent([String].self, forKey: .rules) ?? ["email"]
+            let defaults = Dedupe()
+            rules = try container.decodeIfPresent([String].self, forKey: .rules) ?? defaults.rules
+            threshold = try container.decodeIfPresent(Double.self, forKey: .threshold) ?? defaults.threshold
+            maxBlockSize = try container.decodeIfPresent(Int.self, forKey: .maxBlockSize) ?? defaults.maxBlockSize
+            maxGroupSize = try container.decodeIfPresent(Int.self, forKey: .maxGroupSize) ?? defaults.maxGroupSize
+            survivorship = try container.decodeIfPresent([String: String].self, forKey: .survivorship) ?? [:]
         }
     }
 }

@@ -70,59 +70,145 @@ struct CleanStage {
     private func cleanCustomers(_ table: Table, rejects: inout [Reject]) throws(PipelineError) -> (
         Table, [String: JSONValue]
     ) {
+        let settings = context.configuration.clean
         let file = context.configuration.sources.customers.displayName
         let ids = try table.strings("customer_id")
-        let emails = try table.strings("email")
-        let emailValid = try table.validity("email")
-        let countries = try table.strings("country")
-        let countryValid = try table.validity("country")
         let lines = try table.int64s(CanonicalSchema.lineColumn)
+        let defaultRegion = PhoneRegion.region(code: settings.defaultRegion) ?? .germany
+        func text(_ name: String) throws(PipelineError) -> (StringColumn, [Bool]?) {
+            (try table.strings(name), try table.validity(name))
+        }
+        let email = try text("email")
+        let firstName = try text("first_name")
+        let lastName = try text("last_name")
+        let phone = try text("phone")
+        let city = try text("city")
+        let postalCode = try text("postal_code")
+        let country = try text("country")
+        let channel = try text("acquisition_channel")
+        let birthDates = try table.dates("birth_date")
+        let birthValid = try table.validity("birth_date")
+        let policies = try missingValuePolicies(for: "customers")
+
         var keep: [Int] = []
         keep.reserveCapacity(table.rowCount)
         var firstLine: [String: Int64] = [:]
-        var normalisedIDs = StringColumn(capacity: table.rowCount)
-        var normalisedEmails = ColumnBuilder(name: "email", type: .utf8, capacity: table.rowCount)
-        var normalisedCountries = ColumnBuilder(name: "country", type: .utf8, capacity: table.rowCount)
-        var invalidEmails: Int64 = 0
-        for row in 0..<table.rowCount {
-            let id = Normalization.trimmed(ids[row])
-            if id.isEmpty {
+        let capacity = table.rowCount
+        var builders = [
+            "customer_id", "email", "first_name", "last_name", "phone", "city", "postal_code", "country",
+            "acquisition_channel",
+        ].reduce(into: [String: ColumnBuilder]()) { $0[$1] = ColumnBuilder(name: $1, type: .utf8, capacity: capacity) }
+        var birth = ColumnBuilder(name: "birth_date", type: .date32, capacity: capacity)
+        var counts: [String: Int64] = [
+            "emails_invalid": 0, "phones_invalid": 0, "postal_codes_invalid": 0, "birth_dates_implausible": 0,
+        ]
+        rows: for row in 0..<table.rowCount {
+            func value(_ column: (StringColumn, [Bool]?)) -> String? {
+                guard column.1?[row] ?? true else { return nil }
+                let collapsed = TextNormalizer.collapsed(column.0[row])
+                return collapsed.isEmpty ? nil : collapsed
+            }
+            func reject(_ field: String, _ reason: String, _ raw: String) {
                 rejects.append(
                     Reject(
-                        stage: "clean", table: "customers", file: file, line: lines[row], field: "customer_id",
-                        reason: "missing customer_id", raw: ids[row]))
+                        stage: "clean", table: "customers", file: file, line: lines[row], field: field, reason: reason,
+                        raw: raw))
+            }
+            let id = Normalization.trimmed(ids[row])
+            if id.isEmpty {
+                reject("customer_id", "missing customer_id", ids[row])
                 continue
             }
             if let first = firstLine[id] {
-                rejects.append(
-                    Reject(
-                        stage: "clean", table: "customers", file: file, line: lines[row], field: "customer_id",
-                        reason: "duplicate customer_id: first seen on line \(first)", raw: id))
+                reject("customer_id", "duplicate customer_id: first seen on line \(first)", id)
                 continue
+            }
+            let countryCode = value(country).flatMap(Normalization.country)
+            var values: [String: String?] = [
+                "customer_id": id,
+                "first_name": value(firstName).map { NameNormalizer.properCase($0) ?? $0 },
+                "last_name": value(lastName).map { NameNormalizer.properCase($0) ?? $0 },
+                "city": value(city), "country": countryCode, "acquisition_channel": value(channel),
+            ]
+            if let raw = value(email) {
+                let normalised = Normalization.email(raw)
+                if normalised == nil { counts["emails_invalid", default: 0] += 1 }
+                values["email"] = normalised
+            } else {
+                values["email"] = String?.none
+            }
+            if let raw = value(phone) {
+                let region = countryCode.flatMap { PhoneRegion.region(code: $0) } ?? defaultRegion
+                let normalised = PhoneNormalizer.e164(raw, defaultRegion: region)
+                if normalised == nil { counts["phones_invalid", default: 0] += 1 }
+                values["phone"] = normalised
+            } else {
+                values["phone"] = String?.none
+            }
+            if let raw = value(postalCode) {
+                let normalised = countryCode.map { PostalCodeNormalizer.normalized(raw, country: $0) } ?? raw
+                if normalised == nil { counts["postal_codes_invalid", default: 0] += 1 }
+                values["postal_code"] = normalised
+            } else {
+                values["postal_code"] = String?.none
+            }
+            var birthDate: Int32? = (birthValid?[row] ?? true) ? birthDates[row] : nil
+            if let date = birthDate, !BirthDatePlausibility.isPlausible(birth: date, asOf: context.asOf) {
+                counts["birth_dates_implausible", default: 0] += 1
+                birthDate = nil
+            }
+            // Missing-value policies: reject the row or fill a default; the default is to keep the null.
+            for (field, policy) in policies where (values[field] ?? nil) == nil {
+                switch policy {
+                case .reject:
+                    reject(field, "missing \(field): clean.missing_values says reject", "")
+                    continue rows
+                case .fill(let replacement):
+                    values[field] = replacement
+                case .keep:
+                    break
+                }
             }
             firstLine[id] = lines[row]
             keep.append(row)
-            normalisedIDs.append(id)
-            if emailValid?[row] ?? true, !emails[row].isEmpty {
-                let email = Normalization.email(emails[row])
-                if email == nil { invalidEmails += 1 }
-                normalisedEmails.append(email)
-            } else {
-                normalisedEmails.append(nil as String?)
-            }
-            normalisedCountries.append((countryValid?[row] ?? true) ? Normalization.country(countries[row]) : nil)
+            for (name, fieldValue) in values { builders[name]?.append(fieldValue) }
+            birth.append(date: birthDate)
         }
         var columns = table.gathering(keep).columns
         for index in columns.indices {
-            switch columns[index].name {
-            case "customer_id": columns[index] = Column(name: "customer_id", values: .utf8(normalisedIDs))
-            case "email": columns[index] = normalisedEmails.build()
-            case "country": columns[index] = normalisedCountries.build()
-            default: break
+            if let builder = builders[columns[index].name] {
+                columns[index] = builder.build()
+            } else if columns[index].name == "birth_date" {
+                columns[index] = birth.build()
             }
         }
         let cleaned = try makeTable(columns)
-        return (cleaned, ["emails_invalid": .int(invalidEmails)])
+        return (cleaned, counts.mapValues { .int($0) })
+    }
+
+    /// What to do with a missing value of a field.
+    enum MissingValuePolicy: Equatable {
+        case keep
+        case reject
+        case fill(String)
+    }
+
+    /// The policies of `clean.missing_values` for one table's text fields (`customers.city: "default:unbekannt"`).
+    func missingValuePolicies(for table: String) throws(PipelineError) -> [(String, MissingValuePolicy)] {
+        var policies: [(String, MissingValuePolicy)] = []
+        for (key, rule) in context.configuration.clean.missingValues.sorted(by: { $0.key < $1.key }) {
+            let parts = key.split(separator: ".", maxSplits: 1).map(String.init)
+            guard parts.count == 2, parts[0] == table else { continue }
+            switch rule {
+            case "keep": policies.append((parts[1], .keep))
+            case "reject": policies.append((parts[1], .reject))
+            case let text where text.hasPrefix("default:"): policies.append((parts[1], .fill(String(text.dropFirst(8)))))
+            default:
+                throw PipelineError(
+                    .configuration, "clean.missing_values.\(key): unknown policy \"\(rule)\" (expected keep, reject or default:VALUE)")
+            }
+        }
+        return policies
     }
 
     // MARK: - Orders

@@ -1,11 +1,14 @@
 import Columnar
+import Logging
 
 /// Merges customer records that are the same person and remaps orders and events to the merged ids.
 ///
-/// Rule `email`: records with the same normalised email are one customer. Groups are closed transitively
-/// with union-find. The merged id is the smallest source id of the group (byte order), so the same data gives
-/// the same ids every night. Survivorship: the earliest `signup_date`; every other field takes the value of the
-/// most recently signed-up record that has one.
+/// Rules (pipeline `dedupe.rules`): `email` and `phone` merge records with the same normalised value; `fuzzy`
+/// compares records that share a blocking key (postal code, phonetic last name, birth date, …) on names, email,
+/// phone, postal code, city and birth date and merges pairs scoring at least `dedupe.threshold`. Blocks larger
+/// than `max_block_size` are skipped and merges beyond `max_group_size` refused — both reported — so one weak
+/// link cannot chain unrelated people. The merged id is the smallest source id of the group (byte order), so the
+/// same data gives the same ids every night. Survivorship per field follows `dedupe.survivorship`.
 struct DedupeStage {
     let context: StageContext
 
@@ -13,32 +16,28 @@ struct DedupeStage {
         let customers = try inputs.table("customers", of: .clean)
         let ids = try customers.strings("customer_id")
         let count = customers.rowCount
-        var groups = UnionFind(count: count)
-        var ruleOf = [String](repeating: "identity", count: count)
+        let settings = context.configuration.dedupe
+        let clock = ContinuousClock()
+        let started = clock.now
 
-        for rule in context.configuration.dedupe.rules where rule == "email" {
-            let emails = try customers.strings("email")
-            let valid = try customers.validity("email")
-            var firstWithEmail: [String: Int] = [:]
-            for row in 0..<count where valid?[row] ?? true {
-                let email = emails[row]
-                guard !email.isEmpty else { continue }
-                if let first = firstWithEmail[email] {
-                    groups.union(first, row)
-                    ruleOf[row] = "email"
-                    ruleOf[first] = "email"
-                } else {
-                    firstWithEmail[email] = row
-                }
+        let result = FuzzyMatcher(configuration: try matcherConfiguration()).match(try matchRecords(customers))
+        // Best rule and score per record, from the pairs that merged it.
+        var ruleOf = [String](repeating: "identity", count: count)
+        var scoreOf = [Double](repeating: 1, count: count)
+        var bestScore = [Double](repeating: -1, count: count)
+        for pair in result.pairs {
+            for record in [pair.first, pair.second] where pair.score > bestScore[record] {
+                bestScore[record] = pair.score
+                ruleOf[record] = pair.rule
+                scoreOf[record] = pair.score
             }
         }
-
-        // Members per group root, ordered by source id so the representative is deterministic.
-        var members: [Int: [Int]] = [:]
-        for row in 0..<count { members[groups.find(row), default: []].append(row) }
-        var groupList = members.values.map { rows in
-            rows.sorted { ids[$0].utf8.lexicographicallyPrecedes(ids[$1].utf8) }
+        var grouped = [Bool](repeating: false, count: count)
+        var groupList = result.groups.map { group in
+            group.sorted { ids[$0].utf8.lexicographicallyPrecedes(ids[$1].utf8) }
         }
+        for group in groupList { for row in group { grouped[row] = true } }
+        for row in 0..<count where !grouped[row] { groupList.append([row]) }
         groupList.sort { ids[$0[0]].utf8.lexicographicallyPrecedes(ids[$1[0]].utf8) }
 
         let signup = try customers.dates("signup_date")
@@ -57,6 +56,7 @@ struct DedupeStage {
         sourceCounts.reserveCapacity(groupList.count)
         var duplicatesMerged: Int64 = 0
         var largestGroup = 1
+        var mergedByRule: [String: Int64] = [:]
 
         for group in groupList {
             let mergedID = ids[group[0]]
@@ -67,10 +67,12 @@ struct DedupeStage {
                 mergedIDOf[ids[row]] = mergedID
                 mapSource.append(ids[row])
                 mapMerged.append(mergedID)
-                mapRule.append(group.count > 1 ? ruleOf[row] : "identity")
-                mapScore.append(1.0)
+                let rule = group.count > 1 ? ruleOf[row] : "identity"
+                mapRule.append(rule)
+                mapScore.append(group.count > 1 ? scoreOf[row] : 1)
+                if group.count > 1, row != group[0] { mergedByRule[rule, default: 0] += 1 }
             }
-            // Most recent signup first; records without a signup date last; ties by source id.
+            // Most recent signup first; records without a signup date last; ties by source id order.
             let bySignup = group.sorted { lhs, rhs in
                 let left = (signupValid?[lhs] ?? true) ? Int(signup[lhs]) : Int.min
                 let right = (signupValid?[rhs] ?? true) ? Int(signup[rhs]) : Int.min
@@ -79,17 +81,13 @@ struct DedupeStage {
             for index in builders.indices {
                 let name = builders[index].name
                 guard let column = customers[name] else { continue }
-                switch name {
-                case "customer_id":
+                if name == "customer_id" {
                     builders[index].append(mergedID)
-                case "signup_date":
-                    let earliest = group.filter { signupValid?[$0] ?? true }.map { signup[$0] }.min()
-                    builders[index].append(date: earliest)
-                default:
-                    let source =
-                        bySignup.first { row in column.isValid(row) && !isEmptyText(column, row) } ?? bySignup[0]
-                    builders[index].appendValue(of: column, row: source)
+                    continue
                 }
+                let policy = settings.survivorship[name] ?? (name == "signup_date" ? "earliest" : "most_recent")
+                let source = Self.survivor(of: group, bySignup: bySignup, column: column, policy: policy)
+                builders[index].appendValue(of: column, row: source)
             }
         }
         var mergedColumns = builders.map { $0.build() }
@@ -103,19 +101,105 @@ struct DedupeStage {
         ])
         let orders = try remap(try inputs.table("orders", of: .clean), using: mergedIDOf)
         let events = try remap(try inputs.table("email_events", of: .clean), using: mergedIDOf)
+        for block in result.skippedBlocks.prefix(20) {
+            context.logger.info(
+                "block too large to compare",
+                metadata: ["key": "\(block.key)", "value": "\(block.value)", "size": "\(block.size)"])
+        }
+        for pair in result.refusedMerges.prefix(20) {
+            context.logger.info(
+                "merge refused: group would exceed dedupe.max_group_size",
+                metadata: ["first": "\(ids[pair.first])", "second": "\(ids[pair.second])", "score": "\(pair.score)"])
+        }
+        let statistics = result.statistics
         let metrics: [String: JSONValue] = [
             "customers_in": .int(Int64(count)),
             "customers_out": .int(Int64(merged.rowCount)),
             "duplicates_merged": .int(duplicatesMerged),
+            "duplicates_merged_by_rule": .object(mergedByRule.mapValues { .int($0) }),
             "largest_group": .int(Int64(largestGroup)),
-            "rules": .array(context.configuration.dedupe.rules.map { .string($0) }),
+            "rules": .array(settings.rules.map { .string($0) }),
+            "comparisons": .int(Int64(statistics.comparisons)),
+            "largest_block": .int(Int64(statistics.largestBlock)),
+            "pairs_found": .int(Int64(statistics.pairsFound)),
+            "blocks_skipped": .int(Int64(statistics.blocksSkipped)),
+            "merges_refused": .int(Int64(statistics.mergesRefused)),
+            "skipped_blocks": .array(
+                result.skippedBlocks.prefix(50).map {
+                    .object(["key": .string($0.key), "value": .string($0.value), "size": .int(Int64($0.size))])
+                }),
+            "match_seconds": .double(Self.seconds(clock.now - started)),
         ]
         return StageOutput(
             tables: [("customers", merged), ("customer_id_map", idMap), ("orders", orders), ("email_events", events)],
             metrics: metrics)
     }
 
-    private func isEmptyText(_ column: Column, _ row: Int) -> Bool {
+    /// The matcher settings from the pipeline's dedupe section.
+    private func matcherConfiguration() throws(PipelineError) -> FuzzyMatcher.Configuration {
+        let settings = context.configuration.dedupe
+        var configuration = FuzzyMatcher.Configuration()
+        configuration.exactRules = settings.rules.compactMap { FuzzyMatcher.ExactRule(rawValue: $0) }
+        if !settings.rules.contains("fuzzy") { configuration.blockingKeys = [] }
+        configuration.threshold = settings.threshold
+        configuration.maximumBlockSize = settings.maxBlockSize
+        configuration.maximumGroupSize = settings.maxGroupSize
+        return configuration
+    }
+
+    /// The cleaned customers as matcher records (values are already normalised by the clean stage).
+    private func matchRecords(_ customers: Table) throws(PipelineError) -> [MatchRecord] {
+        func column(_ name: String) throws(PipelineError) -> (StringColumn, [Bool]?) {
+            (try customers.strings(name), try customers.validity(name))
+        }
+        let ids = try customers.strings("customer_id")
+        let email = try column("email")
+        let phone = try column("phone")
+        let first = try column("first_name")
+        let last = try column("last_name")
+        let postal = try column("postal_code")
+        let city = try column("city")
+        let country = try column("country")
+        let birth = try customers.dates("birth_date")
+        let birthValid = try customers.validity("birth_date")
+        return (0..<customers.rowCount).map { row in
+            func value(_ column: (StringColumn, [Bool]?)) -> String? {
+                guard column.1?[row] ?? true, column.0.byteCount(at: row) > 0 else { return nil }
+                return column.0[row]
+            }
+            return MatchRecord(
+                id: ids[row], email: value(email), phone: value(phone), firstName: value(first), lastName: value(last),
+                postalCode: value(postal), city: value(city), country: value(country),
+                birthDate: (birthValid?[row] ?? true) ? birth[row] : nil)
+        }
+    }
+
+    /// The record of `group` whose value of `column` the merged customer keeps.
+    static func survivor(of group: [Int], bySignup: [Int], column: Column, policy: String) -> Int {
+        let present = { (row: Int) -> Bool in column.isValid(row) && !Self.isEmptyText(column, row) }
+        switch policy {
+        case "oldest":
+            return bySignup.reversed().first(where: present) ?? group[0]
+        case "smallest_id":
+            return group.first(where: present) ?? group[0]
+        case "longest":
+            guard case .utf8(let strings) = column.values else { return bySignup.first(where: present) ?? group[0] }
+            return group.filter(present).max { strings.byteCount(at: $0) < strings.byteCount(at: $1) } ?? group[0]
+        case "earliest", "latest":
+            guard case .date32(let dates) = column.values else { return bySignup.first(where: present) ?? group[0] }
+            let candidates = group.filter(present)
+            let pick = policy == "earliest" ? candidates.min { dates[$0] < dates[$1] } : candidates.max { dates[$0] < dates[$1] }
+            return pick ?? group[0]
+        default:
+            return bySignup.first(where: present) ?? bySignup[0]
+        }
+    }
+
+    private static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    private static func isEmptyText(_ column: Column, _ row: Int) -> Bool {
         if case .utf8(let strings) = column.values { return strings.byteCount(at: row) == 0 }
         return false
     }
@@ -158,36 +242,5 @@ extension ColumnBuilder {
         case .timestamp(let values): append(timestamp: isValid ? values[row] : nil)
         case .bool(let values): append(isValid ? values[row] : nil)
         }
-    }
-}
-
-/// Disjoint sets over `0..<count` with path halving and union by size.
-struct UnionFind {
-    private var parent: [Int]
-    private var size: [Int]
-
-    init(count: Int) {
-        parent = Array(0..<count)
-        size = Array(repeating: 1, count: count)
-    }
-
-    /// The representative of `element`'s set.
-    mutating func find(_ element: Int) -> Int {
-        var current = element
-        while parent[current] != current {
-            parent[current] = parent[parent[current]]
-            current = parent[current]
-        }
-        return current
-    }
-
-    /// Joins the sets of `a` and `b`.
-    mutating func union(_ a: Int, _ b: Int) {
-        var rootA = find(a)
-        var rootB = find(b)
-        guard rootA != rootB else { return }
-        if size[rootA] < size[rootB] { swap(&rootA, &rootB) }
-        parent[rootB] = rootA
-        size[rootA] += size[rootB]
     }
 }

@@ -1,4 +1,6 @@
 import Columnar
+import Foundation
+import Logging
 import Testing
 
 @testable import Segmentation
@@ -42,5 +44,41 @@ import Testing
         let events = try #require(output.table("email_events"))
         #expect(try events.strings("customer_id")[0] == "C0002")
         #expect(output.metrics["duplicates_merged"] == .int(1))
+    }
+
+    @Test func generatedDuplicatesAreFoundWithHighPrecisionAndRecallThroughTheStages() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dedupe-quality-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let report = try DedupeQualityRun.run(
+            customers: 5_000, seed: 21, directory: folder.path, configuration: StageFixtures.context().configuration,
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        #expect(report.truthPairs > 100)
+        #expect(report.precision >= 0.99, "precision \(report.precision)")
+        #expect(report.recall >= 0.95, "recall \(report.recall)")
+        #expect(report.sourceRecords - report.mergedCustomers == report.predictedPairs)
+    }
+
+    @Test func sameCommonNameInDifferentCitiesIsNeverMerged() throws {
+        let d = StageFixtures.date
+        var customers = try StageFixtures.customers(
+            ids: ["A1", "A2", "A3"], emails: ["t.mueller@a.de", "thomas@b.de", "tm@c.de"],
+            signups: [d(2024, 1, 1), d(2024, 2, 1), d(2024, 3, 1)])
+        var columns = customers.columns
+        for index in columns.indices {
+            switch columns[index].name {
+            case "first_name": columns[index] = StageFixtures.text("first_name", ["Thomas", "Thomas", "Thomas"])
+            case "city": columns[index] = StageFixtures.text("city", ["Berlin", "München", "Köln"])
+            case "postal_code": columns[index] = StageFixtures.text("postal_code", ["10115", "80331", "50667"])
+            default: break
+            }
+        }
+        customers = try Table(columns: columns)
+        var inputs = StageInputs()
+        inputs.set(customers, named: "customers", of: .clean)
+        inputs.set(try StageFixtures.orders([]), named: "orders", of: .clean)
+        inputs.set(try StageFixtures.events([]), named: "email_events", of: .clean)
+        let output = try DedupeStage(context: StageFixtures.context()).run(inputs)
+        #expect(output.table("customers")?.rowCount == 3)
+        #expect(output.metrics["duplicates_merged"] == .int(0))
     }
 }
