@@ -53,7 +53,8 @@ let package = Package(
         .testTarget(name: "ClusteringTests", dependencies: ["Clustering"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "SegmentationTests",
-            dependencies: ["Segmentation", "TestSupport", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Segmentation", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            exclude: ["CLV/Fixtures"]
         ),
         .testTarget(name: "SegpipeTests", dependencies: ["TestSupport"]),
     ]

@@ -52,6 +52,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Also write the run summary as JSON to this file.")
     var summaryFile: String?
 
+    @Option(help: "Write Prometheus metrics of this run to this file (for node_exporter's textfile collector).")
+    var metricsFile: String?
+
     @OptionGroup var logging: LoggingOptions
 
     func run() throws {
@@ -62,10 +65,44 @@ struct RunCommand: ParsableCommand {
             databaseURL: databaseURL ?? environment["DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 },
             checkpointDirectory: checkpointDir, runID: runID, asOf: asOf, stage: stage, from: from, force: force,
             dryRun: dryRun)
-        let summary = try PipelineRunner(options: options, logger: logger).run()
+        let clock = ContinuousClock()
+        let started = clock.now
+        let result = Result { () throws(PipelineError) -> RunSummary in
+            try PipelineRunner(options: options, logger: logger).run()
+        }
+        let summary: RunSummary
+        switch result {
+        case .success(let value):
+            summary = value
+        case .failure(let failure):
+            recordFailure(failure, seconds: Self.seconds(clock.now - started))
+            throw failure
+        }
         print(SummaryPrinter.text(summary))
         if let summaryFile {
             try SummaryPrinter.writeJSON(summary, to: summaryFile)
         }
+        if let metricsFile {
+            let sizes = RunStatus.segmentSizes(checkpointDirectory: checkpointDir, runID: summary.runID)
+            try PrometheusMetrics.update(
+                path: metricsFile, summary: summary, status: "succeeded", exitCode: 0,
+                durationSeconds: Self.seconds(clock.now - started), segmentSizes: sizes)
+        }
+    }
+
+    /// Writes failure metrics; the run that holds the lock reports for itself, so a locked run writes none.
+    private func recordFailure(_ failure: PipelineError, seconds: Double) {
+        guard let metricsFile, failure.code != .locked else { return }
+        let pipelineName = (try? PipelineConfiguration.load(path: pipeline))?.name ?? pipeline
+        let failed = RunSummary(
+            runID: runID ?? "", pipeline: pipelineName, asOf: asOf ?? "", checkpointDirectory: checkpointDir, stages: [])
+        let status = failure.code == .dataQuality ? "data_quality" : "failed"
+        try? PrometheusMetrics.update(
+            path: metricsFile, summary: failed, status: status, exitCode: failure.exitCode, durationSeconds: seconds,
+            segmentSizes: nil)
+    }
+
+    private static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }

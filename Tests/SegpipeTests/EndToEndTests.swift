@@ -72,8 +72,12 @@ import Testing
 
     @Test func fullRunPublishesSegmentsAndRerunsOneStageWithoutTouchingUpstream() throws {
         defer { Scratch.remove(folder); Database.dropSchema(schema, url: databaseURL) }
-        let first = try run(try pipeline(k: 5))
+        let metrics = folder.appendingPathComponent("segpipe.prom").path
+        let first = try run(try pipeline(k: 5), ["--metrics-file", metrics])
         try #require(first.exitCode == 0, "run failed: \(first.stderr)")
+        let exposition = try String(contentsOfFile: metrics, encoding: .utf8)
+        #expect(exposition.contains("segpipe_last_run_success{pipeline=\"e2e\"} 1"))
+        #expect(exposition.contains("segpipe_segment_customers{pipeline=\"e2e\",segment=\"1\"}"))
         let segments = try Database.query(databaseURL, "SELECT count(*), sum(size) FROM \(schema).current_segments")
         #expect(segments.hasPrefix("5|"))
         let customers = try Database.query(databaseURL, "SELECT count(*) FROM \(schema).current_customer_segments")

@@ -83,6 +83,9 @@ indirect enum KeySchema: Sendable {
                 "hierarchical_max_points": .scalar, "micro_clusters": .scalar,
             ]),
             "load": .mapping(["schema": .scalar, "keep_runs": .scalar, "read_role": .scalar]),
+            "rules": .mapping([
+                "default": .scalar, "segments": .sequence(.mapping(["name": .scalar, "when": .scalar])),
+            ]),
         ])
     }()
 }

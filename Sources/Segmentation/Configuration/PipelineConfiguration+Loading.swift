@@ -199,6 +199,14 @@ extension PipelineConfiguration {
         if load.schema.isEmpty || load.schema.utf8.count > 63 {
             throw fail(["load", "schema"], "must be 1 to 63 characters")
         }
+        if let rules {
+            do {
+                _ = try RuleSet(rules, schema: RuleSegmentation.schema)
+            } catch {
+                let index = rules.segments.firstIndex { $0.name == error.rule }
+                throw fail(index.map { ["rules", "segments", String($0), "when"] } ?? ["rules"], error.description)
+            }
+        }
         if load.keepRuns < 0 {
             throw fail(["load", "keep_runs"], "must be 0 (keep all) or more")
         }

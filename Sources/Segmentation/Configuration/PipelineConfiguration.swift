@@ -17,9 +17,11 @@ public struct PipelineConfiguration: Sendable, Codable, Hashable {
     public var segment: Segment
     /// Load target settings.
     public var load: Load
+    /// Priority-ordered business rules that put every customer in a named segment, if any.
+    public var rules: RuleSetConfiguration?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, sources, clean, dedupe, features, segment, load
+        case name, sources, clean, dedupe, features, segment, load, rules
     }
 
     /// Creates a configuration.
@@ -45,6 +47,7 @@ public struct PipelineConfiguration: Sendable, Codable, Hashable {
         features = try container.decodeIfPresent(Features.self, forKey: .features) ?? Features()
         segment = try container.decodeIfPresent(Segment.self, forKey: .segment) ?? Segment()
         load = try container.decodeIfPresent(Load.self, forKey: .load) ?? Load()
+        rules = try container.decodeIfPresent(RuleSetConfiguration.self, forKey: .rules)
     }
 }
 

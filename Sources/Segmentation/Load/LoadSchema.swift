@@ -15,6 +15,7 @@ enum LoadSchema {
         Migration(version: 1, description: "runs, segments, customer tables, rejects, views", sql: version1),
         Migration(version: 2, description: "segment profiles and k selection", sql: version2),
         Migration(version: 3, description: "segment KPI views", sql: version3),
+        Migration(version: 4, description: "rule segments", sql: version4),
     ]
 
     /// The columns of each per-run table (besides `run_id`) that a load fills from the checkpoints.
@@ -26,7 +27,7 @@ enum LoadSchema {
         ],
         "customer_segments": [
             "customer_id", "segment_id", "segment_label", "distance", "rfm_score", "r_score", "f_score", "m_score",
-            "rfm_segment",
+            "rfm_segment", "rule_segment",
         ],
         "customer_features": [
             "customer_id", "recency_days", "frequency", "monetary_total", "avg_order_value", "tenure_days",
@@ -41,6 +42,24 @@ enum LoadSchema {
 
     /// The latest schema version.
     static var currentVersion: Int { migrations.last?.version ?? 0 }
+
+    // MARK: - Version 4
+
+    private static func version4(_ s: String) -> String {
+        """
+        ALTER TABLE \(s).customer_segments ADD COLUMN rule_segment text;
+        COMMENT ON COLUMN \(s).customer_segments.rule_segment IS 'Business-rule segment: the first rule of the pipeline that matches, else the default; null when the pipeline has no rules.';
+        CREATE OR REPLACE VIEW \(s).current_customer_segments AS
+            SELECT cs.* FROM \(s).customer_segments cs JOIN \(s).current_run r USING (run_id);
+        """
+            + kpiView(s, name: "rule_segment_kpis", key: "rule_segment", label: "count(*) FILTER (WHERE cs.rfm_score IS NOT NULL) AS buyers")
+            + """
+            CREATE VIEW \(s).current_rule_segment_kpis AS
+                SELECT k.* FROM \(s).rule_segment_kpis k JOIN \(s).current_run r USING (run_id);
+            COMMENT ON VIEW \(s).rule_segment_kpis IS 'Per run and business-rule segment: the same KPIs as segment_kpis.';
+            COMMENT ON VIEW \(s).current_rule_segment_kpis IS 'rule_segment_kpis of the latest published run.';
+            """
+    }
 
     // MARK: - Version 3
 

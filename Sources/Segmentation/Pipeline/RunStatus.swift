@@ -52,6 +52,19 @@ public enum RunStatus {
         return entries
     }
 
+    /// Customers per segment id of a run's segment stage, or nil when it has none.
+    public static func segmentSizes(checkpointDirectory: String, runID: String) -> [Int: Int]? {
+        let store = CheckpointStore(root: checkpointDirectory)
+        guard let manifest = try? store.manifest(runID, .segment),
+            case .object(let sizes)? = manifest.metrics["segment_sizes_by_id"]
+        else { return nil }
+        var result: [Int: Int] = [:]
+        for (key, value) in sizes {
+            if let id = Int(key), let count = value.intValue { result[id] = Int(count) }
+        }
+        return result
+    }
+
     /// A readable listing.
     public static func text(_ entries: [Entry]) -> String {
         guard !entries.isEmpty else { return "no runs" }

@@ -28,6 +28,15 @@ public struct RunSummary: Sendable, Codable {
     public var checkpointDirectory: String
     public var stages: [StageReport]
 
+    /// Creates a summary.
+    public init(runID: String, pipeline: String, asOf: String, checkpointDirectory: String, stages: [StageReport]) {
+        self.runID = runID
+        self.pipeline = pipeline
+        self.asOf = asOf
+        self.checkpointDirectory = checkpointDirectory
+        self.stages = stages
+    }
+
     enum CodingKeys: String, CodingKey {
         case runID = "run_id"
         case pipeline

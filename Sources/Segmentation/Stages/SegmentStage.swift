@@ -132,14 +132,22 @@ struct SegmentStage {
                 m.append(nil as Int64?)
             }
         }
-        let customerSegments = try makeTable([
+        var customerColumns = [
             Column(name: "customer_id", values: .utf8(ids)),
             Column(name: "segment_id", values: .int64(segmentIDs)),
             Column(name: "segment_label", values: .utf8(segmentLabels)),
             Column(name: "distance", values: .float64(distances)),
             rfmScore.build(), r.build(), f.build(), m.build(),
             Column(name: "rfm_segment", values: .utf8(rfmSegment)),
-        ])
+        ]
+        if let rules = context.configuration.rules {
+            let (ruleSegments, ruleMetrics) = try RuleSegmentation.assign(
+                rules, features: features, rfmSegment: rfmSegment,
+                scores: ["r_score": rScores, "f_score": fScores, "m_score": mScores], hasOrders: hasOrders)
+            customerColumns.append(Column(name: "rule_segment", values: .utf8(ruleSegments)))
+            clusters.metrics["rule_segments"] = ruleMetrics
+        }
+        let customerSegments = try makeTable(customerColumns)
         let segments = try segmentTable(
             features: features, clusters: clusters, order: order, segmentOf: segmentOf, labelOf: labelOf,
             revenue: revenue, sizes: sizes, scaling: scaling)
@@ -171,6 +179,8 @@ struct SegmentStage {
         metrics["inertia"] = .double(ClusterMetrics.inertia(matrix, labels: clusters.labels, centroids: clusters.centroids))
         metrics["seed"] = .int(Int64(bitPattern: settings.seed))
         metrics["segment_sizes"] = .array(order.map { .int(Int64(sizes[$0])) })
+        metrics["segment_sizes_by_id"] = .object(
+            Dictionary(uniqueKeysWithValues: order.map { (String(segmentOf[$0]), JSONValue.int(Int64(sizes[$0]))) }))
         metrics["features"] = .array(featureNames.map { .string($0) })
         metrics["scaling"] = scaling.manifestValue
         return StageOutput(tables: tables, metrics: metrics)

@@ -73,3 +73,27 @@ import Testing
         }
     }
 }
+
+@Suite struct RuleConfigurationTests {
+    @Test func unknownFeatureInARuleNamesTheRuleAndItsPlace() {
+        let yaml = """
+            name: shop
+            sources:
+              customers: {path: customers.csv}
+              orders: {path: orders.csv}
+            rules:
+              default: Regular
+              segments:
+                - {name: Reactivate, when: "recency_days > 180"}
+                - {name: VIP, when: "monetry_total >= 1000"}
+            """
+        #expect {
+            try PipelineConfiguration.parse(yaml: yaml, path: "p.yaml")
+        } throws: { error in
+            let message = (error as? PipelineError)?.message ?? ""
+            return message.contains("p.yaml:9:")
+                && message.contains("rule \"VIP\", column 1: unknown feature \"monetry_total\"")
+                && message.contains("did you mean monetary_total?")
+        }
+    }
+}

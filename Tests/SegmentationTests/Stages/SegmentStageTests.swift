@@ -102,3 +102,45 @@ import Testing
         for index in 0..<(ids.count - 4) { #expect(ids[index] == ids[index + 4]) }
     }
 }
+
+@Suite struct RuleSegmentStageTests {
+    @Test func rulesAssignFirstMatchAndCountWhatEachRuleWouldCatchAlone() throws {
+        var inputs = StageInputs()
+        inputs.set(
+            try Table(columns: [
+                StageFixtures.text("customer_id", ["A", "B", "C", "D", "E"]),
+                ColumnBuilderFixtures.recency([10, 400, nil, 200, 30]),
+                Column(name: "frequency", values: .int64([9, 6, 0, 1, 2])),
+                Column(name: "monetary_total", values: .float64([5000, 2000, 0, 50, 80])),
+                StageFixtures.text("country", ["DE", "AT", "DE", nil, "CH"]),
+            ]), named: "customer_features", of: .features)
+        var context = StageFixtures.context(k: 2)
+        context.configuration.rules = .init(
+            defaultSegment: "Regular",
+            segments: [
+                .init(name: "VIP", when: "monetary_total >= 1000 and frequency >= 5"),
+                .init(name: "Reactivate", when: "recency_days > 180"),
+                .init(name: "DACH", when: "country in ('AT', 'CH')"),
+            ])
+        let output = try SegmentStage(context: context).run(inputs)
+        let table = try #require(output.table("customer_segments"))
+        let rules = try table.strings("rule_segment")
+        #expect((0..<rules.count).map { rules[$0] } == ["VIP", "VIP", "Regular", "Reactivate", "DACH"])
+        guard case .object(let counts)? = output.metrics["rule_segments"] else {
+            Issue.record("no rule segment metrics")
+            return
+        }
+        #expect(counts["VIP"] == .object(["customers": .int(2), "matches_alone": .int(2), "priority": .int(1)]))
+        #expect(counts["Reactivate"] == .object(["customers": .int(1), "matches_alone": .int(2), "priority": .int(2)]))
+        #expect(counts["DACH"] == .object(["customers": .int(1), "matches_alone": .int(2), "priority": .int(3)]))
+        #expect(counts["Regular"] == .object(["customers": .int(1)]))
+    }
+}
+
+enum ColumnBuilderFixtures {
+    static func recency(_ values: [Int64?]) -> Column {
+        var builder = ColumnBuilder(name: "recency_days", type: .int64)
+        for value in values { builder.append(value) }
+        return builder.build()
+    }
+}
