@@ -8,7 +8,7 @@ struct Segpipe: ParsableCommand {
         version: SegpipeVersionString.value,
         subcommands: [
             RunCommand.self, StatusCommand.self, ValidateCommand.self, GenerateCommand.self, DatabaseCommand.self,
-            BenchCommand.self, DedupeEvalCommand.self,
+            ReportCommand.self, BenchCommand.self, DedupeEvalCommand.self,
         ]
     )
 }
