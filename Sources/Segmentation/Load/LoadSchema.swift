@@ -1,3 +1,5 @@
+import Foundation
+
 /// The result schema in PostgreSQL, created and upgraded by numbered migrations.
 ///
 /// Each migration runs once, in a transaction, and is recorded in `schema_migrations`. The schema name comes
@@ -16,6 +18,7 @@ enum LoadSchema {
         Migration(version: 2, description: "segment profiles and k selection", sql: version2),
         Migration(version: 3, description: "segment KPI views", sql: version3),
         Migration(version: 4, description: "rule segments", sql: version4),
+        Migration(version: 5, description: "purchase, engagement, demographic and CLV features", sql: version5),
     ]
 
     /// The columns of each per-run table (besides `run_id`) that a load fills from the checkpoints.
@@ -32,7 +35,10 @@ enum LoadSchema {
         "customer_features": [
             "customer_id", "recency_days", "frequency", "monetary_total", "avg_order_value", "tenure_days",
             "return_rate", "email_open_rate", "email_click_rate", "unsubscribed", "first_order_date",
-            "last_order_date", "country", "city", "postal_code", "acquisition_channel",
+            "last_order_date", "country", "city", "postal_code", "acquisition_channel", "purchase_days",
+            "mean_days_between_purchases", "category_count", "top_category", "days_since_last_open", "age",
+            "age_band", "postal_area", "clv_historical_12m", "predicted_clv_12m", "expected_purchases_12m",
+            "probability_alive",
         ],
         "customer_id_map": ["source_customer_id", "customer_id", "rule", "score"],
         "rejects": ["stage", "source_table", "file", "line", "field", "reason", "raw"],
@@ -42,6 +48,25 @@ enum LoadSchema {
 
     /// The latest schema version.
     static var currentVersion: Int { migrations.last?.version ?? 0 }
+
+    // MARK: - Version 5
+
+    private static func version5(_ s: String) -> String {
+        let columns: [(String, String)] = [
+            ("purchase_days", "bigint"), ("mean_days_between_purchases", "double precision"),
+            ("category_count", "bigint"), ("top_category", "text"), ("days_since_last_open", "bigint"),
+            ("age", "bigint"), ("age_band", "text"), ("postal_area", "text"), ("clv_historical_12m", "double precision"),
+            ("predicted_clv_12m", "double precision"), ("expected_purchases_12m", "double precision"),
+            ("probability_alive", "double precision"),
+        ]
+        return columns.map { name, type in
+            let comment = (FeatureCatalog.definitions[name] ?? name).replacingOccurrences(of: "'", with: "''")
+            return """
+                ALTER TABLE \(s).customer_features ADD COLUMN \(name) \(type);
+                COMMENT ON COLUMN \(s).customer_features.\(name) IS '\(comment)';
+                """
+        }.joined(separator: "\n")
+    }
 
     // MARK: - Version 4
 

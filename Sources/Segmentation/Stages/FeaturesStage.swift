@@ -1,4 +1,5 @@
 import Columnar
+import Logging
 
 /// Computes per-customer features at the run's `as_of` date from the merged customers, orders and events.
 ///
@@ -22,12 +23,24 @@ struct FeaturesStage {
         var firstOrder = [Int32](repeating: .max, count: count)
         var lastOrder = [Int32](repeating: .min, count: count)
 
+        let asOf = context.asOf
+        var revenueLastYear = [Double](repeating: 0, count: count)
+        // Completed orders as columns for the CLV summary and per-customer category counts.
+        var orderCustomer: [Int32] = []
+        var orderDay: [Int32] = []
+        var orderAmount: [Double] = []
+        var categoryCounts = [[String: Int]](repeating: [:], count: count)
         let orders = try inputs.table("orders", of: .dedupe)
         if orders.rowCount > 0 {
             let orderCustomers = try orders.strings("customer_id")
             let dates = try orders.dates("order_date")
             let amounts = try orders.doubles("amount")
             let statuses = try orders.strings("status")
+            let categories = try orders.strings("category")
+            let categoryValid = try orders.validity("category")
+            orderCustomer.reserveCapacity(orders.rowCount)
+            orderDay.reserveCapacity(orders.rowCount)
+            orderAmount.reserveCapacity(orders.rowCount)
             for row in 0..<orders.rowCount {
                 guard let customer = indexOf[orderCustomers[row]] else { continue }
                 switch statuses[row] {
@@ -36,6 +49,13 @@ struct FeaturesStage {
                     monetary[customer] += amounts[row]
                     firstOrder[customer] = min(firstOrder[customer], dates[row])
                     lastOrder[customer] = max(lastOrder[customer], dates[row])
+                    if asOf - dates[row] < 365 { revenueLastYear[customer] += amounts[row] }
+                    orderCustomer.append(Int32(customer))
+                    orderDay.append(dates[row])
+                    orderAmount.append(amounts[row])
+                    if categoryValid?[row] ?? true, categories.byteCount(at: row) > 0 {
+                        categoryCounts[customer][categories[row], default: 0] += 1
+                    }
                 case "returned":
                     returned[customer] += 1
                 default:
@@ -44,6 +64,7 @@ struct FeaturesStage {
             }
         }
 
+        var lastOpen = [Int64](repeating: .min, count: count)
         var sent = [Int64](repeating: 0, count: count)
         var opens = [Int64](repeating: 0, count: count)
         var clicks = [Int64](repeating: 0, count: count)
@@ -52,11 +73,14 @@ struct FeaturesStage {
         if events.rowCount > 0 {
             let eventCustomers = try events.strings("customer_id")
             let types = try events.strings("event_type")
+            let times = try events.timestamps("event_time")
             for row in 0..<events.rowCount {
                 guard let customer = indexOf[eventCustomers[row]] else { continue }
                 switch types[row] {
                 case "sent": sent[customer] += 1
-                case "open": opens[customer] += 1
+                case "open":
+                    opens[customer] += 1
+                    lastOpen[customer] = max(lastOpen[customer], times[row])
                 case "click": clicks[customer] += 1
                 case "unsubscribe": unsubscribed[customer] = true
                 default: break
@@ -66,7 +90,12 @@ struct FeaturesStage {
 
         let signup = try customers.dates("signup_date")
         let signupValid = try customers.validity("signup_date")
-        let asOf = context.asOf
+        let birth = try customers.dates("birth_date")
+        let birthValid = try customers.validity("birth_date")
+        let postal = try customers.strings("postal_code")
+        let postalValid = try customers.validity("postal_code")
+        let clv = try lifetimeValue(
+            customerCount: count, customerIndex: orderCustomer, orderDay: orderDay, amount: orderAmount)
         var recency = ColumnBuilder(name: "recency_days", type: .int64, capacity: count)
         var averageOrderValue = ColumnBuilder(name: "avg_order_value", type: .float64, capacity: count)
         var tenure = ColumnBuilder(name: "tenure_days", type: .int64, capacity: count)
@@ -75,6 +104,28 @@ struct FeaturesStage {
         var clickRate = ColumnBuilder(name: "email_click_rate", type: .float64, capacity: count)
         var first = ColumnBuilder(name: "first_order_date", type: .date32, capacity: count)
         var last = ColumnBuilder(name: "last_order_date", type: .date32, capacity: count)
+        var purchaseDays = [Int64](repeating: 0, count: count)
+        var meanInterval = ColumnBuilder(name: "mean_days_between_purchases", type: .float64, capacity: count)
+        var categoryCount = [Int64](repeating: 0, count: count)
+        var topCategory = ColumnBuilder(name: "top_category", type: .utf8, capacity: count)
+        var daysSinceOpen = ColumnBuilder(name: "days_since_last_open", type: .int64, capacity: count)
+        var age = ColumnBuilder(name: "age", type: .int64, capacity: count)
+        var ageBand = ColumnBuilder(name: "age_band", type: .utf8, capacity: count)
+        var postalArea = ColumnBuilder(name: "postal_area", type: .utf8, capacity: count)
+        for row in 0..<count {
+            let days = Int64(clv.summary?.purchaseDays[row] ?? 0)
+            purchaseDays[row] = days
+            meanInterval.append(days >= 2 ? Double(lastOrder[row] - firstOrder[row]) / Double(days - 1) : nil)
+            categoryCount[row] = Int64(categoryCounts[row].count)
+            // Most orders first; ties by name, so the choice is deterministic.
+            topCategory.append(categoryCounts[row].max { ($0.value, $1.key) < ($1.value, $0.key) }?.key)
+            daysSinceOpen.append(
+                lastOpen[row] == .min ? nil : max(0, Int64(asOf) - Self.day(ofMicroseconds: lastOpen[row])))
+            let years: Int64? = (birthValid?[row] ?? true) ? Self.completedYears(from: birth[row], to: asOf) : nil
+            age.append(years)
+            ageBand.append(years.map(Self.ageBand))
+            postalArea.append((postalValid?[row] ?? true) && postal.byteCount(at: row) >= 2 ? String(postal[row].prefix(2)) : nil)
+        }
         for row in 0..<count {
             let hasOrders = frequency[row] > 0
             recency.append(hasOrders ? Int64(asOf - lastOrder[row]) : nil)
@@ -101,7 +152,17 @@ struct FeaturesStage {
             Column(name: "unsubscribed", values: .bool(unsubscribed)),
             first.build(),
             last.build(),
+            Column(name: "purchase_days", values: .int64(purchaseDays)),
+            meanInterval.build(),
+            Column(name: "category_count", values: .int64(categoryCount)),
+            topCategory.build(),
+            daysSinceOpen.build(),
+            age.build(),
+            ageBand.build(),
+            postalArea.build(),
+            Column(name: "clv_historical_12m", values: .float64(revenueLastYear)),
         ]
+        columns.append(contentsOf: clv.columns)
         for name in ["country", "city", "postal_code", "acquisition_channel"] {
             if let column = customers[name] { columns.append(column) }
         }
@@ -118,7 +179,104 @@ struct FeaturesStage {
                 "customers": .int(Int64(count)),
                 "customers_with_orders": .int(Int64(withOrders)),
                 "revenue_total": .double(monetary.reduce(0, +)),
+                "clv_model": clv.metrics,
                 "as_of": .string(CalendarDate.isoString(asOf)),
             ])
+    }
+
+    // MARK: - Helpers
+
+    /// The day (since 1970-01-01) of a timestamp in microseconds.
+    static func day(ofMicroseconds value: Int64) -> Int64 {
+        let perDay: Int64 = 86_400_000_000
+        return value >= 0 ? value / perDay : (value - perDay + 1) / perDay
+    }
+
+    /// Whole years from `start` to `end` (days since 1970-01-01), as birthdays count them.
+    static func completedYears(from start: Int32, to end: Int32) -> Int64? {
+        guard start <= end else { return nil }
+        let from = CalendarDate.civil(start)
+        let to = CalendarDate.civil(end)
+        var years = to.year - from.year
+        if (to.month, to.day) < (from.month, from.day) { years -= 1 }
+        return Int64(years)
+    }
+
+    /// The marketing age band of an age in years.
+    static func ageBand(_ years: Int64) -> String {
+        switch years {
+        case ..<18: "under 18"
+        case 18..<25: "18-24"
+        case 25..<35: "25-34"
+        case 35..<45: "35-44"
+        case 45..<55: "45-54"
+        case 55..<65: "55-64"
+        default: "65+"
+        }
+    }
+
+    /// Predicted lifetime value and its model inputs per customer.
+    struct LifetimeValue {
+        var summary: CLVSummary?
+        var columns: [Column]
+        var metrics: JSONValue
+    }
+
+    /// Fits BG/NBD and Gamma-Gamma on the completed orders and predicts 12-month CLV (see docs/clv.md).
+    ///
+    /// When the models cannot be fitted (too few repeat customers), the predicted columns are null and the reason
+    /// is recorded in the manifest; the run goes on.
+    func lifetimeValue(customerCount: Int, customerIndex: [Int32], orderDay: [Int32], amount: [Double])
+        throws(PipelineError) -> LifetimeValue
+    {
+        let summary: CLVSummary
+        do {
+            summary = try CLVSummary(
+                customerCount: customerCount, customerIndex: customerIndex, orderDay: orderDay, amount: amount,
+                observationDay: context.asOf)
+        } catch {
+            throw PipelineError(.internal, "cannot summarise orders for the CLV model", underlying: error)
+        }
+        var predicted = ColumnBuilder(name: "predicted_clv_12m", type: .float64, capacity: customerCount)
+        var purchases = ColumnBuilder(name: "expected_purchases_12m", type: .float64, capacity: customerCount)
+        var alive = ColumnBuilder(name: "probability_alive", type: .float64, capacity: customerCount)
+        do {
+            let purchaseModel = try BetaGeometricModel.fit(summary)
+            let spendModel = try GammaGammaModel.fit(summary)
+            let values = CustomerLifetimeValue.predict(purchaseModel: purchaseModel, spendModel: spendModel, summary: summary)
+            for customer in 0..<customerCount {
+                guard summary.purchaseDays[customer] > 0 else {
+                    predicted.append(nil as Double?)
+                    purchases.append(nil as Double?)
+                    alive.append(nil as Double?)
+                    continue
+                }
+                let (x, recency, age) = (summary.frequency[customer], summary.recency[customer], summary.age[customer])
+                predicted.append(values[customer])
+                purchases.append(purchaseModel.expectedPurchases(within: 365, frequency: x, recency: recency, age: age))
+                alive.append(purchaseModel.probabilityAlive(frequency: x, recency: recency, age: age))
+            }
+            let metrics: JSONValue = .object([
+                "bg_nbd": .object([
+                    "r": .double(purchaseModel.r), "alpha": .double(purchaseModel.alpha), "a": .double(purchaseModel.a),
+                    "b": .double(purchaseModel.b),
+                ]),
+                "gamma_gamma": .object([
+                    "p": .double(spendModel.p), "q": .double(spendModel.q), "v": .double(spendModel.v),
+                ]),
+                "period": .string("day"), "months": .int(12), "monthly_discount_rate": .double(0.01),
+            ])
+            return LifetimeValue(summary: summary, columns: [predicted.build(), purchases.build(), alive.build()], metrics: metrics)
+        } catch {
+            context.logger.info("CLV model not fitted", metadata: ["reason": "\(error)"])
+            for _ in 0..<customerCount {
+                predicted.append(nil as Double?)
+                purchases.append(nil as Double?)
+                alive.append(nil as Double?)
+            }
+            return LifetimeValue(
+                summary: summary, columns: [predicted.build(), purchases.build(), alive.build()],
+                metrics: .object(["not_fitted": .string(error.description)]))
+        }
     }
 }

@@ -67,4 +67,50 @@ import Testing
         #expect(try table.dates("first_order_date")[0] == StageFixtures.date(2026, 1, 1))
         #expect(try table.dates("last_order_date")[0] == StageFixtures.date(2026, 1, 21))
     }
+
+    @Test func purchaseRhythmCategoriesEngagementAndAge() throws {
+        let d = StageFixtures.date
+        var inputs = StageInputs()
+        var customers = try StageFixtures.customers(
+            ids: ["A", "B"], emails: [nil, nil], signups: [d(2025, 1, 31), d(2025, 12, 1)])
+        customers = try Table(
+            columns: customers.columns.map {
+                $0.name == "birth_date" ? StageFixtures.dates("birth_date", [d(1980, 2, 1), d(2000, 1, 31)]) : $0
+            })
+        inputs.set(customers, named: "customers", of: .dedupe)
+        // A buys on three days (two orders on 2026-01-01): 2025-01-10 (older than a year), 2026-01-01, 2026-01-21.
+        inputs.set(
+            try StageFixtures.orders([
+                ("o1", "A", d(2025, 1, 10), 40, "completed"), ("o2", "A", d(2026, 1, 1), 100, "completed"),
+                ("o3", "A", d(2026, 1, 1), 10, "completed"), ("o4", "A", d(2026, 1, 21), 50, "completed"),
+                ("o5", "B", d(2025, 12, 1), 20, "completed"),
+            ]), named: "orders", of: .dedupe)
+        let noon: Int64 = 12 * 3_600_000_000
+        var events = try StageFixtures.events([("A", "sent"), ("A", "open")])
+        events = try Table(
+            columns: events.columns.map {
+                $0.name == "event_time"
+                    ? Column(name: "event_time", values: .timestamp([0, Int64(d(2026, 1, 11)) * 86_400_000_000 + noon]))
+                    : $0
+            })
+        inputs.set(events, named: "email_events", of: .dedupe)
+        let output = try FeaturesStage(context: StageFixtures.context()).run(inputs)
+        let table = try #require(output.table("customer_features"))
+        #expect(try table.int64s("purchase_days") == [3, 1])
+        // (2026-01-21 − 2025-01-10) = 376 days over 2 gaps.
+        #expect(try table.doubles("mean_days_between_purchases")[0] == 188)
+        #expect(try table.validity("mean_days_between_purchases")?[1] == false)
+        #expect(try table.int64s("category_count") == [1, 1])
+        #expect(try table.strings("top_category")[0] == "shoes")
+        #expect(try table.int64s("days_since_last_open")[0] == 20)
+        #expect(try table.validity("days_since_last_open")?[1] == false)
+        // Born 1980-02-01: 45 on 2026-01-31 (46 only the next day). Born 2000-01-31: 26 on the day.
+        #expect(try table.int64s("age") == [45, 26])
+        #expect(try table.strings("age_band")[0] == "45-54")
+        #expect(try table.strings("age_band")[1] == "25-34")
+        #expect(try table.strings("postal_area")[0] == "50")
+        // Revenue in the 365 days before as_of excludes the 2025-01-10 order.
+        #expect(try table.doubles("clv_historical_12m") == [160, 20])
+        #expect(table["predicted_clv_12m"] != nil)
+    }
 }
