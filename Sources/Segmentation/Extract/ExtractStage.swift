@@ -121,9 +121,12 @@ struct ExtractStage {
             expectedFields = source.columns.isEmpty ? schema.fields.count : nil
         }
         let maximumPosition = positions.compactMap { $0 }.max() ?? 0
+        // A generous row estimate from the file size: untouched reserved pages cost no memory.
+        let fileSize = (try? FileManager.default.attributesOfItem(atPath: reader.path)[.size] as? Int) ?? nil
         var builder = TypedTableBuilder(
             schema: schema, positions: positions, dateFormat: source.formats.dateFormat ?? .auto,
-            decimalStyle: source.formats.decimalStyle ?? .auto)
+            decimalStyle: source.formats.decimalStyle ?? .auto,
+            expectedRows: reader.path.hasSuffix(".gz") ? 1024 : (fileSize ?? 0) / 48 + 1024)
         try reader.forEachRecord { record in
             func reject(_ field: String, _ reason: String) {
                 rejects.append(
