@@ -72,6 +72,7 @@ struct LoadStage {
                 for (name, rows) in loads {
                     let count = try copy(rows, into: name, schema: schema, connection: connection)
                     loaded[name] = .int(Int64(count))
+                    FaultInjection.pauseIfRequested(at: "load:\(name)", logger: logger)
                     logger.info("table loaded", metadata: ["table": "\(name)", "rows": "\(count)"])
                 }
                 _ = try connection.execute(

@@ -231,7 +231,7 @@ public struct PipelineRunner {
             inputDigest: Planner.inputDigest(inputDigests), inputs: inputDigests)
         try store.writeManifest(manifest)
         stageLogger.info("stage started")
-        Self.stallIfRequested(stage, logger: stageLogger)
+        FaultInjection.pauseIfRequested(at: "stage:\(stage)", logger: stageLogger)
 
         let output: StageOutput
         do {
@@ -278,14 +278,6 @@ public struct PipelineRunner {
         case .segment: try SegmentStage(context: context).run(inputs)
         case .load: try LoadStage(context: context).run(inputs, manifests: manifests)
         }
-    }
-
-    /// Fault injection for crash tests: with `SEGPIPE_STALL_STAGE=<stage>` in the environment, the process
-    /// waits up to two minutes after marking that stage as running, so a test can kill it mid-stage.
-    private static func stallIfRequested(_ stage: StageName, logger: Logger) {
-        guard ProcessInfo.processInfo.environment["SEGPIPE_STALL_STAGE"] == stage.rawValue else { return }
-        logger.warning("stalling for a crash test (SEGPIPE_STALL_STAGE)")
-        Thread.sleep(forTimeInterval: 120)
     }
 
     private func seconds(_ duration: Duration) -> Double {
