@@ -12,11 +12,14 @@ enum SegmentLabeler {
         "email_click_rate": ("rarely clicks", "clicks often"),
     ]
 
-    /// Labels for segments whose profile z-scores per feature are given; duplicates get a number appended.
-    static func labels(zScores: [[Double]], features: [String], threshold: Double = 0.3, maximumWords: Int = 3)
-        -> [String]
-    {
-        var labels = zScores.map { scores -> String in
+    /// Labels for segments whose profile z-scores per feature are given; segments flagged in `withoutOrders` are
+    /// "no orders yet"; duplicates get a number appended.
+    static func labels(
+        zScores: [[Double]], features: [String], withoutOrders: [Bool]? = nil, threshold: Double = 0.3,
+        maximumWords: Int = 3
+    ) -> [String] {
+        var labels = zScores.enumerated().map { index, scores -> String in
+            if withoutOrders?[index] == true { return "no orders yet" }
             // The most distinctive features, then named in the pipeline's feature order for readability.
             let chosen = Set(
                 zip(features, scores).filter { abs($0.1) >= threshold }.sorted { abs($0.1) > abs($1.1) }

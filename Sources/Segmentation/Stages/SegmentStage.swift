@@ -80,7 +80,10 @@ struct SegmentStage {
                 return weight > 0 ? clusters.centroids[cluster, feature] / weight : 0
             }
         }
-        let labels = SegmentLabeler.labels(zScores: zScores, features: featureNames)
+        // Segments whose customers never completed an order say so instead of describing imputed values.
+        let buyers = try NumericFeature(features, "frequency").clusterMeans(labels: clusters.labels, k: clusters.k)
+        let labels = SegmentLabeler.labels(
+            zScores: zScores, features: featureNames, withoutOrders: order.map { (buyers[$0] ?? 0) == 0 })
         var labelOf = [String](repeating: "", count: clusters.k)
         for (position, cluster) in order.enumerated() { labelOf[cluster] = labels[position] }
 
