@@ -57,6 +57,19 @@ import Testing
             ])
             try #require(run.exitCode == 0, "\(run.stderr)")
         }
+        // Every table, view and column carries a comment.
+        let uncommented = try Database.query(
+            databaseURL,
+            """
+            SELECT coalesce(string_agg(c.relname || '.' || coalesce(a.attname, ''), ', '), '')
+            FROM pg_class c
+            JOIN pg_namespace n ON n.oid = c.relnamespace
+            LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+            WHERE n.nspname = '\(schema)' AND c.relkind IN ('r', 'v')
+              AND (obj_description(c.oid, 'pg_class') IS NULL
+                   OR (a.attnum IS NOT NULL AND col_description(c.oid, a.attnum) IS NULL))
+            """)
+        #expect(uncommented.isEmpty, "without comment: \(uncommented)")
         let queries = try Self.sampleQueries()
         #expect(queries.count >= 10)
         for (index, query) in queries.enumerated() {

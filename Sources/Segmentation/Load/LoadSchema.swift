@@ -19,6 +19,7 @@ enum LoadSchema {
         Migration(version: 3, description: "segment KPI views", sql: version3),
         Migration(version: 4, description: "rule segments", sql: version4),
         Migration(version: 5, description: "purchase, engagement, demographic and CLV features", sql: version5),
+        Migration(version: 6, description: "CLV in segment KPIs, comments on every view column", sql: version6),
     ]
 
     /// The columns of each per-run table (besides `run_id`) that a load fills from the checkpoints.
@@ -48,6 +49,97 @@ enum LoadSchema {
 
     /// The latest schema version.
     static var currentVersion: Int { migrations.last?.version ?? 0 }
+
+    // MARK: - Version 6
+
+    /// The KPI view of version 3 with mean historical and predicted CLV added.
+    private static func kpiViewWithCLV(_ s: String, name: String, key: String, label: String) -> String {
+        kpiView(s, name: name, key: key, label: label)
+            .replacingOccurrences(of: "CREATE VIEW", with: "CREATE OR REPLACE VIEW")
+            .replacingOccurrences(
+                of: "mode() WITHIN GROUP (ORDER BY cf.acquisition_channel) AS top_channel",
+                with: "mode() WITHIN GROUP (ORDER BY cf.acquisition_channel) AS top_channel,\n"
+                    + "               avg(cf.clv_historical_12m) AS mean_clv_historical_12m,\n"
+                    + "               avg(cf.predicted_clv_12m) AS mean_predicted_clv_12m")
+    }
+
+    /// Comments of the computed KPI columns.
+    static let kpiColumnComments: [String: String] = [
+        "customers": "Number of customers in the segment.",
+        "customer_share": "Share of all customers of the run (0..1).",
+        "revenue_share": "Share of all completed-order revenue of the run (0..1).",
+        "mean_revenue": "Mean revenue (monetary_total) per customer.",
+        "mean_order_value": "Mean average order value of customers with orders.",
+        "repeat_purchase_rate": "Share of customers with two or more completed orders.",
+        "churn_risk_share": "Share of customers without an order for more than 180 days (or without orders).",
+        "top_country": "Most frequent country.",
+        "top_channel": "Most frequent acquisition channel.",
+        "mean_clv_historical_12m": "Mean revenue of the last 12 months per customer.",
+        "mean_predicted_clv_12m": "Mean predicted 12-month CLV (BG/NBD × Gamma-Gamma) of customers with orders.",
+        "scored_customers": "Customers with an RFM score (at least one completed order).",
+        "buyers": "Customers with at least one completed order.",
+        "from_segment": "Cluster segment label in the previous published run.",
+        "to_segment": "Cluster segment label in the latest published run.",
+        "from_rfm_segment": "RFM segment in the previous published run.",
+        "to_rfm_segment": "RFM segment in the latest published run.",
+    ]
+
+    private static func version6(_ s: String) -> String {
+        let views =
+            kpiViewWithCLV(s, name: "segment_kpis", key: "segment_id", label: "min(cs.segment_label) AS segment_label")
+            + kpiViewWithCLV(
+                s, name: "rfm_segment_kpis", key: "rfm_segment", label: "count(cs.rfm_score) AS scored_customers")
+            + kpiViewWithCLV(
+                s, name: "rule_segment_kpis", key: "rule_segment",
+                label: "count(*) FILTER (WHERE cs.rfm_score IS NOT NULL) AS buyers")
+            + """
+            CREATE OR REPLACE VIEW \(s).current_segment_kpis AS
+                SELECT k.* FROM \(s).segment_kpis k JOIN \(s).current_run r USING (run_id);
+            CREATE OR REPLACE VIEW \(s).current_rfm_segment_kpis AS
+                SELECT k.* FROM \(s).rfm_segment_kpis k JOIN \(s).current_run r USING (run_id);
+            CREATE OR REPLACE VIEW \(s).current_rule_segment_kpis AS
+                SELECT k.* FROM \(s).rule_segment_kpis k JOIN \(s).current_run r USING (run_id);
+
+            """
+        let schemaLiteral = "'" + s.replacingOccurrences(of: "'", with: "''") + "'"
+        let computed = kpiColumnComments.sorted { $0.key < $1.key }.map { key, value in
+            "('\(key)', '\(value.replacingOccurrences(of: "'", with: "''"))')"
+        }.joined(separator: ", ")
+        // Every view column takes the comment of the table column it shows, or of the computed column it is.
+        return views + """
+            DO $comments$
+            DECLARE
+                target record;
+                source_comment text;
+            BEGIN
+                FOR target IN
+                    SELECT c.relname AS view_name, a.attname AS column_name
+                    FROM pg_class c
+                    JOIN pg_namespace n ON n.oid = c.relnamespace
+                    JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+                    WHERE n.nspname = btrim(\(schemaLiteral), '"') AND c.relkind = 'v'
+                LOOP
+                    SELECT d.description INTO source_comment
+                    FROM pg_class t
+                    JOIN pg_namespace tn ON tn.oid = t.relnamespace
+                    JOIN pg_attribute ta ON ta.attrelid = t.oid AND ta.attname = target.column_name
+                    JOIN pg_description d ON d.objoid = t.oid AND d.objsubid = ta.attnum
+                    WHERE tn.nspname = btrim(\(schemaLiteral), '"') AND t.relkind = 'r'
+                    ORDER BY t.relname = 'runs' DESC, t.relname
+                    LIMIT 1;
+                    IF source_comment IS NULL THEN
+                        SELECT v.comment INTO source_comment FROM (VALUES \(computed)) AS v(name, comment)
+                        WHERE v.name = target.column_name;
+                    END IF;
+                    IF source_comment IS NOT NULL THEN
+                        EXECUTE format('COMMENT ON COLUMN %s.%I.%I IS %L', \(schemaLiteral), target.view_name,
+                            target.column_name, source_comment);
+                    END IF;
+                END LOOP;
+            END
+            $comments$;
+            """
+    }
 
     // MARK: - Version 5
 

@@ -47,6 +47,9 @@ public struct ResultSchema: Sendable {
                         applied_at timestamptz NOT NULL DEFAULT now()
                     );
                     COMMENT ON TABLE \(schema).schema_migrations IS 'Schema versions applied by segpipe migrations.';
+                    COMMENT ON COLUMN \(schema).schema_migrations.version IS 'Migration number; the schema is at the highest.';
+                    COMMENT ON COLUMN \(schema).schema_migrations.description IS 'What the migration changed.';
+                    COMMENT ON COLUMN \(schema).schema_migrations.applied_at IS 'When the migration was applied.';
                     """)
                 let applied = try connection.execute("SELECT coalesce(max(version), 0) FROM \(schema).schema_migrations")
                 let current = Int(try applied.decode(Int64.self, row: 0, column: 0))

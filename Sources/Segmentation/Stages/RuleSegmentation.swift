@@ -3,7 +3,9 @@ import Columnar
 /// Applies the pipeline's rule segments to the customers' features and RFM scores.
 enum RuleSegmentation {
     /// Text attributes usable in rules.
-    static let textFeatures = ["country", "city", "postal_code", "acquisition_channel", "rfm_segment"]
+    static let textFeatures = [
+        "country", "city", "postal_code", "postal_area", "acquisition_channel", "age_band", "top_category", "rfm_segment",
+    ]
     /// Numeric values usable in rules besides the numeric features.
     static let scoreFeatures = ["r_score", "f_score", "m_score"]
 
