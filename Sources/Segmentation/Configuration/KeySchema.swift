@@ -65,6 +65,7 @@ indirect enum KeySchema: Sendable {
             "sources": .mapping(["customers": source, "orders": source, "email_events": source]),
             "clean": .mapping([
                 "max_reject_rate": .scalar, "default_region": .scalar, "missing_values": .dictionary(.scalar),
+                "unknown_customers": .scalar,
                 "currency_rates": .dictionary(.scalar),
                 "order_status": .mapping([
                     "completed": .sequence(.scalar), "returned": .sequence(.scalar), "cancelled": .sequence(.scalar),

@@ -132,6 +132,10 @@ extension PipelineConfiguration {
                     "unknown policy \"\(policy)\" (expected \(policies.joined(separator: ", ")))")
             }
         }
+        if clean.unknownCustomers != "reject", (clean.placeholderCustomer ?? "").isEmpty {
+            throw fail(
+                ["clean", "unknown_customers"], "expected reject or placeholder:ID, got \"\(clean.unknownCustomers)\"")
+        }
         if PhoneRegion.region(code: clean.defaultRegion) == nil {
             throw fail(["clean", "default_region"], "unknown region \"\(clean.defaultRegion)\" for phone numbers")
         }

@@ -218,6 +218,14 @@ extension PipelineConfiguration {
         public var defaultRegion: String
         /// Per `table.field` (customers' text fields): `keep` (null, the default), `reject` or `default:VALUE`.
         public var missingValues: [String: String]
+        /// Orders and events of customers missing from the customers source: `reject` (the default) or
+        /// `placeholder:ID`, which keeps them under a placeholder customer with that id.
+        public var unknownCustomers: String
+
+        /// The placeholder customer id when `unknown_customers` asks for one.
+        public var placeholderCustomer: String? {
+            unknownCustomers.hasPrefix("placeholder:") ? String(unknownCustomers.dropFirst("placeholder:".count)) : nil
+        }
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case maxRejectRate = "max_reject_rate"
@@ -225,19 +233,21 @@ extension PipelineConfiguration {
             case orderStatus = "order_status"
             case defaultRegion = "default_region"
             case missingValues = "missing_values"
+            case unknownCustomers = "unknown_customers"
         }
 
         /// Creates cleaning settings.
         public init(
             maxRejectRate: Double = 0.05, currencyRates: [String: Double] = ["EUR": 1.0],
             orderStatus: OrderStatusMapping = OrderStatusMapping(), defaultRegion: String = "DE",
-            missingValues: [String: String] = [:]
+            missingValues: [String: String] = [:], unknownCustomers: String = "reject"
         ) {
             self.maxRejectRate = maxRejectRate
             self.currencyRates = currencyRates
             self.orderStatus = orderStatus
             self.defaultRegion = defaultRegion
             self.missingValues = missingValues
+            self.unknownCustomers = unknownCustomers
         }
 
         public init(from decoder: any Decoder) throws {
@@ -250,6 +260,7 @@ extension PipelineConfiguration {
                 try container.decodeIfPresent(OrderStatusMapping.self, forKey: .orderStatus) ?? defaults.orderStatus
             defaultRegion = try container.decodeIfPresent(String.self, forKey: .defaultRegion) ?? defaults.defaultRegion
             missingValues = try container.decodeIfPresent([String: String].self, forKey: .missingValues) ?? [:]
+            unknownCustomers = try container.decodeIfPresent(String.self, forKey: .unknownCustomers) ?? "reject"
         }
     }
 

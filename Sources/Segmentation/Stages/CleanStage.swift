@@ -21,13 +21,21 @@ struct CleanStage {
         var metrics: [String: JSONValue] = [:]
 
         let rawCustomers = try inputs.table("customers", of: .extract)
-        let (customers, customerMetrics) = try cleanCustomers(rawCustomers, rejects: &rejects)
+        var (customers, customerMetrics) = try cleanCustomers(rawCustomers, rejects: &rejects)
         let cleanIDs = try customers.strings("customer_id")
         let customerIDs = Set((0..<cleanIDs.count).map { cleanIDs[$0] })
         let rawOrders = try inputs.table("orders", of: .extract)
-        let (orders, orderMetrics) = try cleanOrders(rawOrders, customerIDs: customerIDs, rejects: &rejects)
+        let placeholder = context.configuration.clean.placeholderCustomer
+        var orphans: Int64 = 0
+        let (orders, orderMetrics) = try cleanOrders(
+            rawOrders, customerIDs: customerIDs, placeholder: placeholder, orphans: &orphans, rejects: &rejects)
         let rawEvents = try inputs.table("email_events", of: .extract)
-        let events = try cleanEvents(rawEvents, customerIDs: customerIDs, rejects: &rejects)
+        let events = try cleanEvents(
+            rawEvents, customerIDs: customerIDs, placeholder: placeholder, orphans: &orphans, rejects: &rejects)
+        if let placeholder, orphans > 0, !customerIDs.contains(placeholder) {
+            customers = try appendingPlaceholder(placeholder, to: customers)
+        }
+        metrics["orphans_kept_under_placeholder"] = .int(orphans)
         metrics.merge(customerMetrics) { $1 }
         metrics.merge(orderMetrics) { $1 }
 
@@ -213,7 +221,9 @@ struct CleanStage {
 
     // MARK: - Orders
 
-    private func cleanOrders(_ table: Table, customerIDs: Set<String>, rejects: inout [Reject]) throws(PipelineError)
+    private func cleanOrders(
+        _ table: Table, customerIDs: Set<String>, placeholder: String?, orphans: inout Int64, rejects: inout [Reject]
+    ) throws(PipelineError)
         -> (Table, [String: JSONValue])
     {
         let settings = context.configuration.clean
@@ -253,10 +263,14 @@ struct CleanStage {
                         stage: "clean", table: "orders", file: file, line: lines[row], field: field, reason: reason,
                         raw: raw))
             }
-            let customer = Normalization.trimmed(customers[row])
-            guard customerIDs.contains(customer) else {
-                reject("customer_id", "unknown customer: no customer \"\(customer)\" in the customers source", customer)
-                continue
+            var customer = Normalization.trimmed(customers[row])
+            if !customerIDs.contains(customer) {
+                guard let placeholder else {
+                    reject("customer_id", "unknown customer: no customer \"\(customer)\" in the customers source", customer)
+                    continue
+                }
+                customer = placeholder
+                orphans += 1
             }
             guard dates[row] <= context.asOf else {
                 reject(
@@ -308,9 +322,9 @@ struct CleanStage {
 
     // MARK: - Email events
 
-    private func cleanEvents(_ table: Table, customerIDs: Set<String>, rejects: inout [Reject]) throws(PipelineError)
-        -> Table
-    {
+    private func cleanEvents(
+        _ table: Table, customerIDs: Set<String>, placeholder: String?, orphans: inout Int64, rejects: inout [Reject]
+    ) throws(PipelineError) -> Table {
         guard table.rowCount > 0 else { return table }
         let file = context.configuration.sources.emailEvents?.displayName ?? "email_events"
         let customers = try table.strings("customer_id")
@@ -322,8 +336,12 @@ struct CleanStage {
         var typeColumn = StringColumn(capacity: table.rowCount)
         var customerColumn = StringColumn(capacity: table.rowCount)
         for row in 0..<table.rowCount {
-            let customer = Normalization.trimmed(customers[row])
-            guard customerIDs.contains(customer) else {
+            var customer = Normalization.trimmed(customers[row])
+            if !customerIDs.contains(customer), let placeholder {
+                customer = placeholder
+                orphans += 1
+            }
+            guard customerIDs.contains(customer) || customer == placeholder else {
                 rejects.append(
                     Reject(
                         stage: "clean", table: "email_events", file: file, line: lines[row], field: "customer_id",
@@ -351,6 +369,20 @@ struct CleanStage {
             case "customer_id": columns[index] = Column(name: "customer_id", values: .utf8(customerColumn))
             default: break
             }
+        }
+        return try makeTable(columns)
+    }
+
+    /// `customers` with one more row: the placeholder customer (only its id set) that orphans are kept under.
+    private func appendingPlaceholder(_ id: String, to customers: Table) throws(PipelineError) -> Table {
+        let columns = customers.columns.map { column -> Column in
+            var builder = ColumnBuilder(name: column.name, type: column.type, capacity: 1)
+            switch column.name {
+            case "customer_id": builder.append(id)
+            case CanonicalSchema.lineColumn: builder.append(Int64(0))
+            default: builder.appendNull()
+            }
+            return Column.concatenating(column, builder.build())
         }
         return try makeTable(columns)
     }

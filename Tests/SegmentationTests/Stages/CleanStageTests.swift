@@ -62,4 +62,21 @@ import Testing
         let passing = try CleanStage(context: context).run(try inputs(extraOrders: 20))
         #expect(passing.qualityFailure?.contains("orders") != true)
     }
+
+    @Test func orphansCanBeKeptUnderAPlaceholderCustomer() throws {
+        var context = StageFixtures.context()
+        context.configuration.clean.maxRejectRate = 1
+        context.configuration.clean.unknownCustomers = "placeholder:UNKNOWN"
+        let output = try CleanStage(context: context).run(try inputs())
+        let customers = try #require(output.table("customers"))
+        let ids = try customers.strings("customer_id")
+        #expect((0..<ids.count).map { ids[$0] } == ["C1", "C2", "UNKNOWN"])
+        let orders = try #require(output.table("orders"))
+        let owners = try orders.strings("customer_id")
+        #expect((0..<orders.rowCount).map { owners[$0] } == ["C1", "UNKNOWN"])
+        let events = try #require(output.table("email_events"))
+        let eventOwners = try events.strings("customer_id")
+        #expect((0..<events.rowCount).map { eventOwners[$0] } == ["C2", "UNKNOWN", "C2"])
+        #expect(output.metrics["orphans_kept_under_placeholder"] == .int(2))
+    }
 }
