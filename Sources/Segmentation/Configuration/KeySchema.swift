@@ -83,7 +83,9 @@ indirect enum KeySchema: Sendable {
                 "seed": .scalar, "restarts": .scalar, "max_iterations": .scalar, "stable_ids": .scalar,
                 "hierarchical_max_points": .scalar, "micro_clusters": .scalar,
             ]),
-            "load": .mapping(["schema": .scalar, "keep_runs": .scalar, "read_role": .scalar]),
+            "load": .mapping([
+                "schema": .scalar, "keep_runs": .scalar, "read_role": .scalar, "pseudonymize_contacts": .scalar,
+            ]),
             "rules": .mapping([
                 "default": .scalar, "segments": .sequence(.mapping(["name": .scalar, "when": .scalar])),
             ]),

@@ -495,18 +495,26 @@ extension PipelineConfiguration {
         public var keepRuns: Int
         /// A role granted read access to the schema (usage, SELECT on tables and views), if any.
         public var readRole: String?
+        /// Whether `customer_features` gets `email_hash` and `phone_hash`: keyed HMAC-SHA256 of the normalised
+        /// email and phone, with the key from `SEGPIPE_PSEUDONYM_KEY`, so analysts can count and join on contact
+        /// data without seeing it.
+        public var pseudonymizeContacts: Bool
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case schema
             case keepRuns = "keep_runs"
             case readRole = "read_role"
+            case pseudonymizeContacts = "pseudonymize_contacts"
         }
 
         /// Creates load settings.
-        public init(schema: String = "segpipe", keepRuns: Int = 0, readRole: String? = nil) {
+        public init(
+            schema: String = "segpipe", keepRuns: Int = 0, readRole: String? = nil, pseudonymizeContacts: Bool = false
+        ) {
             self.schema = schema
             self.keepRuns = keepRuns
             self.readRole = readRole
+            self.pseudonymizeContacts = pseudonymizeContacts
         }
 
         public init(from decoder: any Decoder) throws {
@@ -514,6 +522,7 @@ extension PipelineConfiguration {
             schema = try container.decodeIfPresent(String.self, forKey: .schema) ?? "segpipe"
             keepRuns = try container.decodeIfPresent(Int.self, forKey: .keepRuns) ?? 0
             readRole = try container.decodeIfPresent(String.self, forKey: .readRole)
+            pseudonymizeContacts = try container.decodeIfPresent(Bool.self, forKey: .pseudonymizeContacts) ?? false
         }
     }
 }

@@ -20,6 +20,7 @@ enum LoadSchema {
         Migration(version: 4, description: "rule segments", sql: version4),
         Migration(version: 5, description: "purchase, engagement, demographic and CLV features", sql: version5),
         Migration(version: 6, description: "CLV in segment KPIs, comments on every view column", sql: version6),
+        Migration(version: 7, description: "pseudonymised contact data", sql: version7),
     ]
 
     /// The columns of each per-run table (besides `run_id`) that a load fills from the checkpoints.
@@ -39,7 +40,7 @@ enum LoadSchema {
             "last_order_date", "country", "city", "postal_code", "acquisition_channel", "purchase_days",
             "mean_days_between_purchases", "category_count", "top_category", "days_since_last_open", "age",
             "age_band", "postal_area", "clv_historical_12m", "predicted_clv_12m", "expected_purchases_12m",
-            "probability_alive",
+            "probability_alive", "email_hash", "phone_hash",
         ],
         "customer_id_map": ["source_customer_id", "customer_id", "rule", "score"],
         "rejects": ["stage", "source_table", "file", "line", "field", "reason", "raw"],
@@ -49,6 +50,16 @@ enum LoadSchema {
 
     /// The latest schema version.
     static var currentVersion: Int { migrations.last?.version ?? 0 }
+
+    // MARK: - Version 7
+
+    private static func version7(_ s: String) -> String {
+        """
+        ALTER TABLE \(s).customer_features ADD COLUMN email_hash text, ADD COLUMN phone_hash text;
+        COMMENT ON COLUMN \(s).customer_features.email_hash IS 'HMAC-SHA256 of the normalised email (key kept outside the database); null unless load.pseudonymize_contacts is on.';
+        COMMENT ON COLUMN \(s).customer_features.phone_hash IS 'HMAC-SHA256 of the E.164 phone number (key kept outside the database); null unless load.pseudonymize_contacts is on.';
+        """
+    }
 
     // MARK: - Version 6
 

@@ -29,7 +29,7 @@ struct LoadStage {
         var loads: [(table: String, rows: Table)] = [
             ("segments", try inputs.table("segments", of: .segment)),
             ("customer_segments", try inputs.table("customer_segments", of: .segment)),
-            ("customer_features", try inputs.table("customer_features", of: .features)),
+            ("customer_features", try pseudonymized(try inputs.table("customer_features", of: .features), inputs)),
             ("customer_id_map", try inputs.table("customer_id_map", of: .dedupe)),
             ("rejects", rejects),
         ]
@@ -102,6 +102,42 @@ struct LoadStage {
         loaded["seconds"] = .double(seconds)
         return StageOutput(
             tables: [], metrics: ["rows_loaded": .object(loaded), "schema": .string(context.configuration.load.schema)])
+    }
+
+    /// The features with `email_hash` and `phone_hash` added when `load.pseudonymize_contacts` is on.
+    private func pseudonymized(_ features: Table, _ inputs: StageInputs) throws(PipelineError) -> Table {
+        guard context.configuration.load.pseudonymizeContacts else { return features }
+        guard let key = ProcessInfo.processInfo.environment["SEGPIPE_PSEUDONYM_KEY"], key.utf8.count >= 16 else {
+            throw PipelineError(
+                .configuration,
+                "load.pseudonymize_contacts needs a key of at least 16 bytes in SEGPIPE_PSEUDONYM_KEY")
+        }
+        let mac = HMACSHA256(key: Array(key.utf8))
+        let customers = try inputs.table("customers", of: .dedupe)
+        let ids = try customers.strings("customer_id")
+        var hashes: [String: (email: String?, phone: String?)] = [:]
+        hashes.reserveCapacity(customers.rowCount)
+        for (field, name) in [("email", \(email: String?, phone: String?).email), ("phone", \.phone)] {
+            let values = try customers.strings(field)
+            let valid = try customers.validity(field)
+            for row in 0..<customers.rowCount where (valid?[row] ?? true) && values.byteCount(at: row) > 0 {
+                let hash = values.withUTF8(at: row) { mac.hex($0) }
+                hashes[ids[row], default: (nil, nil)][keyPath: name] = hash
+            }
+        }
+        let featureIDs = try features.strings("customer_id")
+        var email = ColumnBuilder(name: "email_hash", type: .utf8, capacity: features.rowCount)
+        var phone = ColumnBuilder(name: "phone_hash", type: .utf8, capacity: features.rowCount)
+        for row in 0..<features.rowCount {
+            let entry = hashes[featureIDs[row]]
+            email.append(entry?.email)
+            phone.append(entry?.phone)
+        }
+        do {
+            return try Table(columns: features.columns + [email.build(), phone.build()])
+        } catch {
+            throw PipelineError(.internal, "cannot add contact hashes", underlying: error)
+        }
     }
 
     /// Records a failed load without touching a run that is already published.

@@ -150,7 +150,8 @@ struct Planner {
     func tablesRead(by stage: StageName, from upstream: StageName) -> Set<String> {
         switch (stage, upstream) {
         case (.load, .extract), (.load, .clean): ["rejects"]
-        case (.load, .dedupe): ["customer_id_map"]
+        case (.load, .dedupe):
+            configuration.load.pseudonymizeContacts ? ["customer_id_map", "customers"] : ["customer_id_map"]
         case (.load, .features): ["customer_features"]
         case (.load, .segment): ["customer_segments", "segments", "segment_profiles", "k_selection"]
         default:
