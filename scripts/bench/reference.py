@@ -23,6 +23,8 @@ def generate(directory):
     x.astype(np.float64).tofile(f"{directory}/kmeans.f64")
     w, _ = make_blobs(n_samples=20_000, n_features=8, centers=8, cluster_std=4.0, random_state=2)
     w.astype(np.float64).tofile(f"{directory}/ward.f64")
+    w50, _ = make_blobs(n_samples=50_000, n_features=8, centers=8, cluster_std=4.0, random_state=5)
+    w50.astype(np.float64).tofile(f"{directory}/ward50k.f64")
     rng = np.random.RandomState(4)
     rng.uniform(0.0, 1.0, size=(1_000_000, 8)).tofile(f"{directory}/uniform.f64")
     s, labels = make_blobs(n_samples=100_000, n_features=8, centers=8, cluster_std=4.0, random_state=3)
@@ -65,10 +67,10 @@ def run(directory, case, repeats):
             long, long_iterations = fit(21)
             times.append((long - short) / max(1, long_iterations - short_iterations))
             detail = f"iterations={long_iterations}"
-    elif case == "fastcluster-ward":
+    elif case in ("fastcluster-ward", "fastcluster-ward-50k"):
         import fastcluster
 
-        x = load(directory, "ward")
+        x = load(directory, "ward50k" if case.endswith("50k") else "ward")
         for _ in range(repeats):
             start = time.perf_counter()
             z = fastcluster.linkage_vector(x, method="ward")

@@ -85,9 +85,9 @@ do {
             times.append((long - short) / Double(max(1, longIterations - shortIterations)))
             detail = "iterations=\(longIterations)"
         }
-    } else if benchCase == "ward" || benchCase == "single" {
-        let x = try loadMatrix(directory, "ward", columns: 8)
-        let linkage: Linkage = benchCase == "ward" ? .ward : .single
+    } else if benchCase == "ward" || benchCase == "ward-50k" || benchCase == "single" {
+        let x = try loadMatrix(directory, benchCase == "ward-50k" ? "ward50k" : "ward", columns: 8)
+        let linkage: Linkage = benchCase == "single" ? .single : .ward
         for _ in 0..<repeats {
             var dendrogram: Dendrogram?
             times.append(try seconds { dendrogram = try HierarchicalClustering.fit(x, linkage: linkage) })
