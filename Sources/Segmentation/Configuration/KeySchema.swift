@@ -10,6 +10,8 @@ indirect enum KeySchema: Sendable {
     case sequence(KeySchema)
     /// A scalar.
     case scalar
+    /// Either a scalar or a mapping with free keys whose values have the given shape.
+    case scalarOrDictionary(KeySchema)
 
     /// Checks `node` against the schema, throwing at the first unknown key or wrong shape.
     func check(_ node: Node, path: String, keyPath: String) throws(PipelineError) {
@@ -46,6 +48,8 @@ indirect enum KeySchema: Sendable {
             for (index, element) in sequence.enumerated() {
                 try elementSchema.check(element, path: path, keyPath: "\(keyPath)[\(index)]")
             }
+        case .scalarOrDictionary(let valueSchema):
+            if node.scalar == nil { try KeySchema.dictionary(valueSchema).check(node, path: path, keyPath: keyPath) }
         case .scalar:
             guard node.scalar != nil else {
                 throw PipelineError(.configuration, "\(path)\(position(node)): \(keyPath): expected a single value")
@@ -77,6 +81,8 @@ indirect enum KeySchema: Sendable {
             ]),
             "features": .mapping([
                 "clustering": .sequence(.scalar), "transforms": .dictionary(.scalar), "weights": .dictionary(.scalar),
+                "winsorize": .dictionary(.scalar), "scaling": .scalarOrDictionary(.scalar),
+                "categorical": .dictionary(.scalar), "max_categories": .scalar, "pushdown": .scalar,
             ]),
             "segment": .mapping([
                 "method": .scalar, "k": .scalar, "k_min": .scalar, "k_max": .scalar, "linkage": .scalar,

@@ -176,6 +176,50 @@ extension PipelineConfiguration {
                 throw fail(["features", "weights", feature], "weight must be a non-negative number, got \(weight)")
             }
         }
+        for (feature, setting) in features.winsorize {
+            guard features.clustering.contains(feature) else {
+                throw fail(["features", "winsorize", feature], "\"\(feature)\" is not in features.clustering")
+            }
+            guard FeatureScaling.Winsorizing(setting) != nil else {
+                throw fail(
+                    ["features", "winsorize", feature],
+                    "expected a percentile between 0.5 and 1 such as 0.99, or upper:0.99, got \"\(setting)\"")
+            }
+        }
+        let scalings = ["zscore", "robust"]
+        if !scalings.contains(features.scaling) {
+            throw fail(["features", "scaling"], "unknown scaling \"\(features.scaling)\" (expected zscore or robust)")
+        }
+        for (feature, method) in features.scalingByFeature {
+            guard features.clustering.contains(feature) else {
+                throw fail(["features", "scaling", feature], "\"\(feature)\" is not in features.clustering")
+            }
+            guard scalings.contains(method) else {
+                throw fail(
+                    ["features", "scaling", feature], "unknown scaling \"\(method)\" (expected zscore or robust)")
+            }
+        }
+        let attributes = FeatureCatalog.categoricalAttributeNames
+        for (attribute, weight) in features.categorical {
+            guard attributes.contains(attribute) else {
+                throw fail(
+                    ["features", "categorical", attribute],
+                    "unknown attribute \"\(attribute)\" (expected one of \(attributes.joined(separator: ", ")))")
+            }
+            guard weight >= 0, weight.isFinite else {
+                throw fail(
+                    ["features", "categorical", attribute], "weight must be a non-negative number, got \(weight)")
+            }
+        }
+        if !(1...100).contains(features.maxCategories) {
+            throw fail(["features", "max_categories"], "must be between 1 and 100, got \(features.maxCategories)")
+        }
+        if features.pushdown, !sources.orders.isDatabase {
+            throw fail(["features", "pushdown"], "needs an orders source read from PostgreSQL (table or query)")
+        }
+        if features.pushdown, clean.placeholderCustomer != nil {
+            throw fail(["features", "pushdown"], "cannot be combined with clean.unknown_customers: placeholder")
+        }
         if !["kmeans", "hierarchical"].contains(segment.method) {
             throw fail(["segment", "method"], "unknown method \"\(segment.method)\" (expected kmeans or hierarchical)")
         }

@@ -359,21 +359,43 @@ extension PipelineConfiguration {
         public var clustering: [String]
         /// Per-feature transform before scaling: `log1p` or `none` (default `log1p` for every feature).
         public var transforms: [String: String]
-        /// Per-feature weights applied after z-scoring (default 1).
+        /// Per-feature weights applied after scaling (default 1).
         public var weights: [String: Double]
+        /// Per-feature winsorising before the transform: `0.99` clips at the 1st and 99th percentile, `upper:0.99`
+        /// only at the 99th (the fraction must lie in (0.5, 1)).
+        public var winsorize: [String: String]
+        /// Scaling of every clustering feature: `zscore` (default) or `robust` (median and interquartile range).
+        public var scaling: String
+        /// Per-feature scaling overriding ``scaling``.
+        public var scalingByFeature: [String: String]
+        /// Categorical attributes that feed clustering as weighted one-hot columns, with their weights.
+        public var categorical: [String: Double]
+        /// The most frequent values of a categorical attribute that get their own column; the rest share `other`.
+        public var maxCategories: Int
+        /// Whether order aggregates are computed by the orders source's PostgreSQL server (database sources only).
+        public var pushdown: Bool
 
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case clustering, transforms, weights
+            case clustering, transforms, weights, winsorize, scaling, categorical, pushdown
+            case maxCategories = "max_categories"
         }
 
         /// Creates feature settings.
         public init(
             clustering: [String] = ["recency_days", "frequency", "monetary_total"],
-            transforms: [String: String] = [:], weights: [String: Double] = [:]
+            transforms: [String: String] = [:], weights: [String: Double] = [:], winsorize: [String: String] = [:],
+            scaling: String = "zscore", scalingByFeature: [String: String] = [:], categorical: [String: Double] = [:],
+            maxCategories: Int = 10, pushdown: Bool = false
         ) {
             self.clustering = clustering
             self.transforms = transforms
             self.weights = weights
+            self.winsorize = winsorize
+            self.scaling = scaling
+            self.scalingByFeature = scalingByFeature
+            self.categorical = categorical
+            self.maxCategories = maxCategories
+            self.pushdown = pushdown
         }
 
         public init(from decoder: any Decoder) throws {
@@ -382,7 +404,39 @@ extension PipelineConfiguration {
             clustering = try container.decodeIfPresent([String].self, forKey: .clustering) ?? defaults.clustering
             transforms = try container.decodeIfPresent([String: String].self, forKey: .transforms) ?? [:]
             weights = try container.decodeIfPresent([String: Double].self, forKey: .weights) ?? [:]
+            winsorize = try container.decodeIfPresent([String: String].self, forKey: .winsorize) ?? [:]
+            if let byFeature = try? container.decodeIfPresent([String: String].self, forKey: .scaling) {
+                scaling = defaults.scaling
+                scalingByFeature = byFeature
+            } else {
+                scaling = try container.decodeIfPresent(String.self, forKey: .scaling) ?? defaults.scaling
+                scalingByFeature = [:]
+            }
+            categorical = try container.decodeIfPresent([String: Double].self, forKey: .categorical) ?? [:]
+            maxCategories = try container.decodeIfPresent(Int.self, forKey: .maxCategories) ?? defaults.maxCategories
+            pushdown = try container.decodeIfPresent(Bool.self, forKey: .pushdown) ?? defaults.pushdown
         }
+
+        /// Encodes the settings; keys at their defaults that older files lacked are left out, so configuration
+        /// digests of existing pipelines stay the same.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(clustering, forKey: .clustering)
+            try container.encode(transforms, forKey: .transforms)
+            try container.encode(weights, forKey: .weights)
+            if !winsorize.isEmpty { try container.encode(winsorize, forKey: .winsorize) }
+            if !scalingByFeature.isEmpty {
+                try container.encode(scalingByFeature, forKey: .scaling)
+            } else if scaling != "zscore" {
+                try container.encode(scaling, forKey: .scaling)
+            }
+            if !categorical.isEmpty { try container.encode(categorical, forKey: .categorical) }
+            if maxCategories != 10 { try container.encode(maxCategories, forKey: .maxCategories) }
+            if pushdown { try container.encode(pushdown, forKey: .pushdown) }
+        }
+
+        /// The scaling method of a clustering feature: its own setting, else the global one.
+        public func scaling(of feature: String) -> String { scalingByFeature[feature] ?? scaling }
     }
 }
 

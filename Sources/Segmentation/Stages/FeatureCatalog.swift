@@ -8,6 +8,12 @@ public enum FeatureCatalog {
         "probability_alive",
     ]
 
+    /// Text attributes that can feed clustering as one-hot columns (`features.categorical`) and whose shares are
+    /// shown per segment (`segment_attribute_shares`).
+    public static let categoricalAttributeNames = [
+        "country", "city", "postal_area", "acquisition_channel", "age_band", "top_category",
+    ]
+
     /// One-line definitions, used in docs and as column comments.
     public static let definitions: [String: String] = [
         "recency_days": "days from the last completed order to as_of; null without completed orders",

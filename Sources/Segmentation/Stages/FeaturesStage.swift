@@ -1,10 +1,12 @@
 import Columnar
+import Foundation
 import Logging
 
 /// Computes per-customer features at the run's `as_of` date from the merged customers, orders and events.
 ///
 /// Definitions are in ``FeatureCatalog/definitions``. Only `completed` orders count towards recency, frequency
-/// and monetary value; `returned` orders feed the return rate; `cancelled` orders are ignored.
+/// and monetary value; `returned` orders feed the return rate; `cancelled` orders are ignored. With
+/// `features.pushdown` the order aggregates come from the orders source's server (``OrderAggregatePushdown``).
 /// - Complexity: O(customers + orders + events).
 struct FeaturesStage {
     let context: StageContext
@@ -62,6 +64,18 @@ struct FeaturesStage {
                     break
                 }
             }
+        }
+
+        var pushdownMetrics: JSONValue?
+        if context.configuration.features.pushdown, context.configuration.sources.orders.isDatabase {
+            let aggregates = try pushedDownAggregates(inputs, indexOf: indexOf)
+            frequency = aggregates.frequency
+            monetary = aggregates.monetary
+            firstOrder = aggregates.firstOrder
+            lastOrder = aggregates.lastOrder
+            returned = aggregates.returned
+            revenueLastYear = aggregates.revenueLastYear
+            pushdownMetrics = .object(["rows_fetched": .int(Int64(aggregates.rowsFetched))])
         }
 
         var lastOpen = [Int64](repeating: .min, count: count)
@@ -181,7 +195,32 @@ struct FeaturesStage {
                 "revenue_total": .double(monetary.reduce(0, +)),
                 "clv_model": clv.metrics,
                 "as_of": .string(CalendarDate.isoString(asOf)),
+                "pushdown": pushdownMetrics ?? .bool(false),
             ])
+    }
+
+    /// The order aggregates computed by the orders source's server, combined per merged customer.
+    private func pushedDownAggregates(_ inputs: StageInputs, indexOf: [String: Int]) throws(PipelineError)
+        -> OrderAggregatePushdown.Aggregates
+    {
+        let configuration = context.configuration
+        let map = try inputs.table("customer_id_map", of: .dedupe)
+        let sourceIDs = try map.strings("source_customer_id")
+        let mergedIDs = try map.strings("customer_id")
+        var mergedID: [String: String] = [:]
+        mergedID.reserveCapacity(map.rowCount)
+        for row in 0..<map.rowCount { mergedID[sourceIDs[row]] = mergedIDs[row] }
+        var url = context.databaseURL
+        if let variable = configuration.sources.orders.databaseEnv {
+            guard let value = ProcessInfo.processInfo.environment[variable], !value.isEmpty else {
+                throw PipelineError(
+                    .configuration, "features.pushdown: environment variable \(variable) (database_env) is not set")
+            }
+            url = value
+        }
+        let pushdown = OrderAggregatePushdown(
+            source: configuration.sources.orders, clean: configuration.clean, asOf: context.asOf)
+        return try pushdown.fetch(url: url, indexOf: indexOf, mergedID: mergedID, logger: context.logger)
     }
 
     // MARK: - Helpers

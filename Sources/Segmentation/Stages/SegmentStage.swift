@@ -157,6 +157,12 @@ struct SegmentStage {
         let profiles = try profileTable(features: features, clusters: clusters, order: order, segmentOf: segmentOf)
         var tables: [(name: String, table: Table)] = [
             ("customer_segments", customerSegments), ("segments", segments), ("segment_profiles", profiles),
+            (
+                "segment_attribute_shares",
+                try SegmentAttributeShares.table(
+                    features: features, labels: clusters.labels, order: order, segmentOf: segmentOf,
+                    maxCategories: context.configuration.features.maxCategories)
+            ),
         ]
         if !clusters.selection.isEmpty {
             tables.append(("k_selection", try kSelectionTable(clusters.selection, chosen: clusters.k)))
