@@ -12,14 +12,17 @@ struct SegpipeBinary {
     static let packageRoot: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// The executable built next to the test bundle (`swift build` puts both in the same folder).
+    /// The executable built next to the test bundle (`swift build` puts both in the same folder, also under
+    /// `--scratch-path`).
     static var executable: URL {
         let bundleFolder = Bundle.main.bundleURL.deletingLastPathComponent()
+        let testFolder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         let candidates = [
+            testFolder.appendingPathComponent("segpipe"),
             bundleFolder.appendingPathComponent("segpipe"),
             packageRoot.appendingPathComponent(".build/debug/segpipe"),
         ]
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[1]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[2]
     }
 
     /// Runs segpipe with `arguments` and waits for it.
