@@ -2,12 +2,12 @@ import ArgumentParser
 import Foundation
 import Segmentation
 
-/// `segpipe bench`: measures pipeline building blocks on real-sized files (used by `scripts/bench-extract`).
+/// `segpipe bench`: measures pipeline building blocks on real-sized files (used by `scripts/bench-*`).
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure pipeline building blocks (wall time, throughput, peak memory).",
-        subcommands: [ExtractSubcommand.self]
+        subcommands: [ExtractSubcommand.self, LoadSubcommand.self, FeaturesSubcommand.self]
     )
 
     /// `segpipe bench extract`: reads an orders CSV into a typed table with the extract stage's reader.
@@ -61,4 +61,118 @@ struct BenchCommand: ParsableCommand {
                     Double(measurement.peakResidentBytes) / 1e6))
         }
     }
+    /// `segpipe bench load`: copies `customer_segments`-shaped rows into PostgreSQL with the load stage's COPY.
+    struct LoadSubcommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "load",
+            abstract: "Binary-COPY deterministic customer_segments rows into PostgreSQL and report rows/s.",
+            discussion: """
+                Builds the rows in memory, creates SCHEMA.TABLE when missing, empties it and copies the rows \
+                with the load stage's encoding (binary COPY, 1 MiB chunks). Connect + truncate + COPY are \
+                timed. With --write-csv the same rows are written as CSV for psql's \\copy instead.
+                """
+        )
+
+        @Option(help: "How many rows to copy.")
+        var rows: Int = 1_000_000
+
+        @Option(help: "PostgreSQL URL or conninfo (default: DATABASE_URL, then libpq's PG* variables).")
+        var databaseURL: String?
+
+        @Option(help: "Scratch schema of the benchmark table (created when missing).")
+        var schema: String = "segpipe_bench"
+
+        @Option(help: "Benchmark table name.")
+        var table: String = "customer_segments"
+
+        @Flag(help: "Create the table UNLOGGED (only when it does not exist yet).")
+        var unlogged = false
+
+        @Option(help: "Write the rows as CSV to this file and exit without copying.")
+        var writeCSV: String?
+
+        @Flag(help: "Print the measurement as one JSON object.")
+        var json = false
+
+        func validate() throws {
+            guard rows >= 1 else { throw ValidationError("--rows must be at least 1") }
+        }
+
+        func run() throws {
+            if let path = writeCSV {
+                try LoadBenchmark.writeCSV(rows: rows, to: path)
+                return
+            }
+            let url = databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"]
+            let measurement: LoadBenchmark.Measurement
+            do {
+                measurement = try LoadBenchmark.run(
+                    rows: rows, databaseURL: url, schema: schema, table: table, isUnlogged: unlogged)
+            } catch let error as PipelineError {
+                throw error
+            } catch {
+                throw PipelineError(.database, "bench load: copying into \(schema).\(table) failed", underlying: error)
+            }
+            if json {
+                try printJSON(measurement)
+                return
+            }
+            print(
+                String(
+                    format: "segpipe load: %d rows in %.3f s (COPY %.3f s), %.2f M rows/s, %.1f MB sent, %@, "
+                        + "peak RSS %.1f MB",
+                    measurement.rows, measurement.seconds, measurement.copySeconds, measurement.rowsPerSecond / 1e6,
+                    Double(measurement.bytes) / 1e6, measurement.isUnlogged ? "unlogged" : "logged",
+                    Double(measurement.peakResidentBytes) / 1e6))
+        }
+    }
+
+    /// `segpipe bench features`: runs the features stage on a run's dedupe checkpoint.
+    struct FeaturesSubcommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "features",
+            abstract: "Run the features stage on a dedupe checkpoint and report time, orders/s and peak RSS.",
+            discussion: """
+                --checkpoint is <checkpoint_dir>/<run_id> of a run whose dedupe stage completed. The three input \
+                tables are read once (timed separately); only FeaturesStage.run is timed. The CLV part \
+                (BG/NBD and Gamma-Gamma) is also timed on its own, so the stage without it is the difference.
+                """
+        )
+
+        @Option(help: "The run folder (<checkpoint_dir>/<run_id>) whose dedupe checkpoint is read.")
+        var checkpoint: String
+
+        @Option(help: "How many times to run the stage (the median time is reported).")
+        var repeats: Int = 1
+
+        @Flag(help: "Print the measurement as one JSON object.")
+        var json = false
+
+        func validate() throws {
+            guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
+        }
+
+        func run() throws {
+            let measurement = try FeaturesBenchmark.run(runDirectory: checkpoint, repeats: repeats)
+            if json {
+                try printJSON(measurement)
+                return
+            }
+            print(
+                String(
+                    format: "segpipe features: %d customers, %d orders, %d events; read %.3f s; stage %.3f s median "
+                        + "(CLV models %.3f s, without them %.3f s); %.2f M orders/s, peak RSS %.1f MB",
+                    measurement.customers, measurement.orders, measurement.emailEvents, measurement.readSeconds,
+                    measurement.medianSeconds, measurement.medianCLVSeconds,
+                    measurement.medianSeconds - measurement.medianCLVSeconds, measurement.ordersPerSecond / 1e6,
+                    Double(measurement.peakResidentBytes) / 1e6))
+        }
+    }
+}
+
+/// Prints `value` as one line of JSON with sorted keys.
+private func printJSON(_ value: some Encodable) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
 }

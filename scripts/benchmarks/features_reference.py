@@ -1,0 +1,287 @@
+#!/usr/bin/env python3
+"""Reference side of the features benchmark (scripts/bench-features).
+
+Subcommands:
+  run TOOL DEDUPE_DIR AS_OF   Read the dedupe checkpoint's Arrow files with pyarrow and aggregate per customer with
+                              TOOL (pandas, duckdb, duckdb-1-thread, pandas+events, duckdb+events); print one JSON line
+                              with the read, conversion and aggregation times, peak RSS and check sums.
+  compare ...                 Run segpipe (`segpipe bench features`) and every tool round-robin, one process per run,
+                              and print the side-by-side table.
+
+The aggregation is segpipe's definition (Sources/Segmentation/Stages/FeaturesStage.swift) of: recency_days (as_of
+minus the last completed order's date), frequency and monetary_total (completed orders), avg_order_value,
+first_order_date and last_order_date (completed orders), return_rate (returned / (completed + returned)); one row per
+merged customer, nulls where segpipe has nulls. The `+events` variants also count sent, opened and clicked emails,
+the last open and unsubscribes per customer from email_events, as segpipe's stage does.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+TOOLS = ["pandas", "duckdb", "duckdb-1-thread", "pandas+events", "duckdb+events"]
+
+
+def _peak_rss_bytes():
+    # Linux reports ru_maxrss in KiB.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def _read(directory, events):
+    import pyarrow.feather as feather
+
+    tables = {
+        "customers": feather.read_table(os.path.join(directory, "customers.arrow"), columns=["customer_id"]),
+        "orders": feather.read_table(
+            os.path.join(directory, "orders.arrow"), columns=["customer_id", "order_date", "amount", "status"]
+        ),
+    }
+    if events:
+        tables["email_events"] = feather.read_table(
+            os.path.join(directory, "email_events.arrow"), columns=["customer_id", "event_type", "event_time"]
+        )
+    return tables
+
+
+def aggregate_pandas(tables, as_of, events):
+    """Returns (convert seconds, aggregate seconds, result DataFrame)."""
+    import pandas as pd
+
+    started = time.perf_counter()
+    customers = tables["customers"].column("customer_id").to_pandas()
+    orders = tables["orders"].to_pandas(date_as_object=False)
+    email = tables["email_events"].to_pandas() if events else None
+    converted = time.perf_counter()
+
+    status = orders["status"]
+    completed = orders[status == "completed"]
+    per_customer = completed.groupby("customer_id", sort=False).agg(
+        frequency=("amount", "size"),
+        monetary_total=("amount", "sum"),
+        first_order_date=("order_date", "min"),
+        last_order_date=("order_date", "max"),
+    )
+    returned = orders.loc[status == "returned", "customer_id"].value_counts().rename("returned")
+    features = pd.DataFrame(index=pd.Index(customers, name="customer_id")).join(per_customer).join(returned)
+    features["frequency"] = features["frequency"].fillna(0).astype("int64")
+    features["monetary_total"] = features["monetary_total"].fillna(0.0)
+    features["returned"] = features["returned"].fillna(0).astype("int64")
+    features["recency_days"] = (pd.Timestamp(as_of) - features["last_order_date"]).dt.days
+    features["avg_order_value"] = features["monetary_total"] / features["frequency"].where(features["frequency"] > 0)
+    decided = features["frequency"] + features["returned"]
+    features["return_rate"] = features["returned"] / decided.where(decided > 0)
+    if events:
+        counts = email.groupby(["customer_id", "event_type"], sort=False).size().unstack(fill_value=0)
+        last_open = email.loc[email["event_type"] == "open"].groupby("customer_id", sort=False)["event_time"].max()
+        features = features.join(counts).join(last_open.rename("last_open"))
+        for column in ["sent", "open", "click", "unsubscribe"]:
+            if column in features:
+                features[column] = features[column].fillna(0).astype("int64")
+        sent = features["sent"].where(features["sent"] > 0)
+        features["email_open_rate"] = features["open"] / sent
+        features["email_click_rate"] = features["click"] / sent
+        features["unsubscribed"] = features["unsubscribe"] > 0
+        features["days_since_last_open"] = (pd.Timestamp(as_of, tz="UTC") - features["last_open"]).dt.days.clip(lower=0)
+    finished = time.perf_counter()
+    return converted - started, finished - converted, features
+
+
+_ORDERS_SQL = """
+WITH o AS (
+    SELECT customer_id,
+        count(*) FILTER (WHERE status = 'completed') AS frequency,
+        sum(amount) FILTER (WHERE status = 'completed') AS monetary,
+        min(order_date) FILTER (WHERE status = 'completed') AS first_order_date,
+        max(order_date) FILTER (WHERE status = 'completed') AS last_order_date,
+        count(*) FILTER (WHERE status = 'returned') AS returned
+    FROM orders GROUP BY customer_id
+){events_cte}
+SELECT c.customer_id,
+    DATE '{as_of}' - o.last_order_date AS recency_days,
+    coalesce(o.frequency, 0) AS frequency,
+    coalesce(o.monetary, 0) AS monetary_total,
+    o.monetary / nullif(o.frequency, 0) AS avg_order_value,
+    o.first_order_date, o.last_order_date,
+    o.returned / nullif(o.frequency + o.returned, 0) AS return_rate{events_columns}
+FROM customers c LEFT JOIN o USING (customer_id){events_join}
+"""
+
+_EVENTS_CTE = """,
+e AS (
+    SELECT customer_id,
+        count(*) FILTER (WHERE event_type = 'sent') AS sent,
+        count(*) FILTER (WHERE event_type = 'open') AS opens,
+        count(*) FILTER (WHERE event_type = 'click') AS clicks,
+        bool_or(event_type = 'unsubscribe') AS unsubscribed,
+        max(event_time) FILTER (WHERE event_type = 'open') AS last_open
+    FROM email_events GROUP BY customer_id
+)"""
+
+_EVENTS_COLUMNS = """,
+    e.opens / nullif(e.sent, 0) AS email_open_rate,
+    e.clicks / nullif(e.sent, 0) AS email_click_rate,
+    coalesce(e.unsubscribed, false) AS unsubscribed,
+    greatest(0, DATE '{as_of}' - CAST(e.last_open AS DATE)) AS days_since_last_open"""
+
+
+def aggregate_duckdb(tables, as_of, events, threads):
+    """Returns (convert seconds, aggregate seconds, result pyarrow Table); DuckDB scans the Arrow tables directly."""
+    import duckdb
+
+    connection = duckdb.connect()
+    connection.execute("SET TimeZone = 'UTC'")
+    if threads:
+        connection.execute(f"SET threads = {threads}")
+    for name, table in tables.items():
+        connection.register(name, table)
+    sql = _ORDERS_SQL.format(
+        as_of=as_of,
+        events_cte=_EVENTS_CTE if events else "",
+        events_columns=_EVENTS_COLUMNS.format(as_of=as_of) if events else "",
+        events_join=" LEFT JOIN e USING (customer_id)" if events else "",
+    )
+    started = time.perf_counter()
+    result = connection.sql(sql).to_arrow_table()
+    return 0.0, time.perf_counter() - started, result
+
+
+def run(tool, directory, as_of):
+    events = tool.endswith("+events")
+    baseline = _peak_rss_bytes()
+    started = time.perf_counter()
+    tables = _read(directory, events)
+    read_seconds = time.perf_counter() - started
+    after_read = _peak_rss_bytes()
+    if tool.startswith("pandas"):
+        convert, aggregate, features = aggregate_pandas(tables, as_of, events)
+        customers = len(features)
+        with_orders = int((features["frequency"] > 0).sum())
+        revenue = float(features["monetary_total"].sum())
+    else:
+        threads = 1 if tool == "duckdb-1-thread" else None
+        convert, aggregate, features = aggregate_duckdb(tables, as_of, events, threads)
+        import pyarrow.compute as pc
+
+        customers = features.num_rows
+        with_orders = pc.sum(pc.greater(features.column("frequency"), 0)).as_py()
+        revenue = pc.sum(features.column("monetary_total")).as_py()
+    return {
+        "tool": tool,
+        "customers": customers,
+        "orders": tables["orders"].num_rows,
+        "customers_with_orders": with_orders,
+        "revenue_total": revenue,
+        "read_seconds": read_seconds,
+        "convert_seconds": convert,
+        "aggregate_seconds": aggregate,
+        "rss_before_read_bytes": baseline,
+        "rss_after_read_bytes": after_read,
+        "peak_rss_bytes": _peak_rss_bytes(),
+    }
+
+
+# MARK: - compare
+
+
+def _run_json(command):
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def _versions():
+    import duckdb
+    import pandas
+    import pyarrow
+
+    return {"pandas": pandas.__version__, "pyarrow": pyarrow.__version__, "duckdb": duckdb.__version__}
+
+
+def compare(arguments):
+    with open(os.path.join(arguments.checkpoint, "_run.json")) as file:
+        as_of = json.load(file)["as_of"]
+    dedupe = os.path.join(arguments.checkpoint, "dedupe")
+    tools = ["segpipe"] + TOOLS
+    runs = {tool: [] for tool in tools}
+    for round_number in range(arguments.repeats):
+        for tool in tools:
+            if tool == "segpipe":
+                result = _run_json([arguments.segpipe, "bench", "features", "--checkpoint", arguments.checkpoint,
+                                    "--repeats", "1", "--json"])
+                result["aggregate_seconds"] = result["median_seconds"]
+                result["clv_seconds_run"] = result["median_clv_seconds"]
+                result["convert_seconds"] = 0.0
+            else:
+                result = _run_json([sys.executable, __file__, "run", tool, dedupe, as_of])
+            runs[tool].append(result)
+            print(f"features_reference: round {round_number + 1} {tool}: read {result['read_seconds']:.2f} s, "
+                  f"aggregate {result['aggregate_seconds']:.2f} s", file=sys.stderr)
+
+    def median(tool, key):
+        return statistics.median(r[key] for r in runs[tool])
+
+    orders = runs["segpipe"][0]["orders"]
+    base = median("segpipe", "aggregate_seconds")
+    base_rss = median("segpipe", "peak_rss_bytes")
+    clv = median("segpipe", "clv_seconds_run")
+    no_clv = statistics.median(r["median_seconds"] - r["median_clv_seconds"] for r in runs["segpipe"])
+    versions = _versions()
+    print(f"{runs['segpipe'][0]['customers']:,} customers, {orders:,} orders; medians of {arguments.repeats} "
+          f"rounds, one process per run; pandas {versions['pandas']}, pyarrow {versions['pyarrow']}, "
+          f"DuckDB {versions['duckdb']}")
+    header = ["tool", "read s", "convert s", "aggregate s", "runs (aggregate) s", "M orders/s", "peak RSS MB",
+              "aggregate vs segpipe", "peak RSS vs segpipe"]
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+
+    def line(label, tool, aggregate, runs_text):
+        rss = median(tool, "peak_rss_bytes")
+        print("| " + " | ".join([
+            label, f"{median(tool, 'read_seconds'):.2f}", f"{median(tool, 'convert_seconds'):.2f}",
+            f"{aggregate:.2f}", runs_text, f"{orders / aggregate / 1e6:.1f}", f"{rss / 1e6:.0f}",
+            f"{aggregate / base:.2f}x", f"{rss / base_rss:.2f}x"]) + " |")
+
+    line("segpipe features stage (all features + CLV)", "segpipe", base,
+         ", ".join(f"{r['aggregate_seconds']:.2f}" for r in runs["segpipe"]))
+    line("segpipe stage without the CLV models", "segpipe", no_clv,
+         ", ".join(f"{r['median_seconds'] - r['median_clv_seconds']:.2f}" for r in runs["segpipe"]))
+    print(f"| (segpipe CLV models alone) | | | {clv:.2f} | "
+          + ", ".join(f"{r['clv_seconds_run']:.2f}" for r in runs["segpipe"]) + " | | | | |")
+    for tool in TOOLS:
+        line(tool, tool, median(tool, "aggregate_seconds"),
+             ", ".join(f"{r['aggregate_seconds']:.2f}" for r in runs[tool]))
+    checks = {tool: (runs[tool][0].get("customers_with_orders"), round(runs[tool][0].get("revenue_total", 0), 2))
+              for tool in tools}
+    print("check (customers with orders, revenue total): "
+          + "; ".join(f"{tool} {value[0]:,} / {value[1]:,.2f}" for tool, value in checks.items()))
+    if arguments.json_out:
+        with open(arguments.json_out, "w") as file:
+            json.dump({"runs": runs, "versions": versions}, file, indent=2)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run_parser = commands.add_parser("run")
+    run_parser.add_argument("tool", choices=TOOLS)
+    run_parser.add_argument("directory")
+    run_parser.add_argument("as_of")
+    compare_parser = commands.add_parser("compare")
+    compare_parser.add_argument("--segpipe", required=True)
+    compare_parser.add_argument("--checkpoint", required=True, help="run folder <checkpoint_dir>/<run_id>")
+    compare_parser.add_argument("--repeats", type=int, default=3)
+    compare_parser.add_argument("--json-out")
+    arguments = parser.parse_args()
+    if arguments.command == "run":
+        print(json.dumps(run(arguments.tool, arguments.directory, arguments.as_of)))
+    else:
+        compare(arguments)
+
+
+if __name__ == "__main__":
+    main()
