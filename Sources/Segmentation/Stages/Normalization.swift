@@ -2,6 +2,10 @@
 enum Normalization {
     /// Trims ASCII and Unicode whitespace at both ends.
     static func trimmed(_ text: String) -> String {
+        // Fast path: most values (already trimmed by extract) start and end with a visible ASCII byte.
+        if let first = text.utf8.first, let last = text.utf8.last, first > 0x20, first < 0x7F, last > 0x20, last < 0x7F {
+            return text
+        }
         guard let first = text.firstIndex(where: { !$0.isWhitespace }),
             let last = text.lastIndex(where: { !$0.isWhitespace })
         else { return "" }
@@ -21,8 +25,7 @@ enum Normalization {
         }
         let local = parts[0]
         let domain = parts[1]
-        let localAllowed = Set("abcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+-/=?^_`{|}~.".unicodeScalars)
-        guard local.unicodeScalars.allSatisfy({ localAllowed.contains($0) || $0.value > 127 }),
+        guard local.unicodeScalars.allSatisfy({ emailLocalCharacters.contains($0) || $0.value > 127 }),
             local.first != ".", local.last != ".", !local.contains("..")
         else { return nil }
         let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
@@ -37,6 +40,10 @@ enum Normalization {
         guard let top = labels.last, top.count >= 2, top.allSatisfy(\.isLetter) else { return nil }
         return email
     }
+
+    /// Characters allowed in the local part of an email address (besides non-ASCII ones).
+    private static let emailLocalCharacters = Set(
+        "abcdefghijklmnopqrstuvwxyz0123456789!#$%&'*+-/=?^_`{|}~.".unicodeScalars)
 
     /// ISO 3166-1 alpha-2 code for common spellings of European countries (names in German, English and the
     /// country's own language, alpha-2 and alpha-3 codes); other values are upper-cased as given.
