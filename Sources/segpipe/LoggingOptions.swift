@@ -15,8 +15,15 @@ struct LoggingOptions: ParsableArguments {
         case auto, text, json
     }
 
+    /// Whether a progress line belongs on stderr: a terminal with readable (not JSON) logs.
+    var showsProgress: Bool {
+        logFormat != .json && isatty(STDERR_FILENO) != 0
+    }
+
     /// Bootstraps swift-log once for the process and returns the command's logger.
-    func bootstrap() -> Logger {
+    ///
+    /// With `progress`, readable log lines are written around its progress line instead of through it.
+    func bootstrap(progress: TerminalProgress? = nil) -> Logger {
         let useJSON: Bool
         switch logFormat {
         case .auto: useJSON = isatty(STDERR_FILENO) == 0
@@ -27,6 +34,7 @@ struct LoggingOptions: ParsableArguments {
         LoggingSystem.bootstrap { label in
             var handler: any LogHandler = useJSON ? JSONLogHandler(label: label) : TerminalLogHandler(label: label)
             handler.logLevel = level
+            if let progress, !useJSON { handler = ProgressAwareLogHandler(wrapped: handler, progress: progress) }
             return handler
         }
         return Logger(label: "segpipe")

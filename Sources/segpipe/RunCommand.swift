@@ -15,7 +15,9 @@ struct RunCommand: ParsableCommand {
             new run. --stage reruns one stage of a run from the
             checkpoints on disk; --from reruns a stage and everything after it.
             Exit codes: 0 ok, 1 failed, 2 usage or configuration error, 3 data-quality threshold exceeded,
-            75 another run holds the lock.
+            75 another run holds the lock (file lock, or the PostgreSQL advisory lock during the load).
+            SIGINT or SIGTERM stops the run before the next stage or chunk: the running stage is marked failed, exit
+            code 1, and the next plain run resumes there. A second signal ends the process at once.
             """
     )
 
@@ -58,17 +60,19 @@ struct RunCommand: ParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func run() throws {
-        let logger = logging.bootstrap()
+        let progress = logging.showsProgress ? TerminalProgress() : nil
+        let logger = logging.bootstrap(progress: progress)
+        SignalCancellation.install()
         let environment = ProcessInfo.processInfo.environment
         let options = RunOptions(
             pipelinePath: pipeline, dataDirectory: dataDir,
             databaseURL: databaseURL ?? environment["DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 },
             checkpointDirectory: checkpointDir, runID: runID, asOf: asOf, stage: stage, from: from, force: force,
-            dryRun: dryRun)
+            dryRun: dryRun, isCancelled: SignalCancellation.isCancelled)
         let clock = ContinuousClock()
         let started = clock.now
         let result = Result { () throws(PipelineError) -> RunSummary in
-            try PipelineRunner(options: options, logger: logger).run()
+            try PipelineRunner(options: options, logger: logger, progress: progress ?? SilentProgress()).run()
         }
         let summary: RunSummary
         switch result {

@@ -101,7 +101,12 @@ struct ExtractStage {
         for file in files {
             do {
                 let reader = try CSVReader(path: file.absolute, dialect: dialect)
-                let table = try Self.read(reader, source: source, file: file.display, schema: schema, rejects: &rejects)
+                let table = try Self.read(
+                    reader, source: source, file: file.display, schema: schema, rejects: &rejects
+                ) { records in
+                    context.progress.rowsProcessed(records)
+                    try context.checkCancellation()
+                }
                 bytesRead += reader.bytesRead
                 columns = columns.map { Self.concatenate($0, table.columns) } ?? table.columns
             } catch let error as PipelineError {
@@ -117,10 +122,16 @@ struct ExtractStage {
 
     // MARK: - CSV
 
+    /// Records between progress reports and cancellation checks while reading a file.
+    static let progressBatch = 65_536
+
     /// Reads every record of `reader` into a typed table of `schema`, appending unusable rows to `rejects`.
+    ///
+    /// `onBatch` is called with the count after every ``progressBatch`` records (and for the rest at the end);
+    /// what it throws stops reading, which is how a cancelled run stops between chunks.
     static func read(
         _ reader: CSVReader, source: PipelineConfiguration.Source, file: String, schema: CanonicalSchema.TableSchema,
-        rejects: inout [Reject]
+        rejects: inout [Reject], onBatch: (Int) throws -> Void = { _ in }
     ) throws -> Table {
         let positions: [Int?]
         let expectedFields: Int?
@@ -154,7 +165,13 @@ struct ExtractStage {
             schema: schema, positions: positions, dateFormat: source.formats.dateFormat ?? .auto,
             decimalStyle: source.formats.decimalStyle ?? .auto,
             expectedRows: reader.path.hasSuffix(".gz") ? 1024 : (fileSize ?? 0) / 48 + 1024)
+        var pending = 0
         try reader.forEachRecord { record in
+            pending += 1
+            if pending == Self.progressBatch {
+                try onBatch(pending)
+                pending = 0
+            }
             func reject(_ field: String, _ reason: String) {
                 rejects.append(
                     Reject(
@@ -177,6 +194,7 @@ struct ExtractStage {
                 reject(failure.field, failure.reason)
             }
         }
+        if pending > 0 { try onBatch(pending) }
         return try makeTable(builder.columns())
     }
 

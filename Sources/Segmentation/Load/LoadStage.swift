@@ -14,12 +14,9 @@ struct LoadStage {
     func run(_ inputs: StageInputs, manifests: [StageName: StageManifest]) throws(PipelineError) -> StageOutput {
         let schema = PostgresIdentifier.quote(context.configuration.load.schema)
         let logger = context.logger
-        let connection: PostgresConnection
-        do {
-            connection = try PostgresConnection(url: context.databaseURL, logger: logger)
-        } catch {
-            throw PipelineError(.database, "cannot connect to the load database", underlying: error)
-        }
+        let connection = try connect(logger: logger)
+        try lockPipeline(connection)
+        defer { unlockPipeline(connection) }
         try ResultSchema(name: context.configuration.load.schema, readRole: context.configuration.load.readRole)
             .migrate(connection, logger: logger)
 
@@ -72,8 +69,12 @@ struct LoadStage {
                 for (name, rows) in loads {
                     let count = try copy(rows, into: name, schema: schema, connection: connection)
                     loaded[name] = .int(Int64(count))
-                    FaultInjection.pauseIfRequested(at: "load:\(name)", logger: logger)
+                    context.progress.rowsProcessed(count)
+                    FaultInjection.pauseIfRequested(
+                        at: "load:\(name)", logger: logger, isCancelled: context.isCancelled)
                     logger.info("table loaded", metadata: ["table": "\(name)", "rows": "\(count)"])
+                    // A cancelled load rolls back here: nothing of this run is published.
+                    try context.checkCancellation()
                 }
                 _ = try connection.execute(
                     "UPDATE \(schema).runs SET status = 'published', published_at = now(), finished_at = now() WHERE run_id = $1",
@@ -102,6 +103,57 @@ struct LoadStage {
         loaded["seconds"] = .double(seconds)
         return StageOutput(
             tables: [], metrics: ["rows_loaded": .object(loaded), "schema": .string(context.configuration.load.schema)])
+    }
+
+    /// Takes the session-level advisory lock of this pipeline for the whole load, so two machines sharing the
+    /// database cannot publish the same pipeline at once (the file lock only covers one machine).
+    private func lockPipeline(_ connection: PostgresConnection) throws(PipelineError) {
+        let name = context.configuration.name
+        let isLocked: Bool
+        do {
+            isLocked = try connection.execute(
+                "SELECT pg_try_advisory_lock(hashtext('segpipe.run.' || $1))", [.text(name)]
+            ).decode(Bool.self, row: 0, column: 0)
+        } catch {
+            throw PipelineError(.database, "cannot take the load lock of pipeline \"\(name)\"", underlying: error)
+        }
+        guard isLocked else {
+            throw PipelineError(
+                .locked,
+                "another segpipe run of pipeline \"\(name)\" is loading into this database (it holds the "
+                    + "PostgreSQL advisory lock segpipe.run.\(name)); nothing was loaded, "
+                    + "try again when it has finished")
+        }
+    }
+
+    /// Releases the lock of ``lockPipeline(_:)``; closing the connection would release it too.
+    private func unlockPipeline(_ connection: PostgresConnection) {
+        _ = try? connection.execute(
+            "SELECT pg_advisory_unlock(hashtext('segpipe.run.' || $1))", [.text(context.configuration.name)])
+    }
+
+    /// The waits before each new connection attempt: a server that is restarting gets 3.5 s to come back.
+    static let connectRetryDelays: [Double] = [0.5, 1, 2]
+
+    /// Connects to the load database, retrying with backoff (connecting changes nothing, so it is safe to repeat).
+    private func connect(logger: Logger) throws(PipelineError) -> PostgresConnection {
+        var attempt = 1
+        while true {
+            do {
+                return try PostgresConnection(url: context.databaseURL, logger: logger)
+            } catch {
+                guard attempt <= Self.connectRetryDelays.count else {
+                    throw PipelineError(
+                        .database, "cannot connect to the load database (\(attempt) attempts)", underlying: error)
+                }
+                let delay = Self.connectRetryDelays[attempt - 1]
+                logger.warning(
+                    "cannot connect to the load database; retrying",
+                    metadata: ["attempt": "\(attempt)", "retry_in_s": "\(delay)"])
+                Thread.sleep(forTimeInterval: delay)
+                attempt += 1
+            }
+        }
     }
 
     /// The features with `email_hash` and `phone_hash` added when `load.pseudonymize_contacts` is on.

@@ -12,15 +12,23 @@ public struct PipelineRunner {
     public let options: RunOptions
     /// Where the runner logs.
     public let logger: Logger
+    /// Where the runner reports stage starts, ends and rows (a terminal's progress line); separate from logs.
+    public let progress: any ProgressReporter
 
     /// Creates a runner.
-    public init(options: RunOptions, logger: Logger) {
+    public init(options: RunOptions, logger: Logger, progress: any ProgressReporter = SilentProgress()) {
         self.options = options
         self.logger = logger
+        self.progress = progress
     }
 
     /// Runs (or, with `dryRun`, plans) the pipeline and returns what happened.
+    ///
+    /// When ``RunOptions/isCancelled`` turns true, the run stops before the next stage or chunk with a
+    /// ``PipelineError/Code/cancelled`` error; the running stage is marked `failed` and completed checkpoints stay.
     public func run() throws(PipelineError) -> RunSummary {
+        let clock = ContinuousClock()
+        let runStarted = clock.now
         let configuration = try PipelineConfiguration.load(path: options.pipelinePath)
         let store = CheckpointStore(root: options.checkpointDirectory)
         do {
@@ -55,7 +63,8 @@ public struct PipelineRunner {
         runLogger[metadataKey: "pipeline"] = "\(configuration.name)"
         let context = StageContext(
             configuration: configuration, runID: record.runID, asOf: asOf,
-            dataDirectory: options.dataDirectory, databaseURL: options.databaseURL, logger: runLogger)
+            dataDirectory: options.dataDirectory, databaseURL: options.databaseURL, logger: runLogger,
+            isCancelled: options.isCancelled, progress: progress)
 
         var reports: [RunSummary.StageReport] = []
         if !options.dryRun { try store.writeRunRecord(record) }
@@ -84,6 +93,10 @@ public struct PipelineRunner {
                 }
                 continue
             }
+            if context.isCancelled() {
+                runLogger.warning("run cancelled before a stage", metadata: ["stage": "\(stage)"])
+                try context.checkCancellation()
+            }
             let manifest = try execute(stage, context: context, store: store, planner: planner)
             reports.append(
                 .init(
@@ -93,7 +106,8 @@ public struct PipelineRunner {
         runLogger.info("run finished")
         return RunSummary(
             runID: record.runID, pipeline: configuration.name, asOf: record.asOf,
-            checkpointDirectory: store.runDirectory(record.runID), stages: reports)
+            checkpointDirectory: store.runDirectory(record.runID), stages: reports,
+            durationSeconds: seconds(clock.now - runStarted), peakMemoryBytes: RunSummary.peakMemoryBytes())
     }
 
     /// Rows per output table of a stage; for load, the rows loaded per database table.
@@ -200,6 +214,9 @@ public struct PipelineRunner {
         stageContext.logger = stageLogger
         let clock = ContinuousClock()
         let started = clock.now
+        progress.stageStarted(
+            stage, position: (StageName.allCases.firstIndex(of: stage) ?? 0) + 1, count: StageName.allCases.count)
+        defer { progress.stageFinished(stage) }
 
         var inputs = StageInputs()
         var inputDigests = try planner.sourceDigests(stage, runID: context.runID)
@@ -231,11 +248,13 @@ public struct PipelineRunner {
             inputDigest: Planner.inputDigest(inputDigests), inputs: inputDigests)
         try store.writeManifest(manifest)
         stageLogger.info("stage started")
-        FaultInjection.pauseIfRequested(at: "stage:\(stage)", logger: stageLogger)
+        FaultInjection.pauseIfRequested(at: "stage:\(stage)", logger: stageLogger, isCancelled: context.isCancelled)
 
         let output: StageOutput
         do {
+            try context.checkCancellation()
             output = try runStage(stage, context: stageContext, inputs: inputs, manifests: upstreamManifests)
+            try context.checkCancellation()
         } catch {
             manifest.status = .failed
             manifest.error = error.description

@@ -20,12 +20,16 @@ public struct RunOptions: Sendable {
     public var force: Bool
     /// Print the plan instead of running.
     public var dryRun: Bool
+    /// Whether the run was asked to stop (the executable sets it on SIGINT/SIGTERM); polled between stages and
+    /// chunks, so the last completed checkpoint survives and the next run resumes after it.
+    public var isCancelled: @Sendable () -> Bool
 
     /// Creates options with the documented defaults.
     public init(
         pipelinePath: String, dataDirectory: String = ".", databaseURL: String? = nil,
         checkpointDirectory: String = "checkpoints", runID: String? = nil, asOf: String? = nil,
-        stage: StageName? = nil, from: StageName? = nil, force: Bool = false, dryRun: Bool = false
+        stage: StageName? = nil, from: StageName? = nil, force: Bool = false, dryRun: Bool = false,
+        isCancelled: @escaping @Sendable () -> Bool = { false }
     ) {
         self.pipelinePath = pipelinePath
         self.dataDirectory = dataDirectory
@@ -37,5 +41,6 @@ public struct RunOptions: Sendable {
         self.from = from
         self.force = force
         self.dryRun = dryRun
+        self.isCancelled = isCancelled
     }
 }

@@ -13,6 +13,12 @@ public enum SummaryPrinter {
                 pad(report.stage.rawValue, 10) + pad(report.action, 12) + pad(report.status ?? "-", 11) + pad(time, 9)
                     + (rows.isEmpty ? report.reason : rows))
         }
+        var totals: [String] = []
+        if let duration = summary.durationSeconds { totals.append(String(format: "total %.2fs", duration)) }
+        if let peak = summary.peakMemoryBytes {
+            totals.append(String(format: "peak memory %.1f MiB", Double(peak) / 1_048_576))
+        }
+        if !totals.isEmpty { lines.append(totals.joined(separator: "  ")) }
         lines.append("checkpoints: \(summary.checkpointDirectory)")
         return lines.joined(separator: "\n")
     }

@@ -15,11 +15,16 @@ public struct StageContext: Sendable {
     public var databaseURL: String?
     /// Where the stage logs.
     public var logger: Logger
+    /// Whether the run was asked to stop (SIGINT or SIGTERM); polled between stages and chunks.
+    public var isCancelled: @Sendable () -> Bool
+    /// Where long-running stages report rows processed (for a terminal's progress line).
+    public var progress: any ProgressReporter
 
     /// Creates a context.
     public init(
         configuration: PipelineConfiguration, runID: String, asOf: Int32, dataDirectory: String, databaseURL: String?,
-        logger: Logger
+        logger: Logger, isCancelled: @escaping @Sendable () -> Bool = { false },
+        progress: any ProgressReporter = SilentProgress()
     ) {
         self.configuration = configuration
         self.runID = runID
@@ -27,6 +32,13 @@ public struct StageContext: Sendable {
         self.dataDirectory = dataDirectory
         self.databaseURL = databaseURL
         self.logger = logger
+        self.isCancelled = isCancelled
+        self.progress = progress
+    }
+
+    /// Throws a ``PipelineError/Code/cancelled`` error once the run has been asked to stop.
+    public func checkCancellation() throws(PipelineError) {
+        if isCancelled() { throw PipelineError(.cancelled, "cancelled by signal") }
     }
 }
 
