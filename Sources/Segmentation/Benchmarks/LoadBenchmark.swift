@@ -169,45 +169,15 @@ public enum LoadBenchmark {
             peakResidentBytes: ExtractBenchmark.peakResidentBytes())
     }
 
-    /// Binary COPY of every column of `table`: the encoding loop of `LoadStage.copy` without its `run_id` column.
+    /// Binary COPY of every column of `table` through the load stage's write path (without its `run_id` column).
     static func copy(_ table: Table, into qualified: String, connection: PostgresConnection, bytesSent: inout Int)
         throws -> Int
     {
-        let columnList = table.columns.map { PostgresIdentifier.quote($0.name) }.joined(separator: ", ")
-        let sql = "COPY \(qualified) (\(columnList)) FROM STDIN (FORMAT binary)"
-        let selected = table.columns
-        var sent = 0
-        let rows = try connection.copyIn(sql) { writer in
-            var encoder = BinaryCopyEncoder()
-            encoder.writeHeader()
-            for row in 0..<table.rowCount {
-                encoder.beginRow(fieldCount: selected.count)
-                for column in selected {
-                    guard column.isValid(row) else {
-                        encoder.writeNull()
-                        continue
-                    }
-                    switch column.values {
-                    case .utf8(let strings): strings.withUTF8(at: row) { encoder.writeText($0) }
-                    case .int64(let values): encoder.writeInt64(values[row])
-                    case .float64(let values): encoder.writeDouble(values[row])
-                    case .date32(let values): encoder.writeDate(daysSince1970: values[row])
-                    case .timestamp(let values): encoder.writeTimestamp(microsecondsSince1970: values[row])
-                    case .bool(let values): encoder.writeBool(values[row])
-                    }
-                }
-                if encoder.byteCount >= 1 << 20 {
-                    sent += encoder.byteCount
-                    try writer.write(encoder.bytes)
-                    encoder.removeAll()
-                }
-            }
-            encoder.writeTrailer()
-            sent += encoder.byteCount
-            try writer.write(encoder.bytes)
-        }
-        bytesSent = sent
-        return rows
+        let result = try BinaryTableCopy.copy(
+            table.columns, rowCount: table.rowCount, into: qualified, columnNames: table.columns.map(\.name),
+            connection: connection)
+        bytesSent = result.bytes
+        return result.rows
     }
 
     /// A duration in seconds.

@@ -216,37 +216,10 @@ struct LoadStage {
         let known = Set(LoadSchema.columns[name] ?? [])
         let selected = table.columns.filter { known.contains($0.name == "table" ? "source_table" : $0.name) }
         let columns = selected.map { $0.name == "table" ? "source_table" : $0.name }
-        let columnList = (["run_id"] + columns).map(PostgresIdentifier.quote).joined(separator: ", ")
-        let runID = Array(context.runID.utf8)
-        let sql = "COPY \(schema).\(PostgresIdentifier.quote(name)) (\(columnList)) FROM STDIN (FORMAT binary)"
-        return try connection.copyIn(sql) { writer in
-            var encoder = BinaryCopyEncoder()
-            encoder.writeHeader()
-            for row in 0..<table.rowCount {
-                encoder.beginRow(fieldCount: selected.count + 1)
-                runID.withUnsafeBufferPointer { encoder.writeText($0) }
-                for column in selected {
-                    guard column.isValid(row) else {
-                        encoder.writeNull()
-                        continue
-                    }
-                    switch column.values {
-                    case .utf8(let strings): strings.withUTF8(at: row) { encoder.writeText($0) }
-                    case .int64(let values): encoder.writeInt64(values[row])
-                    case .float64(let values): encoder.writeDouble(values[row])
-                    case .date32(let values): encoder.writeDate(daysSince1970: values[row])
-                    case .timestamp(let values): encoder.writeTimestamp(microsecondsSince1970: values[row])
-                    case .bool(let values): encoder.writeBool(values[row])
-                    }
-                }
-                if encoder.byteCount >= 1 << 20 {
-                    try writer.write(encoder.bytes)
-                    encoder.removeAll()
-                }
-            }
-            encoder.writeTrailer()
-            try writer.write(encoder.bytes)
-        }
+        return try BinaryTableCopy.copy(
+            selected, rowCount: table.rowCount, into: "\(schema).\(PostgresIdentifier.quote(name))", columnNames: columns,
+            leading: ("run_id", context.runID), connection: connection
+        ).rows
     }
 
     // MARK: - Stats
