@@ -73,8 +73,13 @@ import Testing
     @Test func fullRunPublishesSegmentsAndRerunsOneStageWithoutTouchingUpstream() throws {
         defer { Scratch.remove(folder); Database.dropSchema(schema, url: databaseURL) }
         let metrics = folder.appendingPathComponent("segpipe.prom").path
-        let first = try run(try pipeline(k: 5), ["--metrics-file", metrics])
+        let summaryFile = folder.appendingPathComponent("summary.json").path
+        let first = try run(try pipeline(k: 5), ["--metrics-file", metrics, "--summary-file", summaryFile])
         try #require(first.exitCode == 0, "run failed: \(first.stderr)")
+        let summary = try String(contentsOfFile: summaryFile, encoding: .utf8)
+        for key in ["rejects_by_reason", "duplicates_merged", "\"k\"", "peak_memory_bytes"] {
+            #expect(summary.contains(key), "run summary lacks \(key)")
+        }
         let exposition = try String(contentsOfFile: metrics, encoding: .utf8)
         #expect(exposition.contains("segpipe_last_run_success{pipeline=\"e2e\"} 1"))
         #expect(exposition.contains("segpipe_segment_customers{pipeline=\"e2e\",segment=\"1\"}"))

@@ -84,7 +84,7 @@ public struct PipelineRunner {
                     reports.append(
                         .init(
                             stage: stage, action: "skipped", reason: decision.reason, status: existing.status.rawValue,
-                            durationSeconds: nil, rows: Self.rowCounts(existing)))
+                            durationSeconds: nil, rows: Self.rowCounts(existing), metrics: existing.metrics))
                 } else {
                     reports.append(
                         .init(
@@ -101,7 +101,8 @@ public struct PipelineRunner {
             reports.append(
                 .init(
                     stage: stage, action: "ran", reason: decision.reason, status: manifest.status.rawValue,
-                    durationSeconds: manifest.durationSeconds, rows: Self.rowCounts(manifest)))
+                    durationSeconds: manifest.durationSeconds, rows: Self.rowCounts(manifest),
+                    metrics: manifest.metrics))
         }
         runLogger.info("run finished")
         return RunSummary(

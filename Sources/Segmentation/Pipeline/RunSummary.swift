@@ -16,11 +16,13 @@ public struct RunSummary: Sendable, Codable {
         public var durationSeconds: Double?
         /// Rows per output table.
         public var rows: [String: Int]
+        /// The stage's metrics from its manifest: rejects by reason, duplicates merged, k, inertia, …
+        public var metrics: [String: JSONValue] = [:]
 
         enum CodingKeys: String, CodingKey {
             case stage, action, reason, status
             case durationSeconds = "duration_seconds"
-            case rows
+            case rows, metrics
         }
     }
 
