@@ -91,24 +91,12 @@ import Testing
 
     /// The status recorded in a stage's manifest, or `nil` without one.
     private func manifestStatus(_ runFolder: URL, _ stage: String) -> String? {
-        let path = runFolder.appendingPathComponent("\(stage)/_manifest.json").path
-        guard let data = FileManager.default.contents(atPath: path),
-            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
-        else { return nil }
-        return object["status"] as? String
+        CheckpointWatch.status(runFolder, stage)
     }
 
     /// Waits until the stage's manifest says `running` (the pause point is right after that).
     private func waitUntilRunning(_ stage: String, root: URL? = nil) -> Bool {
-        let root = root ?? checkpoints
-        for _ in 0..<600 {
-            Thread.sleep(forTimeInterval: 0.1)
-            let runs = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
-            for run in runs where !run.hasPrefix(".") {
-                if manifestStatus(root.appendingPathComponent(run), stage) == "running" { return true }
-            }
-        }
-        return false
+        CheckpointWatch.waitUntilRunning(stage, under: root ?? checkpoints)
     }
 
     // MARK: - Killed in every stage

@@ -125,18 +125,7 @@ import Testing
             ],
             environment: ["SEGPIPE_STALL_STAGE": "segment"])
         // Wait until the segment stage is marked running, then kill the process hard.
-        var segmentRunning = false
-        for _ in 0..<600 where !segmentRunning {
-            Thread.sleep(forTimeInterval: 0.1)
-            if let runs = try? FileManager.default.contentsOfDirectory(atPath: checkpoints.path),
-                let run = runs.first(where: { !$0.hasPrefix(".") }),
-                let manifest = try? String(
-                    contentsOfFile: checkpoints.appendingPathComponent("\(run)/segment/_manifest.json").path,
-                    encoding: .utf8)
-            {
-                segmentRunning = manifest.contains("\"running\"")
-            }
-        }
+        let segmentRunning = CheckpointWatch.waitUntilRunning("segment", under: checkpoints)
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         try #require(segmentRunning, "the segment stage never started")

@@ -81,17 +81,7 @@ import Testing
             arguments(path, url: url, asOf: "2026-11-01"),
             environment: ["SEGPIPE_PAUSE_AT": "load:customer_segments", "SEGPIPE_RESUME_FILE": resume])
         let checkpoints = folder.appendingPathComponent("checkpoints")
-        var loading = false
-        for _ in 0..<600 where !loading {
-            Thread.sleep(forTimeInterval: 0.1)
-            let runs = (try? FileManager.default.contentsOfDirectory(atPath: checkpoints.path)) ?? []
-            for run in runs where !run.hasPrefix(".") {
-                let manifest = checkpoints.appendingPathComponent("\(run)/load/_manifest.json").path
-                if (try? String(contentsOfFile: manifest, encoding: .utf8))?.contains("\"running\"") == true {
-                    loading = true
-                }
-            }
-        }
+        let loading = CheckpointWatch.waitUntilRunning("load", under: checkpoints)
         try #require(loading, "the second load never started")
         Thread.sleep(forTimeInterval: 1)
         let stopped = try Shell.run(devPostgres, ["stop"], environment: environment)

@@ -43,15 +43,7 @@ import Testing
 
         // The second night is killed during the features stage…
         let killed = try SegpipeBinary.start(arguments("2026-11-02"), environment: ["SEGPIPE_STALL_STAGE": "features"])
-        var paused = false
-        for _ in 0..<600 where !paused {
-            Thread.sleep(forTimeInterval: 0.1)
-            let runs = (try? FileManager.default.contentsOfDirectory(atPath: checkpoints)) ?? []
-            paused = runs.contains { run in
-                let manifest = "\(checkpoints)/\(run)/features/_manifest.json"
-                return (try? String(contentsOfFile: manifest, encoding: .utf8))?.contains("\"running\"") == true
-            }
-        }
+        let paused = CheckpointWatch.waitUntilRunning("features", under: URL(fileURLWithPath: checkpoints))
         kill(killed.processIdentifier, SIGKILL)
         killed.waitUntilExit()
         try #require(paused, "the second run never reached features")

@@ -49,12 +49,7 @@ extension ValueParser {
         let isLeap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
         let monthLengths = isLeap ? leapMonthLengths : commonMonthLengths
         guard day <= monthLengths[month - 1] else { return nil }
-        let shiftedYear = month <= 2 ? year - 1 : year
-        let era = (shiftedYear >= 0 ? shiftedYear : shiftedYear - 399) / 400
-        let yearOfEra = shiftedYear - era * 400
-        let dayOfYear = (153 * ((month + 9) % 12) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return Int32(era * 146_097 + dayOfEra - 719_468)
+        return CalendarDate.days(year: year, month: month, day: day)
     }
 
     private static let commonMonthLengths = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]

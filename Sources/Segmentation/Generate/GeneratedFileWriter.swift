@@ -138,7 +138,7 @@ final class GeneratedFileWriter {
 
     /// Appends a date: `yyyy-MM-dd`, `dd.MM.yyyy` or `yyyyMMdd`.
     func date(_ days: Int32, style: GeneratedDateStyle) {
-        let (year, month, day) = Self.civil(days)
+        let (year, month, day) = CalendarDate.civil(days)
         switch style {
         case .iso:
             integer(year, width: 4)
@@ -237,19 +237,6 @@ final class GeneratedFileWriter {
     /// Flushes and closes the file.
     func finish() throws {
         try flush()
-    }
-
-    /// The civil date of days since 1970-01-01.
-    static func civil(_ days: Int32) -> (year: Int, month: Int, day: Int) {
-        let z = Int(days) + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let shiftedMonth = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
-        let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }
 

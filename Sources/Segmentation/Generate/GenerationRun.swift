@@ -395,7 +395,7 @@ final class GenerationRun {
         }
         file.comma()
         if badKind == 1 {
-            let (year, _, _) = GeneratedFileWriter.civil(day)
+            let (year, _, _) = CalendarDate.civil(day)
             file.text("31.02.")
             file.integer(year, width: 4)
         } else {
@@ -482,7 +482,7 @@ final class GenerationRun {
         if badKind != 1 {
             file.comma()
             if badKind == 2 {
-                let (year, _, _) = GeneratedFileWriter.civil(Int32(seconds / 86_400))
+                let (year, _, _) = CalendarDate.civil(Int32(seconds / 86_400))
                 file.integer(year, width: 4)
                 file.text("-02-30T09:00:00Z")
             } else {

@@ -120,7 +120,7 @@ import Testing
     @Test func everyDayRoundTripsThroughCivilDates() {
         // 1900-01-01 … 2100-12-31: parsing the generator's own formatting gives back the day.
         for day in Int32(-25_567)...Int32(47_846) {
-            let (year, month, dayOfMonth) = GeneratedFileWriter.civil(day)
+            let (year, month, dayOfMonth) = CalendarDate.civil(day)
             #expect(ValueParser.days(year: year, month: month, day: dayOfMonth) == day)
         }
     }
