@@ -25,7 +25,11 @@ let package = Package(
             name: "Postgres",
             dependencies: ["CLibPQ", .product(name: "Logging", package: "swift-log")]
         ),
-        .target(name: "Columnar"),
+        .target(
+            name: "CSHA256",
+            linkerSettings: [.linkedLibrary("crypto")]
+        ),
+        .target(name: "Columnar", dependencies: ["CSHA256"]),
         .target(name: "Clustering"),
         .target(
             name: "Segmentation",
@@ -60,7 +64,9 @@ let package = Package(
     ]
 )
 
-for target in package.targets where target.type != .system {
+// Swift settings for every Swift target (not the C ones).
+let cLanguageTargets: Set = ["CLibPQ", "CSHA256"]
+for target in package.targets where !cLanguageTargets.contains(target.name) {
     var settings = target.swiftSettings ?? []
     settings.append(contentsOf: [
         .enableUpcomingFeature("ExistentialAny"),
