@@ -15,9 +15,11 @@ struct FeaturesStage {
         let customers = try inputs.table("customers", of: .dedupe)
         let ids = try customers.strings("customer_id")
         let count = customers.rowCount
-        var indexOf: [String: Int] = [:]
-        indexOf.reserveCapacity(count)
-        for row in 0..<count { indexOf[ids[row]] = row }
+        // Customer id → row, hashed on the column's bytes (merged ids are unique, so ordinal == row).
+        let customerIndex = StringInterner(ids)
+        guard customerIndex.count == count else {
+            throw PipelineError(.checkpoint, "the merged customers table repeats a customer_id; rerun dedupe with --force")
+        }
 
         var frequency = [Int64](repeating: 0, count: count)
         var monetary = [Double](repeating: 0, count: count)
@@ -27,47 +29,66 @@ struct FeaturesStage {
 
         let asOf = context.asOf
         var revenueLastYear = [Double](repeating: 0, count: count)
-        // Completed orders as columns for the CLV summary and per-customer category counts.
+        // Completed orders as columns for the CLV summary and the per-customer category counts.
         var orderCustomer: [Int32] = []
         var orderDay: [Int32] = []
         var orderAmount: [Double] = []
-        var categoryCounts = [[String: Int]](repeating: [:], count: count)
+        var orderCategory: [Int32] = []
+        let categoryNames = StringInterner(capacity: 64)
         let orders = try inputs.table("orders", of: .dedupe)
+        try context.checkCancellation()
         if orders.rowCount > 0 {
-            let orderCustomers = try orders.strings("customer_id")
+            let customerOfOrder = customerIndex.ordinals(of: try orders.strings("customer_id"))
             let dates = try orders.dates("order_date")
             let amounts = try orders.doubles("amount")
-            let statuses = try orders.strings("status")
-            let categories = try orders.strings("category")
+            let statusNames = StringInterner(capacity: 8)
+            let statusOfOrder = statusNames.insertAll(try orders.strings("status"))
+            let statusKind = (0..<statusNames.count).map { OrderStatusKind(statusNames.string(at: $0)) }
             let categoryValid = try orders.validity("category")
+            var categoryOfOrder = categoryNames.insertAll(try orders.strings("category"))
+            if let emptyCategory = categoryNames.ordinal(of: "") {
+                for row in categoryOfOrder.indices where categoryOfOrder[row] == emptyCategory {
+                    categoryOfOrder[row] = -1
+                }
+            }
+            if let categoryValid {
+                for row in categoryValid.indices where !categoryValid[row] { categoryOfOrder[row] = -1 }
+            }
             orderCustomer.reserveCapacity(orders.rowCount)
             orderDay.reserveCapacity(orders.rowCount)
             orderAmount.reserveCapacity(orders.rowCount)
+            orderCategory.reserveCapacity(orders.rowCount)
             for row in 0..<orders.rowCount {
-                guard let customer = indexOf[orderCustomers[row]] else { continue }
-                switch statuses[row] {
-                case "completed":
+                let customer = Int(customerOfOrder[row])
+                guard customer >= 0 else { continue }
+                switch statusKind[Int(statusOfOrder[row])] {
+                case .completed:
+                    let day = dates[row]
+                    let amount = amounts[row]
                     frequency[customer] += 1
-                    monetary[customer] += amounts[row]
-                    firstOrder[customer] = min(firstOrder[customer], dates[row])
-                    lastOrder[customer] = max(lastOrder[customer], dates[row])
-                    if asOf - dates[row] < 365 { revenueLastYear[customer] += amounts[row] }
+                    monetary[customer] += amount
+                    firstOrder[customer] = min(firstOrder[customer], day)
+                    lastOrder[customer] = max(lastOrder[customer], day)
+                    if asOf - day < 365 { revenueLastYear[customer] += amount }
                     orderCustomer.append(Int32(customer))
-                    orderDay.append(dates[row])
-                    orderAmount.append(amounts[row])
-                    if categoryValid?[row] ?? true, categories.byteCount(at: row) > 0 {
-                        categoryCounts[customer][categories[row], default: 0] += 1
-                    }
-                case "returned":
+                    orderDay.append(day)
+                    orderAmount.append(amount)
+                    orderCategory.append(categoryOfOrder[row])
+                case .returned:
                     returned[customer] += 1
-                default:
+                case .other:
                     break
                 }
             }
         }
+        let categories = CategoryTally(
+            customerCount: count, orderCustomer: orderCustomer, orderCategory: orderCategory, names: categoryNames)
 
         var pushdownMetrics: JSONValue?
         if context.configuration.features.pushdown, context.configuration.sources.orders.isDatabase {
+            var indexOf: [String: Int] = [:]
+            indexOf.reserveCapacity(count)
+            for row in 0..<count { indexOf[ids[row]] = row }
             let aggregates = try pushedDownAggregates(inputs, indexOf: indexOf)
             frequency = aggregates.frequency
             monetary = aggregates.monetary
@@ -84,23 +105,28 @@ struct FeaturesStage {
         var clicks = [Int64](repeating: 0, count: count)
         var unsubscribed = [Bool](repeating: false, count: count)
         let events = try inputs.table("email_events", of: .dedupe)
+        try context.checkCancellation()
         if events.rowCount > 0 {
-            let eventCustomers = try events.strings("customer_id")
-            let types = try events.strings("event_type")
+            let customerOfEvent = customerIndex.ordinals(of: try events.strings("customer_id"))
+            let typeNames = StringInterner(capacity: 8)
+            let typeOfEvent = typeNames.insertAll(try events.strings("event_type"))
+            let typeKind = (0..<typeNames.count).map { EmailEventKind(typeNames.string(at: $0)) }
             let times = try events.timestamps("event_time")
             for row in 0..<events.rowCount {
-                guard let customer = indexOf[eventCustomers[row]] else { continue }
-                switch types[row] {
-                case "sent": sent[customer] += 1
-                case "open":
+                let customer = Int(customerOfEvent[row])
+                guard customer >= 0 else { continue }
+                switch typeKind[Int(typeOfEvent[row])] {
+                case .sent: sent[customer] += 1
+                case .open:
                     opens[customer] += 1
                     lastOpen[customer] = max(lastOpen[customer], times[row])
-                case "click": clicks[customer] += 1
-                case "unsubscribe": unsubscribed[customer] = true
-                default: break
+                case .click: clicks[customer] += 1
+                case .unsubscribe: unsubscribed[customer] = true
+                case .other: break
                 }
             }
         }
+        try context.checkCancellation()
 
         let signup = try customers.dates("signup_date")
         let signupValid = try customers.validity("signup_date")
@@ -130,9 +156,9 @@ struct FeaturesStage {
             let days = Int64(clv.summary?.purchaseDays[row] ?? 0)
             purchaseDays[row] = days
             meanInterval.append(days >= 2 ? Double(lastOrder[row] - firstOrder[row]) / Double(days - 1) : nil)
-            categoryCount[row] = Int64(categoryCounts[row].count)
-            // Most orders first; ties by name, so the choice is deterministic.
-            topCategory.append(categoryCounts[row].max { ($0.value, $1.key) < ($1.value, $0.key) }?.key)
+            categoryCount[row] = Int64(categories.distinctCount[row])
+            let top = Int(categories.top[row])
+            if top >= 0 { categoryNames.withUTF8(at: top) { topCategory.append(utf8: $0) } } else { topCategory.appendNull() }
             daysSinceOpen.append(
                 lastOpen[row] == .min ? nil : max(0, Int64(asOf) - Self.day(ofMicroseconds: lastOpen[row])))
             let years: Int64? = (birthValid?[row] ?? true) ? Self.completedYears(from: birth[row], to: asOf) : nil
@@ -282,7 +308,8 @@ struct FeaturesStage {
         do {
             let purchaseModel = try BetaGeometricModel.fit(summary)
             let spendModel = try GammaGammaModel.fit(summary)
-            let values = CustomerLifetimeValue.predict(purchaseModel: purchaseModel, spendModel: spendModel, summary: summary)
+            let values = CustomerLifetimeValue.predictions(
+                purchaseModel: purchaseModel, spendModel: spendModel, summary: summary, horizon: 365)
             for customer in 0..<customerCount {
                 guard summary.purchaseDays[customer] > 0 else {
                     predicted.append(nil as Double?)
@@ -290,10 +317,9 @@ struct FeaturesStage {
                     alive.append(nil as Double?)
                     continue
                 }
-                let (x, recency, age) = (summary.frequency[customer], summary.recency[customer], summary.age[customer])
-                predicted.append(values[customer])
-                purchases.append(purchaseModel.expectedPurchases(within: 365, frequency: x, recency: recency, age: age))
-                alive.append(purchaseModel.probabilityAlive(frequency: x, recency: recency, age: age))
+                predicted.append(values.value[customer])
+                purchases.append(values.expectedPurchases[customer])
+                alive.append(values.probabilityAlive[customer])
             }
             let metrics: JSONValue = .object([
                 "bg_nbd": .object([

@@ -52,6 +52,7 @@ extension Table {
 
     /// A new table with the rows at `indices`, in that order.
     func gathering(_ indices: [Int]) -> Table {
+        if indices.count == rowCount, indices.elementsEqual(0..<rowCount) { return self }
         let gathered = columns.map { column in
             Column(
                 name: column.name, values: column.values.gathering(indices),

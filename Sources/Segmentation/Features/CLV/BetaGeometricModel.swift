@@ -120,24 +120,34 @@ public struct BetaGeometricModel: Sendable, Hashable {
     /// series does not converge (z within about 10⁻⁵ of 1).
     public func expectedPurchases(within t: Double, frequency x: Double, recency: Double, age: Double) -> Double {
         guard t > 0 else { return 0 }
+        return expectedPurchasesIfAlive(within: t, frequency: x, age: age)
+            / aliveDenominator(frequency: x, recency: recency, age: age)
+    }
+
+    /// The numerator of ``expectedPurchases(within:frequency:recency:age:)``: it depends on x and T but not on
+    /// t_x, so customers sharing (x, T) share it (the batch prediction computes it once per pair).
+    func expectedPurchasesIfAlive(within t: Double, frequency x: Double, age: Double) -> Double {
         let c = a + b + x - 1
         let z = t / (alpha + age + t)
         let logOneMinusZ = log(alpha + age) - log(alpha + age + t)
         guard let hyp = Hypergeometric.logF21(a + b - 1 - r, a - 1, c, z) else { return .nan }
         let bracket = 1 - hyp.sign * exp(hyp.magnitude + (a - 1) * logOneMinusZ)
-        let numerator = c / (a - 1) * bracket
-        guard x > 0 else { return numerator }
+        return c / (a - 1) * bracket
+    }
+
+    /// 1 + δ(x > 0) · a/(b + x − 1) · ((α + T)/(α + t_x))^(r+x): the denominator of the conditional expectation
+    /// and the reciprocal of the probability of being alive.
+    func aliveDenominator(frequency x: Double, recency: Double, age: Double) -> Double {
+        guard x > 0 else { return 1 }
         let logRatio = log(a) - log(b + x - 1) + (r + x) * (log(alpha + age) - log(alpha + recency))
-        return numerator / (1 + exp(logRatio))
+        return 1 + exp(logRatio)
     }
 
     /// The probability that a customer with history (x, t_x, T) is still alive: 1 when x = 0, otherwise
     /// 1 / (1 + a/(b + x − 1) · ((α + T)/(α + t_x))^(r+x)) (Hardie's note 021, `lifetimes`'
     /// `conditional_probability_alive`).
     public func probabilityAlive(frequency x: Double, recency: Double, age: Double) -> Double {
-        guard x > 0 else { return 1 }
-        let logRatio = log(a) - log(b + x - 1) + (r + x) * (log(alpha + age) - log(alpha + recency))
-        return 1 / (1 + exp(logRatio))
+        1 / aliveDenominator(frequency: x, recency: recency, age: age)
     }
 
     /// The expected number of repeat purchases in `t` time units of a new customer (equation 9).

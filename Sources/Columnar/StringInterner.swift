@@ -1,0 +1,274 @@
+/// Assigns dense ordinals (0, 1, 2, … in first-seen order) to distinct byte strings, with O(1) insert and lookup.
+///
+/// The pipeline's joins on text keys (customer ids, order ids, statuses, categories) go through this table
+/// instead of `Set<String>` / `Dictionary<String, …>`: keys are hashed and compared as the UTF-8 bytes already in a
+/// ``StringColumn``, so no `String` is built per row.
+///
+/// Open addressing with linear probing over a power-of-two slot array kept at most half full. Each slot packs the
+/// upper 32 bits of the key's hash with the ordinal + 1 (0 marks an empty slot), so a probe rejects almost every
+/// other key without reading its bytes. The hash is seeded per table, so crafted keys cannot force collisions.
+///
+/// ```swift
+/// let interner = StringInterner(capacity: ids.count)
+/// let ordinal = ids.withUTF8(at: 0) { interner.insert($0).ordinal }
+/// ```
+/// - Complexity: expected O(key length) per insert and lookup; memory 16 bytes per slot plus the key bytes.
+public final class StringInterner {
+    private var slots: UnsafeMutablePointer<UInt64>
+    private var slotMask: Int
+    private var keyBytes: UnsafeMutablePointer<UInt8>
+    private var keyByteCapacity: Int
+    private var keyByteCount = 0
+    /// Start offset of each key in `keyBytes`, with one more entry (the end) than there are keys.
+    private var keyOffsets: UnsafeMutablePointer<Int>
+    private var keyOffsetCapacity: Int
+    private let seed: UInt64
+
+    /// Number of distinct keys.
+    public private(set) var count = 0
+
+    /// Creates an empty table with room for about `capacity` keys before it grows.
+    public init(capacity: Int = 16) {
+        var slotCount = 16
+        while slotCount < capacity * 2 { slotCount <<= 1 }
+        slots = .allocate(capacity: slotCount)
+        slots.initialize(repeating: 0, count: slotCount)
+        slotMask = slotCount - 1
+        keyOffsetCapacity = max(capacity, 8) + 1
+        keyOffsets = .allocate(capacity: keyOffsetCapacity)
+        keyOffsets[0] = 0
+        keyByteCapacity = max(capacity * 8, 64)
+        keyBytes = .allocate(capacity: keyByteCapacity)
+        seed = UInt64.random(in: 0...UInt64.max) | 1
+    }
+
+    /// Creates a table holding every string of `column`, in order (repeated strings keep their first ordinal).
+    public convenience init(_ column: StringColumn) {
+        self.init(capacity: column.count)
+        column.withUnsafeStorage { offsets, bytes in
+            for row in 0..<column.count {
+                _ = insert(UnsafeBufferPointer(rebasing: bytes[offsets[row]..<offsets[row + 1]]))
+            }
+        }
+    }
+
+    deinit {
+        slots.deallocate()
+        keyOffsets.deallocate()
+        keyBytes.deallocate()
+    }
+
+    // MARK: - Lookup and insertion
+
+    /// The ordinal of `key`, or nil when it has not been inserted.
+    public func ordinal(of key: UnsafeBufferPointer<UInt8>) -> Int? {
+        let hash = hashValue(key)
+        let tag = hash & 0xffff_ffff_0000_0000
+        var slot = Int(truncatingIfNeeded: hash) & slotMask
+        while true {
+            let entry = slots[slot]
+            if entry == 0 { return nil }
+            if entry & 0xffff_ffff_0000_0000 == tag {
+                let ordinal = Int(truncatingIfNeeded: entry & 0xffff_ffff) - 1
+                if keyEquals(ordinal, key) { return ordinal }
+            }
+            slot = (slot + 1) & slotMask
+        }
+    }
+
+    /// Inserts `key` if it is new; returns its ordinal and whether it was inserted now.
+    @discardableResult
+    public func insert(_ key: UnsafeBufferPointer<UInt8>) -> (ordinal: Int, inserted: Bool) {
+        let hash = hashValue(key)
+        let tag = hash & 0xffff_ffff_0000_0000
+        var slot = Int(truncatingIfNeeded: hash) & slotMask
+        while true {
+            let entry = slots[slot]
+            if entry == 0 { break }
+            if entry & 0xffff_ffff_0000_0000 == tag {
+                let ordinal = Int(truncatingIfNeeded: entry & 0xffff_ffff) - 1
+                if keyEquals(ordinal, key) { return (ordinal, false) }
+            }
+            slot = (slot + 1) & slotMask
+        }
+        precondition(count < Int(UInt32.max - 1), "StringInterner holds at most 2^32 - 2 keys")
+        let ordinal = count
+        appendKey(key)
+        slots[slot] = tag | UInt64(ordinal + 1)
+        if count * 2 > slotMask + 1 { grow() }
+        return (ordinal, true)
+    }
+
+    /// The ordinal of a string, or nil when it has not been inserted.
+    public func ordinal(of key: String) -> Int? {
+        var copy = key
+        return copy.withUTF8 { ordinal(of: $0) }
+    }
+
+    /// Inserts a string if it is new; returns its ordinal and whether it was inserted now.
+    @discardableResult
+    public func insert(_ key: String) -> (ordinal: Int, inserted: Bool) {
+        var copy = key
+        return copy.withUTF8 { insert($0) }
+    }
+
+    /// For each string of `column`, its ordinal, or -1 when it is not in the table.
+    public func ordinals(of column: StringColumn) -> [Int32] {
+        [Int32](unsafeUninitializedCapacity: column.count) { result, initialized in
+            column.withUnsafeStorage { offsets, bytes in
+                for row in 0..<column.count {
+                    let key = UnsafeBufferPointer(rebasing: bytes[offsets[row]..<offsets[row + 1]])
+                    result[row] = ordinal(of: key).map { Int32(truncatingIfNeeded: $0) } ?? -1
+                }
+            }
+            initialized = column.count
+        }
+    }
+
+    /// For each string of `column`, its ordinal, inserting the strings not yet in the table.
+    public func insertAll(_ column: StringColumn) -> [Int32] {
+        [Int32](unsafeUninitializedCapacity: column.count) { result, initialized in
+            column.withUnsafeStorage { offsets, bytes in
+                for row in 0..<column.count {
+                    let key = UnsafeBufferPointer(rebasing: bytes[offsets[row]..<offsets[row + 1]])
+                    result[row] = Int32(truncatingIfNeeded: insert(key).ordinal)
+                }
+            }
+            initialized = column.count
+        }
+    }
+
+    // MARK: - Keys
+
+    /// Calls `body` with the bytes of the key with `ordinal`.
+    public func withUTF8<R>(at ordinal: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        precondition(ordinal >= 0 && ordinal < count, "ordinal out of range")
+        return try body(UnsafeBufferPointer(start: keyBytes + keyOffsets[ordinal], count: keyLength(ordinal)))
+    }
+
+    /// The key with `ordinal`, as a `String` (invalid UTF-8 repaired).
+    public func string(at ordinal: Int) -> String {
+        withUTF8(at: ordinal) { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Every key, in ordinal order.
+    public var strings: StringColumn {
+        StringColumn(
+            offsets: Array(UnsafeBufferPointer(start: keyOffsets, count: count + 1)),
+            bytes: Array(UnsafeBufferPointer(start: keyBytes, count: keyByteCount)))
+    }
+
+    // MARK: - Internals
+
+    @inline(__always)
+    private func keyLength(_ ordinal: Int) -> Int { keyOffsets[ordinal + 1] - keyOffsets[ordinal] }
+
+    @inline(__always)
+    private func keyEquals(_ ordinal: Int, _ key: UnsafeBufferPointer<UInt8>) -> Bool {
+        let length = keyLength(ordinal)
+        guard length == key.count else { return false }
+        guard length > 0, let base = key.baseAddress else { return true }
+        return memoryEquals(keyBytes + keyOffsets[ordinal], base, length)
+    }
+
+    private func appendKey(_ key: UnsafeBufferPointer<UInt8>) {
+        if count + 2 > keyOffsetCapacity {
+            let capacity = keyOffsetCapacity * 2
+            let grown = UnsafeMutablePointer<Int>.allocate(capacity: capacity)
+            grown.moveInitialize(from: keyOffsets, count: count + 1)
+            keyOffsets.deallocate()
+            keyOffsets = grown
+            keyOffsetCapacity = capacity
+        }
+        if keyByteCount + key.count > keyByteCapacity {
+            var capacity = keyByteCapacity * 2
+            while capacity < keyByteCount + key.count { capacity *= 2 }
+            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+            grown.moveInitialize(from: keyBytes, count: keyByteCount)
+            keyBytes.deallocate()
+            keyBytes = grown
+            keyByteCapacity = capacity
+        }
+        if let base = key.baseAddress, key.count > 0 {
+            (keyBytes + keyByteCount).initialize(from: base, count: key.count)
+        }
+        keyByteCount += key.count
+        count += 1
+        keyOffsets[count] = keyByteCount
+    }
+
+    /// Doubles the slot array and reinserts every key (their hashes are recomputed from the stored bytes).
+    private func grow() {
+        let slotCount = (slotMask + 1) * 2
+        slots.deallocate()
+        slots = .allocate(capacity: slotCount)
+        slots.initialize(repeating: 0, count: slotCount)
+        slotMask = slotCount - 1
+        for ordinal in 0..<count {
+            let hash = hashValue(UnsafeBufferPointer(start: keyBytes + keyOffsets[ordinal], count: keyLength(ordinal)))
+            var slot = Int(truncatingIfNeeded: hash) & slotMask
+            while slots[slot] != 0 { slot = (slot + 1) & slotMask }
+            slots[slot] = (hash & 0xffff_ffff_0000_0000) | UInt64(ordinal + 1)
+        }
+    }
+
+    /// A 64-bit hash of the key: 8 bytes at a time, multiply–xorshift mixing, a final avalanche.
+    @inline(__always)
+    private func hashValue(_ key: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        let multiplier: UInt64 = 0x9e37_79b9_7f4a_7c15
+        var hash = seed ^ (UInt64(key.count) &* multiplier)
+        guard let base = key.baseAddress else { return Self.avalanche(hash) }
+        let raw = UnsafeRawPointer(base)
+        var position = 0
+        while position + 8 <= key.count {
+            let word = raw.loadUnaligned(fromByteOffset: position, as: UInt64.self)
+            hash = (hash ^ word) &* multiplier
+            hash ^= hash >> 29
+            position += 8
+        }
+        if position < key.count {
+            var word: UInt64 = 0
+            var shift: UInt64 = 0
+            while position < key.count {
+                word |= UInt64(base[position]) << shift
+                shift += 8
+                position += 1
+            }
+            hash = (hash ^ word) &* multiplier
+            hash ^= hash >> 29
+        }
+        return Self.avalanche(hash)
+    }
+
+    @inline(__always)
+    private static func avalanche(_ value: UInt64) -> UInt64 {
+        var hash = value
+        hash ^= hash >> 33
+        hash &*= 0xff51_afd7_ed55_8ccd
+        hash ^= hash >> 33
+        hash &*= 0xc4ce_b9fe_1a85_ec53
+        hash ^= hash >> 33
+        return hash
+    }
+}
+
+/// Byte-wise equality of two memory ranges of `count` bytes.
+@inline(__always)
+func memoryEquals(_ left: UnsafePointer<UInt8>, _ right: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+    let a = UnsafeRawPointer(left)
+    let b = UnsafeRawPointer(right)
+    var position = 0
+    while position + 8 <= count {
+        if a.loadUnaligned(fromByteOffset: position, as: UInt64.self)
+            != b.loadUnaligned(fromByteOffset: position, as: UInt64.self)
+        {
+            return false
+        }
+        position += 8
+    }
+    while position < count {
+        if left[position] != right[position] { return false }
+        position += 1
+    }
+    return true
+}
