@@ -23,16 +23,23 @@ struct CleanStage {
         let rawCustomers = try inputs.table("customers", of: .extract)
         var (customers, customerMetrics) = try cleanCustomers(rawCustomers, rejects: &rejects)
         let cleanIDs = try customers.strings("customer_id")
-        let customerIDs = Set((0..<cleanIDs.count).map { cleanIDs[$0] })
-        let rawOrders = try inputs.table("orders", of: .extract)
+        let customerIDs = FrozenInterner(interner: StringInterner(cleanIDs))
         let placeholder = context.configuration.clean.placeholderCustomer
-        var orphans: Int64 = 0
-        let (orders, orderMetrics) = try cleanOrders(
-            rawOrders, customerIDs: customerIDs, placeholder: placeholder, orphans: &orphans, rejects: &rejects)
+        try context.checkCancellation()
+        let rawOrders = try inputs.table("orders", of: .extract)
         let rawEvents = try inputs.table("email_events", of: .extract)
-        let events = try cleanEvents(
-            rawEvents, customerIDs: customerIDs, placeholder: placeholder, orphans: &orphans, rejects: &rejects)
-        if let placeholder, orphans > 0, !customerIDs.contains(placeholder) {
+        // Orders and events only read the customer ids: clean them side by side.
+        let (cleanedOrders, cleanedEvents) = try concurrently(
+            { () throws(PipelineError) in try cleanOrders(rawOrders, customerIDs: customerIDs, placeholder: placeholder) },
+            { () throws(PipelineError) in try cleanEvents(rawEvents, customerIDs: customerIDs, placeholder: placeholder) })
+        try context.checkCancellation()
+        let orders = cleanedOrders.table
+        let events = cleanedEvents.table
+        let orderMetrics = cleanedOrders.metrics
+        rejects.append(contentsOf: cleanedOrders.rejects)
+        rejects.append(contentsOf: cleanedEvents.rejects)
+        let orphans = cleanedOrders.orphans + cleanedEvents.orphans
+        if let placeholder, orphans > 0, customerIDs.interner.ordinal(of: placeholder) == nil {
             customers = try appendingPlaceholder(placeholder, to: customers)
         }
         metrics["orphans_kept_under_placeholder"] = .int(orphans)
@@ -75,125 +82,6 @@ struct CleanStage {
 
     // MARK: - Customers
 
-    private func cleanCustomers(_ table: Table, rejects: inout [Reject]) throws(PipelineError) -> (
-        Table, [String: JSONValue]
-    ) {
-        let settings = context.configuration.clean
-        let file = context.configuration.sources.customers.displayName
-        let ids = try table.strings("customer_id")
-        let lines = try table.int64s(CanonicalSchema.lineColumn)
-        let defaultRegion = PhoneRegion.region(code: settings.defaultRegion) ?? .germany
-        func text(_ name: String) throws(PipelineError) -> (StringColumn, [Bool]?) {
-            (try table.strings(name), try table.validity(name))
-        }
-        let email = try text("email")
-        let firstName = try text("first_name")
-        let lastName = try text("last_name")
-        let phone = try text("phone")
-        let city = try text("city")
-        let postalCode = try text("postal_code")
-        let country = try text("country")
-        let channel = try text("acquisition_channel")
-        let birthDates = try table.dates("birth_date")
-        let birthValid = try table.validity("birth_date")
-        let policies = try missingValuePolicies(for: "customers")
-
-        var keep: [Int] = []
-        keep.reserveCapacity(table.rowCount)
-        var firstLine: [String: Int64] = [:]
-        let capacity = table.rowCount
-        var builders = [
-            "customer_id", "email", "first_name", "last_name", "phone", "city", "postal_code", "country",
-            "acquisition_channel",
-        ].reduce(into: [String: ColumnBuilder]()) { $0[$1] = ColumnBuilder(name: $1, type: .utf8, capacity: capacity) }
-        var birth = ColumnBuilder(name: "birth_date", type: .date32, capacity: capacity)
-        var counts: [String: Int64] = [
-            "emails_invalid": 0, "phones_invalid": 0, "postal_codes_invalid": 0, "birth_dates_implausible": 0,
-        ]
-        rows: for row in 0..<table.rowCount {
-            func value(_ column: (StringColumn, [Bool]?)) -> String? {
-                guard column.1?[row] ?? true else { return nil }
-                let collapsed = TextNormalizer.collapsed(column.0[row])
-                return collapsed.isEmpty ? nil : collapsed
-            }
-            func reject(_ field: String, _ reason: String, _ raw: String) {
-                rejects.append(
-                    Reject(
-                        stage: "clean", table: "customers", file: file, line: lines[row], field: field, reason: reason,
-                        raw: raw))
-            }
-            let id = Normalization.trimmed(ids[row])
-            if id.isEmpty {
-                reject("customer_id", "missing customer_id", ids[row])
-                continue
-            }
-            if let first = firstLine[id] {
-                reject("customer_id", "duplicate customer_id: first seen on line \(first)", id)
-                continue
-            }
-            let countryCode = value(country).flatMap(Normalization.country)
-            var values: [String: String?] = [
-                "customer_id": id,
-                "first_name": value(firstName).map { NameNormalizer.properCase($0) ?? $0 },
-                "last_name": value(lastName).map { NameNormalizer.properCase($0) ?? $0 },
-                "city": value(city), "country": countryCode, "acquisition_channel": value(channel),
-            ]
-            if let raw = value(email) {
-                let normalised = Normalization.email(raw)
-                if normalised == nil { counts["emails_invalid", default: 0] += 1 }
-                values["email"] = normalised
-            } else {
-                values["email"] = String?.none
-            }
-            if let raw = value(phone) {
-                let region = countryCode.flatMap { PhoneRegion.region(code: $0) } ?? defaultRegion
-                let normalised = PhoneNormalizer.e164(raw, defaultRegion: region)
-                if normalised == nil { counts["phones_invalid", default: 0] += 1 }
-                values["phone"] = normalised
-            } else {
-                values["phone"] = String?.none
-            }
-            if let raw = value(postalCode) {
-                let normalised = countryCode.map { PostalCodeNormalizer.normalized(raw, country: $0) } ?? raw
-                if normalised == nil { counts["postal_codes_invalid", default: 0] += 1 }
-                values["postal_code"] = normalised
-            } else {
-                values["postal_code"] = String?.none
-            }
-            var birthDate: Int32? = (birthValid?[row] ?? true) ? birthDates[row] : nil
-            if let date = birthDate, !BirthDatePlausibility.isPlausible(birth: date, asOf: context.asOf) {
-                counts["birth_dates_implausible", default: 0] += 1
-                birthDate = nil
-            }
-            // Missing-value policies: reject the row or fill a default; the default is to keep the null.
-            for (field, policy) in policies where (values[field] ?? nil) == nil {
-                switch policy {
-                case .reject:
-                    reject(field, "missing \(field): clean.missing_values says reject", "")
-                    continue rows
-                case .fill(let replacement):
-                    values[field] = replacement
-                case .keep:
-                    break
-                }
-            }
-            firstLine[id] = lines[row]
-            keep.append(row)
-            for (name, fieldValue) in values { builders[name]?.append(fieldValue) }
-            birth.append(date: birthDate)
-        }
-        var columns = table.gathering(keep).columns
-        for index in columns.indices {
-            if let builder = builders[columns[index].name] {
-                columns[index] = builder.build()
-            } else if columns[index].name == "birth_date" {
-                columns[index] = birth.build()
-            }
-        }
-        let cleaned = try makeTable(columns)
-        return (cleaned, counts.mapValues { .int($0) })
-    }
-
     /// What to do with a missing value of a field.
     enum MissingValuePolicy: Equatable {
         case keep
@@ -221,19 +109,28 @@ struct CleanStage {
 
     // MARK: - Orders
 
-    private func cleanOrders(
-        _ table: Table, customerIDs: Set<String>, placeholder: String?, orphans: inout Int64, rejects: inout [Reject]
-    ) throws(PipelineError)
-        -> (Table, [String: JSONValue])
+    /// Clean orders, their rejects and metrics.
+    struct CleanedOrders: Sendable {
+        var table: Table
+        var rejects: [Reject]
+        var orphans: Int64
+        var metrics: [String: JSONValue]
+    }
+
+    /// Checks every order against the customer ids and the configured currencies and statuses.
+    ///
+    /// Works on the column bytes: customer ids are looked up and order ids deduplicated through
+    /// ``StringInterner``s, and each distinct raw currency and status is mapped once, not once per row.
+    private func cleanOrders(_ table: Table, customerIDs: FrozenInterner, placeholder: String?)
+        throws(PipelineError) -> CleanedOrders
     {
         let settings = context.configuration.clean
         let file = context.configuration.sources.orders.displayName
+        let rowCount = table.rowCount
         let orderIDs = try table.strings("order_id")
         let customers = try table.strings("customer_id")
         let dates = try table.dates("order_date")
         let amounts = try table.doubles("amount")
-        let currencies = try table.strings("currency")
-        let statuses = try table.strings("status")
         let lines = try table.int64s(CanonicalSchema.lineColumn)
         var statusMap: [String: String] = [:]
         for (canonical, values) in [
@@ -246,66 +143,107 @@ struct CleanStage {
         for (code, rate) in settings.currencyRates { rates[code.uppercased()] = rate }
         let defaultCurrency = settings.currencyRates.count == 1 ? settings.currencyRates.keys.first ?? "EUR" : "EUR"
 
+        // Each distinct raw currency and status, mapped once.
+        let rawCurrencies = StringInterner(capacity: 16)
+        let currencies = try table.strings("currency")
+        let currencyOfRow = rawCurrencies.insertAll(currencies)
+        let currencyOf: [(code: String, rate: Double?)] = (0..<rawCurrencies.count).map { ordinal in
+            let raw = Normalization.trimmed(rawCurrencies.string(at: ordinal)).uppercased()
+            let code = raw.isEmpty ? defaultCurrency : raw
+            return (code, rates[code])
+        }
+        let rawStatuses = StringInterner(capacity: 16)
+        let statuses = try table.strings("status")
+        let statusOfRow = rawStatuses.insertAll(statuses)
+        let statusOf: [String?] = (0..<rawStatuses.count).map { ordinal in
+            statusMap[Normalization.trimmed(rawStatuses.string(at: ordinal)).lowercased()]
+        }
+
+        var rejects: [Reject] = []
+        func reject(_ row: Int, _ field: String, _ reason: String, _ raw: String) {
+            rejects.append(
+                Reject(stage: "clean", table: "orders", file: file, line: lines[row], field: field, reason: reason, raw: raw))
+        }
         var keep: [Int] = []
-        keep.reserveCapacity(table.rowCount)
-        var seenOrders = Set<String>()
-        seenOrders.reserveCapacity(table.rowCount)
+        keep.reserveCapacity(rowCount)
+        let seenOrders = StringInterner(capacity: rowCount)
         var duplicateOrders: Int64 = 0
+        var orphans: Int64 = 0
         var convertedAmounts: [Double] = []
-        convertedAmounts.reserveCapacity(table.rowCount)
-        var canonicalStatus = StringColumn(capacity: table.rowCount)
-        var customerColumn = StringColumn(capacity: table.rowCount)
-        var currencyColumn = StringColumn(capacity: table.rowCount)
-        for row in 0..<table.rowCount {
-            func reject(_ field: String, _ reason: String, _ raw: String) {
-                rejects.append(
-                    Reject(
-                        stage: "clean", table: "orders", file: file, line: lines[row], field: field, reason: reason,
-                        raw: raw))
-            }
-            var customer = Normalization.trimmed(customers[row])
-            if !customerIDs.contains(customer) {
-                guard let placeholder else {
-                    reject("customer_id", "unknown customer: no customer \"\(customer)\" in the customers source", customer)
-                    continue
+        convertedAmounts.reserveCapacity(rowCount)
+        var canonicalStatus = StringColumn(capacity: rowCount, byteCapacity: rowCount * 9)
+        var customerColumn = StringColumn(capacity: rowCount, byteCapacity: customers.bytes.count)
+        var currencyColumn = StringColumn(capacity: rowCount, byteCapacity: rowCount * 3)
+        let placeholderBytes = placeholder.map { Array($0.utf8) }
+        let asOf = context.asOf
+        customers.withUnsafeStorage { customerOffsets, customerBytes in
+            orderIDs.withUnsafeStorage { orderOffsets, orderBytes in
+                for row in 0..<rowCount {
+                    let rawCustomer = UnsafeBufferPointer(
+                        rebasing: customerBytes[customerOffsets[row]..<customerOffsets[row + 1]])
+                    let trimmedCustomer = Normalization.asciiTrimmed(rawCustomer)
+                    let isKnown: Bool
+                    if let trimmedCustomer {
+                        isKnown = customerIDs.interner.ordinal(of: trimmedCustomer) != nil
+                    } else {
+                        isKnown = customerIDs.interner.ordinal(of: Normalization.trimmed(customers[row])) != nil
+                    }
+                    if !isKnown, placeholderBytes == nil {
+                        let customer = Normalization.trimmed(customers[row])
+                        reject(
+                            row, "customer_id", "unknown customer: no customer \"\(customer)\" in the customers source",
+                            customer)
+                        continue
+                    }
+                    guard dates[row] <= asOf else {
+                        reject(
+                            row, "order_date",
+                            "order date after as_of: \(CalendarDate.isoString(dates[row])) is after \(CalendarDate.isoString(asOf))",
+                            CalendarDate.isoString(dates[row]))
+                        continue
+                    }
+                    let currency = currencyOf[Int(currencyOfRow[row])]
+                    guard let rate = currency.rate else {
+                        reject(
+                            row, "currency",
+                            "unknown currency: \"\(currency.code)\" has no rate in clean.currency_rates",
+                            currencies[row])
+                        continue
+                    }
+                    guard let status = statusOf[Int(statusOfRow[row])] else {
+                        let raw = statuses[row]
+                        reject(row, "status", "unknown status: \"\(raw)\" is not mapped in clean.order_status", raw)
+                        continue
+                    }
+                    if status == "completed", amounts[row] < 0 {
+                        reject(row, "amount", "negative amount on a completed order: \(amounts[row])", String(amounts[row]))
+                        continue
+                    }
+                    let rawOrder = UnsafeBufferPointer(rebasing: orderBytes[orderOffsets[row]..<orderOffsets[row + 1]])
+                    let isNewOrder: Bool
+                    if let trimmedOrder = Normalization.asciiTrimmed(rawOrder) {
+                        isNewOrder = seenOrders.insert(trimmedOrder).inserted
+                    } else {
+                        isNewOrder = seenOrders.insert(Normalization.trimmed(orderIDs[row])).inserted
+                    }
+                    guard isNewOrder else {
+                        duplicateOrders += 1
+                        continue
+                    }
+                    keep.append(row)
+                    convertedAmounts.append(amounts[row] * rate)
+                    canonicalStatus.append(status)
+                    if !isKnown, let placeholderBytes {
+                        orphans += 1
+                        placeholderBytes.withUnsafeBufferPointer { customerColumn.append(utf8: $0) }
+                    } else if let trimmedCustomer {
+                        customerColumn.append(utf8: trimmedCustomer)
+                    } else {
+                        customerColumn.append(Normalization.trimmed(customers[row]))
+                    }
+                    currencyColumn.append(currency.code)
                 }
-                customer = placeholder
-                orphans += 1
             }
-            guard dates[row] <= context.asOf else {
-                reject(
-                    "order_date",
-                    "order date after as_of: \(CalendarDate.isoString(dates[row])) is after \(CalendarDate.isoString(context.asOf))",
-                    CalendarDate.isoString(dates[row]))
-                continue
-            }
-            let rawCurrency = Normalization.trimmed(currencies[row]).uppercased()
-            let currency = rawCurrency.isEmpty ? defaultCurrency : rawCurrency
-            guard let rate = rates[currency] else {
-                reject(
-                    "currency", "unknown currency: \"\(currency)\" has no rate in clean.currency_rates", currencies[row]
-                )
-                continue
-            }
-            guard let status = statusMap[Normalization.trimmed(statuses[row]).lowercased()] else {
-                reject(
-                    "status", "unknown status: \"\(statuses[row])\" is not mapped in clean.order_status", statuses[row])
-                continue
-            }
-            if status == "completed", amounts[row] < 0 {
-                reject("amount", "negative amount on a completed order: \(amounts[row])", String(amounts[row]))
-                continue
-            }
-            let orderID = Normalization.trimmed(orderIDs[row])
-            guard seenOrders.insert(orderID).inserted else {
-                duplicateOrders += 1
-                continue
-            }
-            keep.append(row)
-            convertedAmounts.append(amounts[row] * rate)
-            canonicalStatus.append(status)
-            customerColumn.append(customer)
-            currencyColumn.append(currency)
         }
         var columns = table.gathering(keep).columns
         for index in columns.indices {
@@ -317,50 +255,85 @@ struct CleanStage {
             default: break
             }
         }
-        return (try makeTable(columns), ["duplicate_orders_dropped": .int(duplicateOrders)])
+        return CleanedOrders(
+            table: try makeTable(columns), rejects: rejects, orphans: orphans,
+            metrics: ["duplicate_orders_dropped": .int(duplicateOrders)])
     }
 
     // MARK: - Email events
 
-    private func cleanEvents(
-        _ table: Table, customerIDs: Set<String>, placeholder: String?, orphans: inout Int64, rejects: inout [Reject]
-    ) throws(PipelineError) -> Table {
-        guard table.rowCount > 0 else { return table }
+    /// Clean email events, their rejects and the orphans kept under the placeholder.
+    struct CleanedEvents: Sendable {
+        var table: Table
+        var rejects: [Reject]
+        var orphans: Int64
+    }
+
+    /// Checks every email event against the customer ids and the known event types (on the column bytes, each
+    /// distinct raw type mapped once).
+    private func cleanEvents(_ table: Table, customerIDs: FrozenInterner, placeholder: String?)
+        throws(PipelineError) -> CleanedEvents
+    {
+        guard table.rowCount > 0 else { return CleanedEvents(table: table, rejects: [], orphans: 0) }
+        let rowCount = table.rowCount
         let file = context.configuration.sources.emailEvents?.displayName ?? "email_events"
         let customers = try table.strings("customer_id")
-        let types = try table.strings("event_type")
         let lines = try table.int64s(CanonicalSchema.lineColumn)
         let known: Set<String> = ["sent", "open", "click", "unsubscribe", "bounce"]
+        let rawTypes = StringInterner(capacity: 16)
+        let types = try table.strings("event_type")
+        let typeOfRow = rawTypes.insertAll(types)
+        let typeOf: [String?] = (0..<rawTypes.count).map { ordinal in
+            let type = Normalization.trimmed(rawTypes.string(at: ordinal)).lowercased()
+            return known.contains(type) ? type : nil
+        }
+        var rejects: [Reject] = []
+        var orphans: Int64 = 0
         var keep: [Int] = []
-        keep.reserveCapacity(table.rowCount)
-        var typeColumn = StringColumn(capacity: table.rowCount)
-        var customerColumn = StringColumn(capacity: table.rowCount)
-        for row in 0..<table.rowCount {
-            var customer = Normalization.trimmed(customers[row])
-            if !customerIDs.contains(customer), let placeholder {
-                customer = placeholder
-                orphans += 1
+        keep.reserveCapacity(rowCount)
+        var typeColumn = StringColumn(capacity: rowCount, byteCapacity: rowCount * 5)
+        var customerColumn = StringColumn(capacity: rowCount, byteCapacity: customers.bytes.count)
+        let placeholderBytes = placeholder.map { Array($0.utf8) }
+        customers.withUnsafeStorage { customerOffsets, customerBytes in
+            for row in 0..<rowCount {
+                let rawCustomer = UnsafeBufferPointer(
+                    rebasing: customerBytes[customerOffsets[row]..<customerOffsets[row + 1]])
+                let trimmedCustomer = Normalization.asciiTrimmed(rawCustomer)
+                let isKnown: Bool
+                if let trimmedCustomer {
+                    isKnown = customerIDs.interner.ordinal(of: trimmedCustomer) != nil
+                } else {
+                    isKnown = customerIDs.interner.ordinal(of: Normalization.trimmed(customers[row])) != nil
+                }
+                if !isKnown, placeholderBytes == nil {
+                    let customer = Normalization.trimmed(customers[row])
+                    rejects.append(
+                        Reject(
+                            stage: "clean", table: "email_events", file: file, line: lines[row], field: "customer_id",
+                            reason: "unknown customer: no customer \"\(customer)\" in the customers source",
+                            raw: customer))
+                    continue
+                }
+                guard let type = typeOf[Int(typeOfRow[row])] else {
+                    let raw = types[row]
+                    rejects.append(
+                        Reject(
+                            stage: "clean", table: "email_events", file: file, line: lines[row], field: "event_type",
+                            reason: "unknown event type: \"\(raw)\" (expected sent, open, click, unsubscribe or bounce)",
+                            raw: raw))
+                    continue
+                }
+                keep.append(row)
+                typeColumn.append(type)
+                if !isKnown, let placeholderBytes {
+                    orphans += 1
+                    placeholderBytes.withUnsafeBufferPointer { customerColumn.append(utf8: $0) }
+                } else if let trimmedCustomer {
+                    customerColumn.append(utf8: trimmedCustomer)
+                } else {
+                    customerColumn.append(Normalization.trimmed(customers[row]))
+                }
             }
-            guard customerIDs.contains(customer) || customer == placeholder else {
-                rejects.append(
-                    Reject(
-                        stage: "clean", table: "email_events", file: file, line: lines[row], field: "customer_id",
-                        reason: "unknown customer: no customer \"\(customer)\" in the customers source", raw: customer))
-                continue
-            }
-            let type = Normalization.trimmed(types[row]).lowercased()
-            guard known.contains(type) else {
-                rejects.append(
-                    Reject(
-                        stage: "clean", table: "email_events", file: file, line: lines[row], field: "event_type",
-                        reason:
-                            "unknown event type: \"\(types[row])\" (expected sent, open, click, unsubscribe or bounce)",
-                        raw: types[row]))
-                continue
-            }
-            keep.append(row)
-            typeColumn.append(type)
-            customerColumn.append(customer)
         }
         var columns = table.gathering(keep).columns
         for index in columns.indices {
@@ -370,7 +343,7 @@ struct CleanStage {
             default: break
             }
         }
-        return try makeTable(columns)
+        return CleanedEvents(table: try makeTable(columns), rejects: rejects, orphans: orphans)
     }
 
     /// `customers` with one more row: the placeholder customer (only its id set) that orphans are kept under.
@@ -387,7 +360,7 @@ struct CleanStage {
         return try makeTable(columns)
     }
 
-    private func makeTable(_ columns: [Column]) throws(PipelineError) -> Table {
+    func makeTable(_ columns: [Column]) throws(PipelineError) -> Table {
         do {
             return try Table(columns: columns)
         } catch {

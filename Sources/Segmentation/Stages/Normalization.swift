@@ -12,6 +12,24 @@ enum Normalization {
         return String(text[first...last])
     }
 
+    /// The bytes of `text` without ASCII whitespace at either end, or nil when a non-ASCII byte is at an end (then
+    /// Unicode whitespace may be there too: the caller falls back to ``trimmed(_:)`` on a `String`).
+    @inline(__always)
+    static func asciiTrimmed(_ text: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8>? {
+        var start = 0
+        var end = text.count
+        while start < end, isASCIIWhitespace(text[start]) { start += 1 }
+        while end > start, isASCIIWhitespace(text[end - 1]) { end -= 1 }
+        if start < end, text[start] >= 0x80 || text[end - 1] >= 0x80 { return nil }
+        return UnsafeBufferPointer(rebasing: text[start..<end])
+    }
+
+    /// Space, tab, line feed, vertical tab, form feed, carriage return.
+    @inline(__always)
+    static func isASCIIWhitespace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || (byte >= 0x09 && byte <= 0x0D)
+    }
+
     /// The normalised email (trimmed, lower-cased) if it is syntactically valid, else nil.
     ///
     /// Valid means: one `@`; a non-empty local part of letters, digits and ``!#$%&'*+-/=?^_`{|}~.`` without

@@ -1,0 +1,288 @@
+import Columnar
+
+extension CleanStage {
+    /// The text fields of a customer that clean normalises, in output order.
+    static let customerTextFields = [
+        "email", "first_name", "last_name", "phone", "city", "postal_code", "country", "acquisition_channel",
+    ]
+
+    /// Cleans the customers: ids trimmed and deduplicated (first occurrence kept), every text field normalised,
+    /// implausible birth dates nulled, missing-value policies applied.
+    ///
+    /// Two passes. The normalisation of each row depends on that row alone, so it runs on two cores over halves
+    /// of the table, with per-half memo tables for the fields that repeat (names, cities, countries, channels,
+    /// postal codes). The id checks depend on the rows before, so a second, sequential pass decides which rows
+    /// are kept, in row order, exactly as one pass would.
+    func cleanCustomers(_ table: Table, rejects: inout [Reject]) throws(PipelineError) -> (
+        Table, [String: JSONValue]
+    ) {
+        let file = context.configuration.sources.customers.displayName
+        let ids = try table.strings("customer_id")
+        let lines = try table.int64s(CanonicalSchema.lineColumn)
+        let policies = try missingValuePolicies(for: "customers")
+        let input = try CustomerColumns(table)
+        let rowCount = table.rowCount
+        let half = rowCount / 2
+        let settings = context.configuration.clean
+        let asOf = context.asOf
+        let (front, back) = try concurrently(
+            { () throws(PipelineError) in
+                NormalizedCustomers(input, rows: 0..<half, settings: settings, asOf: asOf, policies: policies)
+            },
+            { () throws(PipelineError) in
+                NormalizedCustomers(input, rows: half..<rowCount, settings: settings, asOf: asOf, policies: policies)
+            })
+        try context.checkCancellation()
+        let normalized = front.appending(back)
+
+        var keep: [Int] = []
+        keep.reserveCapacity(rowCount)
+        let seen = StringInterner(capacity: rowCount)
+        var firstLine: [Int64] = []
+        firstLine.reserveCapacity(rowCount)
+        var idColumn = StringColumn(capacity: rowCount, byteCapacity: ids.bytes.count)
+        var counts = NormalizedCustomers.Flags()
+        for row in 0..<rowCount {
+            func reject(_ field: String, _ reason: String, _ raw: String) {
+                rejects.append(
+                    Reject(
+                        stage: "clean", table: "customers", file: file, line: lines[row], field: field, reason: reason,
+                        raw: raw))
+            }
+            let id: String? = ids.withUTF8(at: row) { bytes in
+                Normalization.asciiTrimmed(bytes).map { String(decoding: $0, as: UTF8.self) }
+            }
+            let trimmed = id ?? Normalization.trimmed(ids[row])
+            if trimmed.isEmpty {
+                reject("customer_id", "missing customer_id", ids[row])
+                continue
+            }
+            if let first = seen.ordinal(of: trimmed) {
+                reject("customer_id", "duplicate customer_id: first seen on line \(firstLine[first])", trimmed)
+                continue
+            }
+            counts.add(normalized.flags[row])
+            if let (field, reason) = normalized.policyRejection(row, policies: policies) {
+                reject(field, reason, "")
+                continue
+            }
+            seen.insert(trimmed)
+            firstLine.append(lines[row])
+            keep.append(row)
+            idColumn.append(trimmed)
+        }
+        var columns = table.gathering(keep).columns
+        for index in columns.indices {
+            let name = columns[index].name
+            if name == "customer_id" {
+                columns[index] = Column(name: name, values: .utf8(idColumn))
+            } else if let column = normalized.columns[name] {
+                columns[index] = column.gathering(keep)
+            }
+        }
+        return (try makeTable(columns), counts.metrics)
+    }
+}
+
+/// The input columns of the customers table that clean reads.
+struct CustomerColumns: Sendable {
+    var text: [String: (values: StringColumn, validity: [Bool]?)] = [:]
+    var birthDates: [Int32]
+    var birthValid: [Bool]?
+
+    init(_ table: Table) throws(PipelineError) {
+        for name in CleanStage.customerTextFields {
+            text[name] = (try table.strings(name), try table.validity(name))
+        }
+        birthDates = try table.dates("birth_date")
+        birthValid = try table.validity("birth_date")
+    }
+}
+
+/// The normalised text fields and birth dates of a range of customer rows, one entry per row (rejected or not),
+/// with what the missing-value policies and the quality counters need.
+struct NormalizedCustomers: Sendable {
+    /// Per-row quality findings, counted only for rows that pass the id checks.
+    struct Flags: Sendable {
+        var emailInvalid = 0
+        var phoneInvalid = 0
+        var postalCodeInvalid = 0
+        var birthDateImplausible = 0
+
+        mutating func add(_ row: UInt8) {
+            emailInvalid += Int(row & 1)
+            phoneInvalid += Int((row >> 1) & 1)
+            postalCodeInvalid += Int((row >> 2) & 1)
+            birthDateImplausible += Int((row >> 3) & 1)
+        }
+
+        var metrics: [String: JSONValue] {
+            [
+                "emails_invalid": .int(Int64(emailInvalid)), "phones_invalid": .int(Int64(phoneInvalid)),
+                "postal_codes_invalid": .int(Int64(postalCodeInvalid)),
+                "birth_dates_implausible": .int(Int64(birthDateImplausible)),
+            ]
+        }
+    }
+
+    /// Normalised columns by name (the text fields and `birth_date`), policies' fills applied.
+    var columns: [String: Column]
+    /// Bit 0 email invalid, 1 phone invalid, 2 postal code invalid, 3 birth date implausible.
+    var flags: [UInt8]
+    /// For each row, the index into the policies of the first `reject` policy whose field is missing, or -1.
+    var rejectingPolicy: [Int16]
+
+    init(
+        _ input: CustomerColumns, rows: Range<Int>, settings: PipelineConfiguration.Clean, asOf: Int32,
+        policies: [(String, CleanStage.MissingValuePolicy)]
+    ) {
+        let capacity = rows.count
+        var builders = CleanStage.customerTextFields.map { ColumnBuilder(name: $0, type: .utf8, capacity: capacity) }
+        var birth = ColumnBuilder(name: "birth_date", type: .date32, capacity: capacity)
+        flags = []
+        flags.reserveCapacity(capacity)
+        rejectingPolicy = []
+        rejectingPolicy.reserveCapacity(capacity)
+        let defaultRegion = PhoneRegion.region(code: settings.defaultRegion) ?? .germany
+        let fieldIndex = Dictionary(uniqueKeysWithValues: CleanStage.customerTextFields.enumerated().map { ($1, $0) })
+        let columnsInOrder = CleanStage.customerTextFields.map { input.text[$0] }
+        // Memo tables for fields that repeat across customers (the normalisers are pure functions).
+        var properCaseMemo: [String: String] = [:]
+        var collapsedMemo: [String: String] = [:]
+        var countryMemo: [String: String?] = [:]
+        var postalMemo: [PostalKey: String?] = [:]
+
+        for row in rows {
+            func value(_ field: Int) -> String? {
+                guard let column = columnsInOrder[field], column.validity?[row] ?? true else { return nil }
+                let raw = column.values[row]
+                let collapsed: String
+                if let known = collapsedMemo[raw] {
+                    collapsed = known
+                } else {
+                    collapsed = TextNormalizer.collapsed(raw)
+                    if collapsedMemo.count < 1 << 16 { collapsedMemo[raw] = collapsed }
+                }
+                return collapsed.isEmpty ? nil : collapsed
+            }
+            func properCase(_ text: String) -> String {
+                if let known = properCaseMemo[text] { return known }
+                let result = NameNormalizer.properCase(text) ?? text
+                if properCaseMemo.count < 1 << 16 { properCaseMemo[text] = result }
+                return result
+            }
+            var rowFlags: UInt8 = 0
+            var values = [String?](repeating: nil, count: CleanStage.customerTextFields.count)
+            let countryCode: String? = value(6).flatMap { text in
+                if let known = countryMemo[text] { return known }
+                let code = Normalization.country(text)
+                countryMemo[text] = code
+                return code
+            }
+            values[1] = value(1).map(properCase)
+            values[2] = value(2).map(properCase)
+            values[4] = value(4)
+            values[6] = countryCode
+            values[7] = value(7)
+            if let raw = Self.collapsedUncached(columnsInOrder[0], row) {
+                let normalised = Normalization.email(raw)
+                if normalised == nil { rowFlags |= 1 }
+                values[0] = normalised
+            }
+            if let raw = Self.collapsedUncached(columnsInOrder[3], row) {
+                let region = countryCode.flatMap { PhoneRegion.region(code: $0) } ?? defaultRegion
+                let normalised = PhoneNormalizer.e164(raw, defaultRegion: region)
+                if normalised == nil { rowFlags |= 2 }
+                values[3] = normalised
+            }
+            if let raw = value(5) {
+                let normalised: String?
+                if let countryCode {
+                    let key = PostalKey(raw: raw, country: countryCode)
+                    if let known = postalMemo[key] {
+                        normalised = known
+                    } else {
+                        normalised = PostalCodeNormalizer.normalized(raw, country: countryCode)
+                        if postalMemo.count < 1 << 16 { postalMemo[key] = normalised }
+                    }
+                } else {
+                    normalised = raw
+                }
+                if normalised == nil { rowFlags |= 4 }
+                values[5] = normalised
+            }
+            var birthDate: Int32? = (input.birthValid?[row] ?? true) ? input.birthDates[row] : nil
+            if let date = birthDate, !BirthDatePlausibility.isPlausible(birth: date, asOf: asOf) {
+                rowFlags |= 8
+                birthDate = nil
+            }
+            // Missing-value policies: the first rejecting one is remembered, fills are applied in order.
+            var rejecting: Int16 = -1
+            for (position, (field, policy)) in policies.enumerated() {
+                let index = fieldIndex[field]
+                let isMissing = field == "customer_id" ? false : (index.map { values[$0] == nil } ?? true)
+                guard isMissing else { continue }
+                switch policy {
+                case .reject:
+                    if rejecting < 0 { rejecting = Int16(position) }
+                case .fill(let replacement):
+                    if rejecting < 0, let index { values[index] = replacement }
+                case .keep:
+                    break
+                }
+                if rejecting >= 0 { break }
+            }
+            for (index, fieldValue) in values.enumerated() { builders[index].append(fieldValue) }
+            birth.append(date: birthDate)
+            flags.append(rowFlags)
+            rejectingPolicy.append(rejecting)
+        }
+        var columns: [String: Column] = [:]
+        for builder in builders {
+            let column = builder.build()
+            columns[column.name] = column
+        }
+        columns["birth_date"] = birth.build()
+        self.columns = columns
+    }
+
+    /// The collapsed value of a field that rarely repeats (emails, phones), without a memo table.
+    private static func collapsedUncached(_ column: (values: StringColumn, validity: [Bool]?)?, _ row: Int) -> String? {
+        guard let column, column.validity?[row] ?? true else { return nil }
+        let collapsed = TextNormalizer.collapsed(column.values[row])
+        return collapsed.isEmpty ? nil : collapsed
+    }
+
+    /// These rows followed by `other`'s.
+    func appending(_ other: NormalizedCustomers) -> NormalizedCustomers {
+        var result = self
+        for (name, column) in other.columns {
+            if let mine = columns[name] { result.columns[name] = Column.concatenating(mine, column) }
+        }
+        result.flags += other.flags
+        result.rejectingPolicy += other.rejectingPolicy
+        return result
+    }
+
+    /// The field and reason when a missing-value policy rejects `row`.
+    func policyRejection(_ row: Int, policies: [(String, CleanStage.MissingValuePolicy)]) -> (String, String)? {
+        let position = Int(rejectingPolicy[row])
+        guard position >= 0 else { return nil }
+        let field = policies[position].0
+        return (field, "missing \(field): clean.missing_values says reject")
+    }
+
+    private struct PostalKey: Hashable {
+        var raw: String
+        var country: String
+    }
+}
+
+extension Column {
+    /// The rows at `indices`, in that order.
+    func gathering(_ indices: [Int]) -> Column {
+        if indices.count == count, indices.elementsEqual(0..<count) { return self }
+        return Column(
+            name: name, values: values.gathering(indices), validity: validity.map { valid in indices.map { valid[$0] } })
+    }
+}
