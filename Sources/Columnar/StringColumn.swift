@@ -83,41 +83,47 @@ public struct StringColumn: Sendable, Hashable {
     ///
     /// Sizes the result exactly first, and copies runs of consecutive indices with one `memcpy` each, so keeping
     /// most rows of a column costs about one pass over its bytes.
-    public func gathering(_ indices: some Collection<Int>) -> StringColumn {
+    public func gathering(_ indices: [Int]) -> StringColumn {
         if indices.count == count, indices.elementsEqual(0..<count) { return self }
         return withUnsafeStorage { offsets, bytes in
-            var byteTotal = 0
-            for index in indices { byteTotal += offsets[index + 1] - offsets[index] }
-            var newOffsets = [Int](repeating: 0, count: indices.count + 1)
-            let newBytes = [UInt8](unsafeUninitializedCapacity: byteTotal) { target, initialized in
-                newOffsets.withUnsafeMutableBufferPointer { newOffsets in
-                    var written = 0
-                    var position = 0
-                    var runStart = -1
-                    var runEnd = -1
-                    func flush() {
-                        guard runStart >= 0 else { return }
-                        let from = offsets[runStart]
-                        let length = offsets[runEnd] - from
-                        if length > 0, let source = bytes.baseAddress, let destination = target.baseAddress {
-                            (destination + written).initialize(from: source + from, count: length)
-                        }
-                        written += length
-                    }
-                    for index in indices {
-                        if index != runEnd {
-                            flush()
-                            runStart = index
-                        }
-                        runEnd = index + 1
-                        position += 1
-                        newOffsets[position] = written + offsets[runEnd] - offsets[runStart]
-                    }
-                    flush()
+            indices.withUnsafeBufferPointer { indices in
+                var byteTotal = 0
+                for index in indices { byteTotal += offsets[index + 1] - offsets[index] }
+                // Every entry is written below before the column is built.
+                var offsetsOut = [Int](unsafeUninitializedCapacity: indices.count + 1) { newOffsets, offsetCount in
+                    newOffsets[0] = 0
+                    offsetCount = indices.count + 1
                 }
-                initialized = byteTotal
+                let newBytes = [UInt8](unsafeUninitializedCapacity: byteTotal) { target, initialized in
+                    offsetsOut.withUnsafeMutableBufferPointer { newOffsets in
+                        var written = 0
+                        var position = 0
+                        var runStart = -1
+                        var runEnd = -1
+                        func flush() {
+                            guard runStart >= 0 else { return }
+                            let from = offsets[runStart]
+                            let length = offsets[runEnd] - from
+                            if length > 0, let source = bytes.baseAddress, let destination = target.baseAddress {
+                                (destination + written).initialize(from: source + from, count: length)
+                            }
+                            written += length
+                        }
+                        for index in indices {
+                            if index != runEnd {
+                                flush()
+                                runStart = index
+                            }
+                            runEnd = index + 1
+                            position += 1
+                            newOffsets[position] = written + offsets[runEnd] - offsets[runStart]
+                        }
+                        flush()
+                    }
+                    initialized = byteTotal
+                }
+                return StringColumn(offsets: offsetsOut, bytes: newBytes)
             }
-            return StringColumn(offsets: newOffsets, bytes: newBytes)
         }
     }
 }

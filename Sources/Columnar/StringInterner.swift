@@ -212,12 +212,20 @@ public final class StringInterner {
         }
     }
 
-    /// A 64-bit hash of the key: 8 bytes at a time, multiply–xorshift mixing, a final avalanche.
     @inline(__always)
     private func hashValue(_ key: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        ByteHash.hash(key, seed: seed)
+    }
+}
+
+/// A fast seeded 64-bit hash of short byte strings: 8 bytes at a time, multiply–xorshift mixing, a final
+/// avalanche. Not cryptographic; used for hash tables over column values.
+enum ByteHash {
+    @inline(__always)
+    static func hash(_ key: UnsafeBufferPointer<UInt8>, seed: UInt64) -> UInt64 {
         let multiplier: UInt64 = 0x9e37_79b9_7f4a_7c15
         var hash = seed ^ (UInt64(key.count) &* multiplier)
-        guard let base = key.baseAddress else { return Self.avalanche(hash) }
+        guard let base = key.baseAddress else { return avalanche(hash) }
         let raw = UnsafeRawPointer(base)
         var position = 0
         while position + 8 <= key.count {
@@ -237,11 +245,11 @@ public final class StringInterner {
             hash = (hash ^ word) &* multiplier
             hash ^= hash >> 29
         }
-        return Self.avalanche(hash)
+        return avalanche(hash)
     }
 
     @inline(__always)
-    private static func avalanche(_ value: UInt64) -> UInt64 {
+    static func avalanche(_ value: UInt64) -> UInt64 {
         var hash = value
         hash ^= hash >> 33
         hash &*= 0xff51_afd7_ed55_8ccd

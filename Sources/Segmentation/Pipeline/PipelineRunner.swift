@@ -228,6 +228,7 @@ public struct PipelineRunner {
             inputs.previousRunID = previous.runID
         }
         var upstreamManifests: [StageName: StageManifest] = [:]
+        var reads: [(table: String, upstream: StageName, manifest: StageManifest)] = []
         for upstream in stage.inputs {
             guard let manifest = try store.manifest(context.runID, upstream), manifest.status == .completed else {
                 throw PipelineError(
@@ -238,9 +239,14 @@ public struct PipelineRunner {
             upstreamManifests[upstream] = manifest
             inputDigests[upstream.rawValue] = manifest.outputDigest
             for file in manifest.files where planner.tablesRead(by: stage, from: upstream).contains(file.table) {
-                inputs.set(try store.readTable(file.table, of: manifest), named: file.table, of: upstream)
+                reads.append((file.table, upstream, manifest))
             }
         }
+        // The input tables are independent files: read (and checksum) them on both cores.
+        let tables = try concurrentMap(reads) { read throws(PipelineError) in
+            try store.readTable(read.table, of: read.manifest)
+        }
+        for (read, table) in zip(reads, tables) { inputs.set(table, named: read.table, of: read.upstream) }
 
         try store.clearStage(context.runID, stage)
         var manifest = StageManifest(
@@ -265,8 +271,9 @@ public struct PipelineRunner {
             stageLogger.error("stage failed", metadata: ["error": "\(error)"])
             throw error
         }
-        for (name, table) in output.tables {
-            manifest.files.append(try store.writeTable(table, named: name, runID: context.runID, stage: stage))
+        let runID = context.runID
+        manifest.files = try concurrentMap(output.tables.map { ($0.name, $0.table) }) { item throws(PipelineError) in
+            try store.writeTable(item.1, named: item.0, runID: runID, stage: stage)
         }
         manifest.metrics = output.metrics
         manifest.finishedAt = CalendarDate.timestampString()

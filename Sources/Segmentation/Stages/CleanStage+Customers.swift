@@ -71,15 +71,9 @@ extension CleanStage {
             keep.append(row)
             idColumn.append(trimmed)
         }
-        var columns = table.gathering(keep).columns
-        for index in columns.indices {
-            let name = columns[index].name
-            if name == "customer_id" {
-                columns[index] = Column(name: name, values: .utf8(idColumn))
-            } else if let column = normalized.columns[name] {
-                columns[index] = column.gathering(keep)
-            }
-        }
+        var replacements = normalized.columns.mapValues { $0.gathering(keep) }
+        replacements["customer_id"] = Column(name: "customer_id", values: .utf8(idColumn))
+        let columns = table.gathering(keep, replacing: replacements)
         return (try makeTable(columns), counts.metrics)
     }
 }
@@ -275,14 +269,5 @@ struct NormalizedCustomers: Sendable {
     private struct PostalKey: Hashable {
         var raw: String
         var country: String
-    }
-}
-
-extension Column {
-    /// The rows at `indices`, in that order.
-    func gathering(_ indices: [Int]) -> Column {
-        if indices.count == count, indices.elementsEqual(0..<count) { return self }
-        return Column(
-            name: name, values: values.gathering(indices), validity: validity.map { valid in indices.map { valid[$0] } })
     }
 }

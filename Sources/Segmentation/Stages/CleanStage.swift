@@ -164,100 +164,120 @@ struct CleanStage {
             rejects.append(
                 Reject(stage: "clean", table: "orders", file: file, line: lines[row], field: field, reason: reason, raw: raw))
         }
+        // Pass 1: every check but the repeated order id; rejects in row order.
+        var candidates: [Int] = []
+        candidates.reserveCapacity(rowCount)
+        var isKnownCustomer = [Bool](repeating: true, count: rowCount)
+        let asOf = context.asOf
+        let hasPlaceholder = placeholder != nil
+        customers.withUnsafeStorage { customerOffsets, customerBytes in
+            for row in 0..<rowCount {
+                let rawCustomer = UnsafeBufferPointer(
+                    rebasing: customerBytes[customerOffsets[row]..<customerOffsets[row + 1]])
+                let isKnown: Bool
+                if let trimmed = Normalization.asciiTrimmed(rawCustomer) {
+                    isKnown = customerIDs.interner.ordinal(of: trimmed) != nil
+                } else {
+                    isKnown = customerIDs.interner.ordinal(of: Normalization.trimmed(customers[row])) != nil
+                }
+                if !isKnown, !hasPlaceholder {
+                    let customer = Normalization.trimmed(customers[row])
+                    reject(
+                        row, "customer_id", "unknown customer: no customer \"\(customer)\" in the customers source",
+                        customer)
+                    continue
+                }
+                isKnownCustomer[row] = isKnown
+                guard dates[row] <= asOf else {
+                    reject(
+                        row, "order_date",
+                        "order date after as_of: \(CalendarDate.isoString(dates[row])) is after \(CalendarDate.isoString(asOf))",
+                        CalendarDate.isoString(dates[row]))
+                    continue
+                }
+                let currency = currencyOf[Int(currencyOfRow[row])]
+                guard currency.rate != nil else {
+                    reject(
+                        row, "currency", "unknown currency: \"\(currency.code)\" has no rate in clean.currency_rates",
+                        currencies[row])
+                    continue
+                }
+                guard let status = statusOf[Int(statusOfRow[row])] else {
+                    reject(
+                        row, "status", "unknown status: \"\(statuses[row])\" is not mapped in clean.order_status",
+                        statuses[row])
+                    continue
+                }
+                if status == "completed", amounts[row] < 0 {
+                    reject(row, "amount", "negative amount on a completed order: \(amounts[row])", String(amounts[row]))
+                    continue
+                }
+                candidates.append(row)
+            }
+        }
+        try context.checkCancellation()
+
+        // Pass 2: repeated order ids among the rows that passed (the first occurrence is kept).
+        let repeated = trimmedColumn(orderIDs, rows: candidates).repeatedRows(among: candidates)
+
+        // Pass 3: the kept rows' new column values.
         var keep: [Int] = []
-        keep.reserveCapacity(rowCount)
-        let seenOrders = StringInterner(capacity: rowCount)
+        keep.reserveCapacity(candidates.count)
         var duplicateOrders: Int64 = 0
         var orphans: Int64 = 0
         var convertedAmounts: [Double] = []
-        convertedAmounts.reserveCapacity(rowCount)
-        var canonicalStatus = StringColumn(capacity: rowCount, byteCapacity: rowCount * 9)
-        var customerColumn = StringColumn(capacity: rowCount, byteCapacity: customers.bytes.count)
-        var currencyColumn = StringColumn(capacity: rowCount, byteCapacity: rowCount * 3)
-        let placeholderBytes = placeholder.map { Array($0.utf8) }
-        let asOf = context.asOf
+        convertedAmounts.reserveCapacity(candidates.count)
+        var canonicalStatus = StringColumn(capacity: candidates.count, byteCapacity: candidates.count * 9)
+        var customerColumn = StringColumn(capacity: candidates.count, byteCapacity: customers.bytes.count)
+        var currencyColumn = StringColumn(capacity: candidates.count, byteCapacity: candidates.count * 3)
+        let placeholderBytes = placeholder.map { Array($0.utf8) } ?? []
         customers.withUnsafeStorage { customerOffsets, customerBytes in
-            orderIDs.withUnsafeStorage { orderOffsets, orderBytes in
-                for row in 0..<rowCount {
-                    let rawCustomer = UnsafeBufferPointer(
-                        rebasing: customerBytes[customerOffsets[row]..<customerOffsets[row + 1]])
-                    let trimmedCustomer = Normalization.asciiTrimmed(rawCustomer)
-                    let isKnown: Bool
-                    if let trimmedCustomer {
-                        isKnown = customerIDs.interner.ordinal(of: trimmedCustomer) != nil
-                    } else {
-                        isKnown = customerIDs.interner.ordinal(of: Normalization.trimmed(customers[row])) != nil
-                    }
-                    if !isKnown, placeholderBytes == nil {
-                        let customer = Normalization.trimmed(customers[row])
-                        reject(
-                            row, "customer_id", "unknown customer: no customer \"\(customer)\" in the customers source",
-                            customer)
-                        continue
-                    }
-                    guard dates[row] <= asOf else {
-                        reject(
-                            row, "order_date",
-                            "order date after as_of: \(CalendarDate.isoString(dates[row])) is after \(CalendarDate.isoString(asOf))",
-                            CalendarDate.isoString(dates[row]))
-                        continue
-                    }
-                    let currency = currencyOf[Int(currencyOfRow[row])]
-                    guard let rate = currency.rate else {
-                        reject(
-                            row, "currency",
-                            "unknown currency: \"\(currency.code)\" has no rate in clean.currency_rates",
-                            currencies[row])
-                        continue
-                    }
-                    guard let status = statusOf[Int(statusOfRow[row])] else {
-                        let raw = statuses[row]
-                        reject(row, "status", "unknown status: \"\(raw)\" is not mapped in clean.order_status", raw)
-                        continue
-                    }
-                    if status == "completed", amounts[row] < 0 {
-                        reject(row, "amount", "negative amount on a completed order: \(amounts[row])", String(amounts[row]))
-                        continue
-                    }
-                    let rawOrder = UnsafeBufferPointer(rebasing: orderBytes[orderOffsets[row]..<orderOffsets[row + 1]])
-                    let isNewOrder: Bool
-                    if let trimmedOrder = Normalization.asciiTrimmed(rawOrder) {
-                        isNewOrder = seenOrders.insert(trimmedOrder).inserted
-                    } else {
-                        isNewOrder = seenOrders.insert(Normalization.trimmed(orderIDs[row])).inserted
-                    }
-                    guard isNewOrder else {
-                        duplicateOrders += 1
-                        continue
-                    }
-                    keep.append(row)
-                    convertedAmounts.append(amounts[row] * rate)
-                    canonicalStatus.append(status)
-                    if !isKnown, let placeholderBytes {
-                        orphans += 1
-                        placeholderBytes.withUnsafeBufferPointer { customerColumn.append(utf8: $0) }
-                    } else if let trimmedCustomer {
-                        customerColumn.append(utf8: trimmedCustomer)
-                    } else {
-                        customerColumn.append(Normalization.trimmed(customers[row]))
-                    }
-                    currencyColumn.append(currency.code)
+            for (position, row) in candidates.enumerated() {
+                guard !repeated[position] else {
+                    duplicateOrders += 1
+                    continue
                 }
+                let currency = currencyOf[Int(currencyOfRow[row])]
+                keep.append(row)
+                convertedAmounts.append(amounts[row] * (currency.rate ?? .nan))
+                canonicalStatus.append(statusOf[Int(statusOfRow[row])] ?? "")
+                if !isKnownCustomer[row] {
+                    orphans += 1
+                    placeholderBytes.withUnsafeBufferPointer { customerColumn.append(utf8: $0) }
+                } else if let trimmed = Normalization.asciiTrimmed(
+                    UnsafeBufferPointer(rebasing: customerBytes[customerOffsets[row]..<customerOffsets[row + 1]]))
+                {
+                    customerColumn.append(utf8: trimmed)
+                } else {
+                    customerColumn.append(Normalization.trimmed(customers[row]))
+                }
+                currencyColumn.append(currency.code)
             }
         }
-        var columns = table.gathering(keep).columns
-        for index in columns.indices {
-            switch columns[index].name {
-            case "amount": columns[index] = Column(name: "amount", values: .float64(convertedAmounts))
-            case "status": columns[index] = Column(name: "status", values: .utf8(canonicalStatus))
-            case "customer_id": columns[index] = Column(name: "customer_id", values: .utf8(customerColumn))
-            case "currency": columns[index] = Column(name: "currency", values: .utf8(currencyColumn))
-            default: break
-            }
-        }
+        let columns = table.gathering(
+            keep,
+            replacing: [
+                "amount": Column(name: "amount", values: .float64(convertedAmounts)),
+                "status": Column(name: "status", values: .utf8(canonicalStatus)),
+                "customer_id": Column(name: "customer_id", values: .utf8(customerColumn)),
+                "currency": Column(name: "currency", values: .utf8(currencyColumn)),
+            ])
         return CleanedOrders(
             table: try makeTable(columns), rejects: rejects, orphans: orphans,
             metrics: ["duplicate_orders_dropped": .int(duplicateOrders)])
+    }
+
+    /// `column` itself when none of `rows` has whitespace at either end, else a copy with every string trimmed
+    /// (the rows outside `rows` left as they are).
+    private func trimmedColumn(_ column: StringColumn, rows: [Int]) -> StringColumn {
+        let needsTrimming = column.withUnsafeStorage { offsets, bytes in
+            rows.contains { row in
+                let value = UnsafeBufferPointer(rebasing: bytes[offsets[row]..<offsets[row + 1]])
+                return Normalization.asciiTrimmed(value)?.count != value.count
+            }
+        }
+        guard needsTrimming else { return column }
+        return StringColumn((0..<column.count).map { Normalization.trimmed(column[$0]) })
     }
 
     // MARK: - Email events
@@ -335,14 +355,12 @@ struct CleanStage {
                 }
             }
         }
-        var columns = table.gathering(keep).columns
-        for index in columns.indices {
-            switch columns[index].name {
-            case "event_type": columns[index] = Column(name: "event_type", values: .utf8(typeColumn))
-            case "customer_id": columns[index] = Column(name: "customer_id", values: .utf8(customerColumn))
-            default: break
-            }
-        }
+        let columns = table.gathering(
+            keep,
+            replacing: [
+                "event_type": Column(name: "event_type", values: .utf8(typeColumn)),
+                "customer_id": Column(name: "customer_id", values: .utf8(customerColumn)),
+            ])
         return CleanedEvents(table: try makeTable(columns), rejects: rejects, orphans: orphans)
     }
 

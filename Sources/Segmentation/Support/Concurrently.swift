@@ -34,3 +34,30 @@ func concurrently<First: Sendable, Second: Sendable>(
 struct FrozenInterner: @unchecked Sendable {
     let interner: StringInterner
 }
+
+/// `items.map(transform)` with the calls spread over the cores (two here), results in item order; when calls
+/// fail, the error of the first failing item is thrown.
+///
+/// For coarse, independent work such as reading or writing the several tables of a checkpoint.
+func concurrentMap<Element: Sendable, Transformed: Sendable>(
+    _ items: [Element], _ transform: @Sendable (Element) throws(PipelineError) -> Transformed
+) throws(PipelineError) -> [Transformed] {
+    guard items.count > 1 else {
+        var results: [Transformed] = []
+        for item in items { results.append(try transform(item)) }
+        return results
+    }
+    let results = Mutex<[Result<Transformed, PipelineError>?]>(Array(repeating: nil, count: items.count))
+    DispatchQueue.concurrentPerform(iterations: items.count) { index in
+        let result: Result<Transformed, PipelineError>
+        do throws(PipelineError) { result = .success(try transform(items[index])) } catch { result = .failure(error) }
+        results.withLock { $0[index] = result }
+    }
+    var values: [Transformed] = []
+    values.reserveCapacity(items.count)
+    for result in results.withLock({ $0 }) {
+        guard let result else { throw PipelineError(.internal, "concurrent work ended without a result") }
+        values.append(try result.get())
+    }
+    return values
+}

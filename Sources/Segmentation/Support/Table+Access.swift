@@ -50,14 +50,19 @@ extension Table {
         try requireColumn(name).validity
     }
 
+    /// The columns of a new table with the rows at `indices`, in that order, where the columns named in
+    /// `replacements` are taken from there instead (already holding exactly those rows) and not gathered.
+    func gathering(_ indices: [Int], replacing replacements: [String: Column]) -> [Column] {
+        columns.map { column in
+            if let replacement = replacements[column.name] { return replacement }
+            return column.gathering(indices)
+        }
+    }
+
     /// A new table with the rows at `indices`, in that order.
     func gathering(_ indices: [Int]) -> Table {
         if indices.count == rowCount, indices.elementsEqual(0..<rowCount) { return self }
-        let gathered = columns.map { column in
-            Column(
-                name: column.name, values: column.values.gathering(indices),
-                validity: column.validity.map { valid in indices.map { valid[$0] } })
-        }
+        let gathered = columns.map { $0.gathering(indices) }
         // Gathering keeps names and equal lengths, so the table invariants still hold.
         return (try? Table(columns: gathered)) ?? self
     }
@@ -78,5 +83,14 @@ extension ColumnValues {
         case .timestamp(let values): .timestamp(indices.map { values[$0] })
         case .bool(let values): .bool(indices.map { values[$0] })
         }
+    }
+}
+
+extension Column {
+    /// The rows at `indices`, in that order.
+    func gathering(_ indices: [Int]) -> Column {
+        if indices.count == count, indices.elementsEqual(0..<count) { return self }
+        return Column(
+            name: name, values: values.gathering(indices), validity: validity.map { valid in indices.map { valid[$0] } })
     }
 }
