@@ -34,6 +34,15 @@ struct ExtractStage {
             (CanonicalSchema.customers, sources.customers), (CanonicalSchema.orders, sources.orders),
             (CanonicalSchema.emailEvents, sources.emailEvents),
         ]
+        // The files of every CSV source, expanded once. When all configured sources are files, their sizes are the
+        // stage's total work, so the progress line can show an ETA (a database source's size is not known).
+        let files = list.map { _, source in
+            source.flatMap { $0.isDatabase ? nil : Self.expand($0.path ?? "", dataDirectory: context.dataDirectory) }
+        }
+        if !list.contains(where: { $0.1?.isDatabase == true }) {
+            let total = files.compactMap { $0 }.joined().reduce(Int64(0)) { $0 + Self.fileSize($1.absolute) }
+            context.progress.expectTotal(total, of: .bytes)
+        }
         // The sources are read concurrently (both cores on the two large files); results are combined in source
         // order, so the checkpoint is the same whatever the scheduling.
         let results = Mutex<[Int: Result<SourceResult, PipelineError>]>([:])
@@ -44,7 +53,8 @@ struct ExtractStage {
                 var metrics: [String: JSONValue] = [:]
                 let table: Table
                 if let source {
-                    table = try extract(source, schema: schema, rejects: &rejects, metrics: &metrics)
+                    table = try extract(
+                        source, files: files[index] ?? [], schema: schema, rejects: &rejects, metrics: &metrics)
                 } else {
                     table = try Self.emptyTable(schema)
                     metrics["source.\(schema.name)"] = .string("not configured")
@@ -74,15 +84,15 @@ struct ExtractStage {
         return StageOutput(tables: tables, metrics: metrics)
     }
 
+    /// Reads one source; `files` are those its path or glob matches (none for a database source).
     private func extract(
-        _ source: PipelineConfiguration.Source, schema: CanonicalSchema.TableSchema, rejects: inout [Reject],
-        metrics: inout [String: JSONValue]
+        _ source: PipelineConfiguration.Source, files: [(absolute: String, display: String)],
+        schema: CanonicalSchema.TableSchema, rejects: inout [Reject], metrics: inout [String: JSONValue]
     ) throws(PipelineError) -> Table {
         if source.isDatabase {
             return try extractFromDatabase(source, schema: schema, rejects: &rejects, metrics: &metrics)
         }
         let pattern = source.path ?? ""
-        let files = Self.expand(pattern, dataDirectory: context.dataDirectory)
         guard !files.isEmpty else {
             if source.required {
                 throw PipelineError(
@@ -101,12 +111,18 @@ struct ExtractStage {
         for file in files {
             do {
                 let reader = try CSVReader(path: file.absolute, dialect: dialect)
+                // Progress in bytes of the file on disk (compressed for .gz), reported a block of rows at a time.
+                var bytesReported: Int64 = 0
                 let table = try Self.read(
                     reader, source: source, file: file.display, schema: schema, rejects: &rejects
                 ) { records in
                     context.progress.rowsProcessed(records)
+                    let position = reader.fileBytesRead
+                    context.progress.bytesProcessed(position - bytesReported)
+                    bytesReported = position
                     try context.checkCancellation()
                 }
+                context.progress.bytesProcessed(max(reader.fileBytesRead - bytesReported, 0))
                 bytesRead += reader.bytesRead
                 columns = columns.map { Self.concatenate($0, table.columns) } ?? table.columns
             } catch let error as PipelineError {
@@ -222,6 +238,13 @@ struct ExtractStage {
 
     static func resolve(_ path: String, _ dataDirectory: String) -> String {
         path.hasPrefix("/") ? path : URL(fileURLWithPath: dataDirectory).appendingPathComponent(path).path
+    }
+
+    /// The size of a file on disk in bytes, 0 when it cannot be read (reading it then reports the error).
+    static func fileSize(_ path: String) -> Int64 {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return 0 }
+        return Int64(status.st_size)
     }
 
     // MARK: - PostgreSQL
