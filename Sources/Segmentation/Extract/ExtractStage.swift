@@ -263,6 +263,18 @@ struct ExtractStage {
         return "SELECT \(columns.joined(separator: ", ")) FROM \(qualified)\(filter)"
     }
 
+    /// The waits before each new attempt to read a database source.
+    ///
+    /// A server that restarts, or a connection that drops mid-COPY, gets 3.5 s to come back. Repeating is safe:
+    /// reading changes nothing, and the rows and rejects of a failed attempt are dropped, so a source is read
+    /// whole or not at all.
+    static let databaseRetryDelays: [Double] = [0.5, 1, 2]
+
+    /// Rows between progress reports and cancellation checks while a database source is copied.
+    static let databaseProgressBatch = 65_536
+
+    /// Reads a database source, retrying the whole read when the connection fails or drops
+    /// (``databaseRetryDelays``); other failures (a missing table or column, a bad query) stop at once.
     private func extractFromDatabase(
         _ source: PipelineConfiguration.Source, schema: CanonicalSchema.TableSchema, rejects: inout [Reject],
         metrics: inout [String: JSONValue]
@@ -277,42 +289,98 @@ struct ExtractStage {
         }
         let sql = Self.query(for: source, schema: schema)
         metrics["query.\(schema.name)"] = .string(sql)
-        do {
-            let connection = try PostgresConnection(url: url, logger: context.logger)
-            // Column names of the result decide the positions, as a header does for CSV.
-            let probe = try connection.execute("SELECT * FROM (\(sql)) AS probe LIMIT 0")
-            let names = probe.columnNames.map { $0.lowercased() }
-            let positions = schema.fields.map { names.firstIndex(of: (source.columns[$0.name] ?? $0.name).lowercased()) }
-            let missing = zip(schema.fields, positions).filter { $0.0.isRequired && $0.1 == nil }.map(\.0.name)
-            guard missing.isEmpty else {
-                throw PipelineError(
-                    .configuration,
-                    "source \(schema.name) (\(source.displayName)): missing required column(s) "
-                        + "\(missing.joined(separator: ", ")) (columns found: \(probe.columnNames.joined(separator: ", ")))")
+        let name = "source \(schema.name) (\(source.displayName))"
+        var attempt = 1
+        while true {
+            var attemptRejects: [Reject] = []
+            do {
+                let table = try readDatabase(source, schema: schema, url: url, sql: sql, rejects: &attemptRejects)
+                rejects.append(contentsOf: attemptRejects)
+                metrics["retries.\(schema.name)"] = .int(Int64(attempt - 1))
+                return table
+            } catch let error as PipelineError {
+                throw error
+            } catch {
+                guard Self.isTransient(error) else {
+                    throw PipelineError(.input, "\(name) cannot be read from PostgreSQL", underlying: error)
+                }
+                guard attempt <= Self.databaseRetryDelays.count else {
+                    throw PipelineError(
+                        .database,
+                        "\(name) cannot be read from PostgreSQL (\(attempt) attempts; nothing of it was extracted, "
+                            + "the next run reads it again)", underlying: error)
+                }
+                let delay = Self.databaseRetryDelays[attempt - 1]
+                context.logger.warning(
+                    "reading a database source failed; retrying",
+                    metadata: [
+                        "source": "\(schema.name)", "attempt": "\(attempt)", "retry_in_s": "\(delay)",
+                        "error": "\(error)",
+                    ])
+                Thread.sleep(forTimeInterval: delay)
+                try context.checkCancellation()
+                attempt += 1
             }
-            var builder = TypedTableBuilder(
-                schema: schema, positions: positions, dateFormat: source.formats.dateFormat ?? .auto,
-                decimalStyle: source.formats.decimalStyle ?? .auto)
-            var decoder = CopyTextDecoder()
-            let file = source.displayName
-            _ = try connection.copyOut("COPY (\(sql)) TO STDOUT") { chunk in
-                decoder.decode(chunk) { row in
-                    if let failure = builder.append(row, line: Int64(row.rowNumber)) {
-                        let raw = (0..<row.fieldCount).map { row.string($0) ?? "\\N" }.joined(separator: "\t")
-                        rejects.append(
-                            Reject(
-                                stage: "extract", table: schema.name, file: file, line: Int64(row.rowNumber),
-                                field: failure.field, reason: failure.reason, raw: raw))
-                    }
+        }
+    }
+
+    /// Whether a failed read may succeed when repeated: the connection was refused or lost, or the server ended
+    /// the session (shutdown, crash recovery, `pg_terminate_backend`: SQLSTATE 57P01–57P03).
+    static func isTransient(_ error: any Error) -> Bool {
+        guard let error = error as? PostgresError else { return false }
+        return error.isConnectionFailure || ["57P01", "57P02", "57P03"].contains(error.sqlState ?? "")
+    }
+
+    /// One attempt at reading a database source with `COPY (…) TO STDOUT`; rejects go to `rejects`.
+    private func readDatabase(
+        _ source: PipelineConfiguration.Source, schema: CanonicalSchema.TableSchema, url: String?, sql: String,
+        rejects: inout [Reject]
+    ) throws -> Table {
+        let connection = try PostgresConnection(url: url, logger: context.logger)
+        // Column names of the result decide the positions, as a header does for CSV.
+        let probe = try connection.execute("SELECT * FROM (\(sql)) AS probe LIMIT 0")
+        let names = probe.columnNames.map { $0.lowercased() }
+        let positions = schema.fields.map { names.firstIndex(of: (source.columns[$0.name] ?? $0.name).lowercased()) }
+        let missing = zip(schema.fields, positions).filter { $0.0.isRequired && $0.1 == nil }.map(\.0.name)
+        guard missing.isEmpty else {
+            throw PipelineError(
+                .configuration,
+                "source \(schema.name) (\(source.displayName)): missing required column(s) "
+                    + "\(missing.joined(separator: ", ")) (columns found: \(probe.columnNames.joined(separator: ", ")))")
+        }
+        var builder = TypedTableBuilder(
+            schema: schema, positions: positions, dateFormat: source.formats.dateFormat ?? .auto,
+            decimalStyle: source.formats.decimalStyle ?? .auto)
+        var decoder = CopyTextDecoder()
+        let file = source.displayName
+        var pending = 0
+        var isPausePointPassed = false
+        _ = try connection.copyOut("COPY (\(sql)) TO STDOUT") { chunk in
+            decoder.decode(chunk) { row in
+                pending += 1
+                if let failure = builder.append(row, line: Int64(row.rowNumber)) {
+                    let raw = (0..<row.fieldCount).map { row.string($0) ?? "\\N" }.joined(separator: "\t")
+                    rejects.append(
+                        Reject(
+                            stage: "extract", table: schema.name, file: file, line: Int64(row.rowNumber),
+                            field: failure.field, reason: failure.reason, raw: raw))
                 }
             }
-            try decoder.finish()
-            return try Self.makeTable(builder.columns())
-        } catch let error as PipelineError {
-            throw error
-        } catch {
-            throw PipelineError(.input, "source \(schema.name) cannot be read from PostgreSQL", underlying: error)
+            if !isPausePointPassed, pending > 0 {
+                // Mid-COPY, with rows in hand: where the fault tests end the session or stop the server.
+                isPausePointPassed = true
+                FaultInjection.pauseIfRequested(
+                    at: "extract:\(schema.name)", logger: context.logger, isCancelled: context.isCancelled)
+            }
+            if pending >= Self.databaseProgressBatch {
+                context.progress.rowsProcessed(pending)
+                pending = 0
+                try context.checkCancellation()
+            }
         }
+        try decoder.finish()
+        if pending > 0 { context.progress.rowsProcessed(pending) }
+        return try Self.makeTable(builder.columns())
     }
 
     // MARK: - Tables
