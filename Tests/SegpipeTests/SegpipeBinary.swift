@@ -32,7 +32,11 @@ struct SegpipeBinary {
     }
 
     /// Starts segpipe without waiting; the caller kills or waits for it.
-    static func start(_ arguments: [String], environment: [String: String] = [:]) throws -> Process {
+    ///
+    /// Standard error goes to the file `standardError` (created or emptied here) when given, else nowhere.
+    static func start(_ arguments: [String], environment: [String: String] = [:], standardError: URL? = nil) throws
+        -> Process
+    {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -40,7 +44,16 @@ struct SegpipeBinary {
         for (key, value) in environment { env[key] = value }
         process.environment = env
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        var errorFile: FileHandle?
+        if let standardError {
+            guard FileManager.default.createFile(atPath: standardError.path, contents: nil) else {
+                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: standardError.path])
+            }
+            errorFile = try FileHandle(forWritingTo: standardError)
+        }
+        // The child keeps its own descriptor; ours is closed once it runs.
+        defer { try? errorFile?.close() }
+        process.standardError = errorFile ?? FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
         try process.run()
         return process

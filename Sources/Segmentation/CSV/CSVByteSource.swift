@@ -18,6 +18,9 @@ private func systemRead(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer, 
 /// Where a CSV reader's bytes come from: a file descriptor, or the output of `gzip -dc` for `.gz` files.
 final class CSVByteSource {
     let path: String
+    /// The file itself; for `.gz` files also `gzip`'s standard input, which shares its offset with this descriptor.
+    private let file: Int32
+    /// Where the (decompressed) bytes are read from: `file`, or the read end of the pipe from `gzip`.
     private let descriptor: Int32
     private let process: Process?
     private let pipe: Pipe?
@@ -30,6 +33,7 @@ final class CSVByteSource {
             let reason = String(cString: strerror(errno))
             throw CSVError(.io, "cannot open the file: \(reason); check the path and its permissions", path: path)
         }
+        file = fileDescriptor
         guard path.hasSuffix(".gz") else {
             descriptor = fileDescriptor
             process = nil
@@ -39,25 +43,36 @@ final class CSVByteSource {
             #endif
             return
         }
-        close(fileDescriptor)
         let gzip = ["/usr/bin/gzip", "/bin/gzip"].first { FileManager.default.isExecutableFile(atPath: $0) }
         guard let gzip else {
+            close(fileDescriptor)
             throw CSVError(.decompression, "cannot read a .gz file: gzip is not installed; install gzip", path: path)
         }
         let process = Process()
         let pipe = Pipe()
         process.executableURL = URL(fileURLWithPath: gzip)
-        process.arguments = ["-dc", "--", path]
+        // gzip reads the file through a duplicate of our descriptor, so `fileOffset` follows its progress.
+        process.arguments = ["-dc"]
+        process.standardInput = FileHandle(fileDescriptor: fileDescriptor, closeOnDealloc: false)
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
         do {
             try process.run()
         } catch {
+            close(fileDescriptor)
             throw CSVError(.decompression, "cannot start gzip to decompress the file", path: path, underlying: error)
         }
         self.process = process
         self.pipe = pipe
         descriptor = pipe.fileHandleForReading.fileDescriptor
+    }
+
+    /// Bytes of the file on disk consumed so far, for progress.
+    ///
+    /// Compressed bytes for `.gz` files (as far as `gzip` has read), otherwise as far as this source has read.
+    /// One system call: ask once per block of records, not per record.
+    var fileOffset: Int64 {
+        max(Int64(lseek(file, 0, SEEK_CUR)), 0)
     }
 
     /// Reads until `count` bytes are read or the input ends; returns the number of bytes read (0 at the end).
@@ -93,8 +108,7 @@ final class CSVByteSource {
         if let process {
             if process.isRunning { process.terminate() }
             try? pipe?.fileHandleForReading.close()
-        } else {
-            close(descriptor)
         }
+        close(file)
     }
 }

@@ -32,6 +32,11 @@ public final class CSVReader {
     public private(set) var header: [String] = []
     /// Bytes consumed so far (decompressed bytes for `.gz` files), for progress reports.
     public private(set) var bytesRead: Int64 = 0
+    /// Bytes of the file on disk consumed so far (compressed bytes for `.gz` files), for progress reports.
+    ///
+    /// Compare it with the file's size; it runs ahead of the records by up to a chunk (and for `.gz` files by
+    /// what `gzip` has buffered). Costs a system call, so ask once per block of records.
+    public var fileBytesRead: Int64 { source.fileOffset }
 
     private let source: CSVByteSource
     private let maximumRecordSize: Int

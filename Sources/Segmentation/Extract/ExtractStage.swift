@@ -34,6 +34,15 @@ struct ExtractStage {
             (CanonicalSchema.customers, sources.customers), (CanonicalSchema.orders, sources.orders),
             (CanonicalSchema.emailEvents, sources.emailEvents),
         ]
+        // The files of every CSV source, expanded once. When all configured sources are files, their sizes are the
+        // stage's total work, so the progress line can show an ETA (a database source's size is not known).
+        let files = list.map { _, source in
+            source.flatMap { $0.isDatabase ? nil : Self.expand($0.path ?? "", dataDirectory: context.dataDirectory) }
+        }
+        if !list.contains(where: { $0.1?.isDatabase == true }) {
+            let total = files.compactMap { $0 }.joined().reduce(Int64(0)) { $0 + Self.fileSize($1.absolute) }
+            context.progress.expectTotal(total, of: .bytes)
+        }
         // The sources are read concurrently (both cores on the two large files); results are combined in source
         // order, so the checkpoint is the same whatever the scheduling.
         let results = Mutex<[Int: Result<SourceResult, PipelineError>]>([:])
@@ -44,7 +53,8 @@ struct ExtractStage {
                 var metrics: [String: JSONValue] = [:]
                 let table: Table
                 if let source {
-                    table = try extract(source, schema: schema, rejects: &rejects, metrics: &metrics)
+                    table = try extract(
+                        source, files: files[index] ?? [], schema: schema, rejects: &rejects, metrics: &metrics)
                 } else {
                     table = try Self.emptyTable(schema)
                     metrics["source.\(schema.name)"] = .string("not configured")
@@ -74,15 +84,15 @@ struct ExtractStage {
         return StageOutput(tables: tables, metrics: metrics)
     }
 
+    /// Reads one source; `files` are those its path or glob matches (none for a database source).
     private func extract(
-        _ source: PipelineConfiguration.Source, schema: CanonicalSchema.TableSchema, rejects: inout [Reject],
-        metrics: inout [String: JSONValue]
+        _ source: PipelineConfiguration.Source, files: [(absolute: String, display: String)],
+        schema: CanonicalSchema.TableSchema, rejects: inout [Reject], metrics: inout [String: JSONValue]
     ) throws(PipelineError) -> Table {
         if source.isDatabase {
             return try extractFromDatabase(source, schema: schema, rejects: &rejects, metrics: &metrics)
         }
         let pattern = source.path ?? ""
-        let files = Self.expand(pattern, dataDirectory: context.dataDirectory)
         guard !files.isEmpty else {
             if source.required {
                 throw PipelineError(
@@ -101,12 +111,18 @@ struct ExtractStage {
         for file in files {
             do {
                 let reader = try CSVReader(path: file.absolute, dialect: dialect)
+                // Progress in bytes of the file on disk (compressed for .gz), reported a block of rows at a time.
+                var bytesReported: Int64 = 0
                 let table = try Self.read(
                     reader, source: source, file: file.display, schema: schema, rejects: &rejects
                 ) { records in
                     context.progress.rowsProcessed(records)
+                    let position = reader.fileBytesRead
+                    context.progress.bytesProcessed(position - bytesReported)
+                    bytesReported = position
                     try context.checkCancellation()
                 }
+                context.progress.bytesProcessed(max(reader.fileBytesRead - bytesReported, 0))
                 bytesRead += reader.bytesRead
                 columns = columns.map { Self.concatenate($0, table.columns) } ?? table.columns
             } catch let error as PipelineError {
@@ -224,6 +240,13 @@ struct ExtractStage {
         path.hasPrefix("/") ? path : URL(fileURLWithPath: dataDirectory).appendingPathComponent(path).path
     }
 
+    /// The size of a file on disk in bytes, 0 when it cannot be read (reading it then reports the error).
+    static func fileSize(_ path: String) -> Int64 {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return 0 }
+        return Int64(status.st_size)
+    }
+
     // MARK: - PostgreSQL
 
     /// The SQL that reads a database source, with every column the schema needs (quoted) in canonical order.
@@ -240,6 +263,18 @@ struct ExtractStage {
         return "SELECT \(columns.joined(separator: ", ")) FROM \(qualified)\(filter)"
     }
 
+    /// The waits before each new attempt to read a database source.
+    ///
+    /// A server that restarts, or a connection that drops mid-COPY, gets 3.5 s to come back. Repeating is safe:
+    /// reading changes nothing, and the rows and rejects of a failed attempt are dropped, so a source is read
+    /// whole or not at all.
+    static let databaseRetryDelays: [Double] = [0.5, 1, 2]
+
+    /// Rows between progress reports and cancellation checks while a database source is copied.
+    static let databaseProgressBatch = 65_536
+
+    /// Reads a database source, retrying the whole read when the connection fails or drops
+    /// (``databaseRetryDelays``); other failures (a missing table or column, a bad query) stop at once.
     private func extractFromDatabase(
         _ source: PipelineConfiguration.Source, schema: CanonicalSchema.TableSchema, rejects: inout [Reject],
         metrics: inout [String: JSONValue]
@@ -254,42 +289,98 @@ struct ExtractStage {
         }
         let sql = Self.query(for: source, schema: schema)
         metrics["query.\(schema.name)"] = .string(sql)
-        do {
-            let connection = try PostgresConnection(url: url, logger: context.logger)
-            // Column names of the result decide the positions, as a header does for CSV.
-            let probe = try connection.execute("SELECT * FROM (\(sql)) AS probe LIMIT 0")
-            let names = probe.columnNames.map { $0.lowercased() }
-            let positions = schema.fields.map { names.firstIndex(of: (source.columns[$0.name] ?? $0.name).lowercased()) }
-            let missing = zip(schema.fields, positions).filter { $0.0.isRequired && $0.1 == nil }.map(\.0.name)
-            guard missing.isEmpty else {
-                throw PipelineError(
-                    .configuration,
-                    "source \(schema.name) (\(source.displayName)): missing required column(s) "
-                        + "\(missing.joined(separator: ", ")) (columns found: \(probe.columnNames.joined(separator: ", ")))")
+        let name = "source \(schema.name) (\(source.displayName))"
+        var attempt = 1
+        while true {
+            var attemptRejects: [Reject] = []
+            do {
+                let table = try readDatabase(source, schema: schema, url: url, sql: sql, rejects: &attemptRejects)
+                rejects.append(contentsOf: attemptRejects)
+                metrics["retries.\(schema.name)"] = .int(Int64(attempt - 1))
+                return table
+            } catch let error as PipelineError {
+                throw error
+            } catch {
+                guard Self.isTransient(error) else {
+                    throw PipelineError(.input, "\(name) cannot be read from PostgreSQL", underlying: error)
+                }
+                guard attempt <= Self.databaseRetryDelays.count else {
+                    throw PipelineError(
+                        .database,
+                        "\(name) cannot be read from PostgreSQL (\(attempt) attempts; nothing of it was extracted, "
+                            + "the next run reads it again)", underlying: error)
+                }
+                let delay = Self.databaseRetryDelays[attempt - 1]
+                context.logger.warning(
+                    "reading a database source failed; retrying",
+                    metadata: [
+                        "source": "\(schema.name)", "attempt": "\(attempt)", "retry_in_s": "\(delay)",
+                        "error": "\(error)",
+                    ])
+                Thread.sleep(forTimeInterval: delay)
+                try context.checkCancellation()
+                attempt += 1
             }
-            var builder = TypedTableBuilder(
-                schema: schema, positions: positions, dateFormat: source.formats.dateFormat ?? .auto,
-                decimalStyle: source.formats.decimalStyle ?? .auto)
-            var decoder = CopyTextDecoder()
-            let file = source.displayName
-            _ = try connection.copyOut("COPY (\(sql)) TO STDOUT") { chunk in
-                decoder.decode(chunk) { row in
-                    if let failure = builder.append(row, line: Int64(row.rowNumber)) {
-                        let raw = (0..<row.fieldCount).map { row.string($0) ?? "\\N" }.joined(separator: "\t")
-                        rejects.append(
-                            Reject(
-                                stage: "extract", table: schema.name, file: file, line: Int64(row.rowNumber),
-                                field: failure.field, reason: failure.reason, raw: raw))
-                    }
+        }
+    }
+
+    /// Whether a failed read may succeed when repeated: the connection was refused or lost, or the server ended
+    /// the session (shutdown, crash recovery, `pg_terminate_backend`: SQLSTATE 57P01–57P03).
+    static func isTransient(_ error: any Error) -> Bool {
+        guard let error = error as? PostgresError else { return false }
+        return error.isConnectionFailure || ["57P01", "57P02", "57P03"].contains(error.sqlState ?? "")
+    }
+
+    /// One attempt at reading a database source with `COPY (…) TO STDOUT`; rejects go to `rejects`.
+    private func readDatabase(
+        _ source: PipelineConfiguration.Source, schema: CanonicalSchema.TableSchema, url: String?, sql: String,
+        rejects: inout [Reject]
+    ) throws -> Table {
+        let connection = try PostgresConnection(url: url, logger: context.logger)
+        // Column names of the result decide the positions, as a header does for CSV.
+        let probe = try connection.execute("SELECT * FROM (\(sql)) AS probe LIMIT 0")
+        let names = probe.columnNames.map { $0.lowercased() }
+        let positions = schema.fields.map { names.firstIndex(of: (source.columns[$0.name] ?? $0.name).lowercased()) }
+        let missing = zip(schema.fields, positions).filter { $0.0.isRequired && $0.1 == nil }.map(\.0.name)
+        guard missing.isEmpty else {
+            throw PipelineError(
+                .configuration,
+                "source \(schema.name) (\(source.displayName)): missing required column(s) "
+                    + "\(missing.joined(separator: ", ")) (columns found: \(probe.columnNames.joined(separator: ", ")))")
+        }
+        var builder = TypedTableBuilder(
+            schema: schema, positions: positions, dateFormat: source.formats.dateFormat ?? .auto,
+            decimalStyle: source.formats.decimalStyle ?? .auto)
+        var decoder = CopyTextDecoder()
+        let file = source.displayName
+        var pending = 0
+        var isPausePointPassed = false
+        _ = try connection.copyOut("COPY (\(sql)) TO STDOUT") { chunk in
+            decoder.decode(chunk) { row in
+                pending += 1
+                if let failure = builder.append(row, line: Int64(row.rowNumber)) {
+                    let raw = (0..<row.fieldCount).map { row.string($0) ?? "\\N" }.joined(separator: "\t")
+                    rejects.append(
+                        Reject(
+                            stage: "extract", table: schema.name, file: file, line: Int64(row.rowNumber),
+                            field: failure.field, reason: failure.reason, raw: raw))
                 }
             }
-            try decoder.finish()
-            return try Self.makeTable(builder.columns())
-        } catch let error as PipelineError {
-            throw error
-        } catch {
-            throw PipelineError(.input, "source \(schema.name) cannot be read from PostgreSQL", underlying: error)
+            if !isPausePointPassed, pending > 0 {
+                // Mid-COPY, with rows in hand: where the fault tests end the session or stop the server.
+                isPausePointPassed = true
+                FaultInjection.pauseIfRequested(
+                    at: "extract:\(schema.name)", logger: context.logger, isCancelled: context.isCancelled)
+            }
+            if pending >= Self.databaseProgressBatch {
+                context.progress.rowsProcessed(pending)
+                pending = 0
+                try context.checkCancellation()
+            }
         }
+        try decoder.finish()
+        if pending > 0 { context.progress.rowsProcessed(pending) }
+        return try Self.makeTable(builder.columns())
     }
 
     // MARK: - Tables

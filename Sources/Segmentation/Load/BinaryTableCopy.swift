@@ -5,16 +5,20 @@ import Postgres
 enum BinaryTableCopy {
     /// Copies `columns` (all of `rowCount` rows) into `qualifiedTable`'s `columnNames`, optionally with a constant
     /// text value (such as the run id) as the first column of every row; returns rows and bytes sent.
+    ///
+    /// `onRowsSent` is called with the number of rows in each chunk sent, for progress reports.
     /// - Complexity: O(rows · columns); sends 1 MiB chunks.
     static func copy(
         _ columns: [Column], rowCount: Int, into qualifiedTable: String, columnNames: [String],
-        leading: (name: String, value: String)? = nil, connection: PostgresConnection
+        leading: (name: String, value: String)? = nil, connection: PostgresConnection,
+        onRowsSent: (Int) -> Void = { _ in }
     ) throws -> (rows: Int, bytes: Int) {
         let names = (leading.map { [$0.name] } ?? []) + columnNames
         let columnList = names.map(PostgresIdentifier.quote).joined(separator: ", ")
         let sql = "COPY \(qualifiedTable) (\(columnList)) FROM STDIN (FORMAT binary)"
         let leadingBytes = leading.map { Array($0.value.utf8) }
         var sent = 0
+        var rowsSent = 0
         let rows = try connection.copyIn(sql) { writer in
             var encoder = BinaryCopyEncoder()
             encoder.writeHeader()
@@ -39,11 +43,14 @@ enum BinaryTableCopy {
                     sent += encoder.byteCount
                     try writer.write(encoder.bytes)
                     encoder.removeAll()
+                    onRowsSent(row + 1 - rowsSent)
+                    rowsSent = row + 1
                 }
             }
             encoder.writeTrailer()
             sent += encoder.byteCount
             try writer.write(encoder.bytes)
+            if rowCount > rowsSent { onRowsSent(rowCount - rowsSent) }
         }
         return (rows, sent)
     }

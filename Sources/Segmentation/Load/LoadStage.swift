@@ -38,6 +38,8 @@ struct LoadStage {
         let configDigest = Digest.sha256(
             StageName.allCases.compactMap { manifests[$0].map { "\($0.stage)=\($0.configDigest)" } }.joined(
                 separator: "\n"))
+        // Every row to copy is known now: the progress line shows the share sent and an ETA.
+        context.progress.expectTotal(Int64(loads.reduce(0) { $0 + $1.rows.rowCount }), of: .rows)
         var loaded: [String: JSONValue] = [:]
         let clock = ContinuousClock()
         let started = clock.now
@@ -69,7 +71,6 @@ struct LoadStage {
                 for (name, rows) in loads {
                     let count = try copy(rows, into: name, schema: schema, connection: connection)
                     loaded[name] = .int(Int64(count))
-                    context.progress.rowsProcessed(count)
                     FaultInjection.pauseIfRequested(
                         at: "load:\(name)", logger: logger, isCancelled: context.isCancelled)
                     logger.info("table loaded", metadata: ["table": "\(name)", "rows": "\(count)"])
@@ -218,7 +219,7 @@ struct LoadStage {
         let columns = selected.map { $0.name == "table" ? "source_table" : $0.name }
         return try BinaryTableCopy.copy(
             selected, rowCount: table.rowCount, into: "\(schema).\(PostgresIdentifier.quote(name))", columnNames: columns,
-            leading: ("run_id", context.runID), connection: connection
+            leading: ("run_id", context.runID), connection: connection, onRowsSent: context.progress.rowsProcessed
         ).rows
     }
 

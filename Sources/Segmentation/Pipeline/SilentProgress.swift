@@ -5,7 +5,11 @@ public struct SilentProgress: ProgressReporter {
 
     public func stageStarted(_ stage: StageName, position: Int, count: Int) {}
 
+    public func expectTotal(_ total: Int64, of unit: ProgressUnit) {}
+
     public func rowsProcessed(_ rows: Int) {}
+
+    public func bytesProcessed(_ bytes: Int64) {}
 
     public func stageFinished(_ stage: StageName) {}
 }
