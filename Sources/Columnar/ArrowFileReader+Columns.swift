@@ -186,15 +186,16 @@ extension ArrowFileReader {
         _ chunks: [Chunk], rowCount: Int,
         _ fill: (UnsafeRawBufferPointer, UnsafeMutableBufferPointer<T>) -> Void
     ) -> [T] {
-        var values = [T](repeating: 0, count: rowCount)
-        values.withUnsafeMutableBufferPointer { all in
+        [T](unsafeUninitializedCapacity: rowCount) { all, initialized in
             var start = 0
-            for chunk in chunks {
+            for chunk in chunks where start + chunk.length <= rowCount {
                 fill(chunk.buffers[0], UnsafeMutableBufferPointer(rebasing: all[start..<(start + chunk.length)]))
                 start += chunk.length
             }
+            // Chunk lengths add up to the row count (checked when the batches were read); zero any shortfall.
+            for index in start..<rowCount { all[index] = 0 }
+            initialized = rowCount
         }
-        return values
     }
 
     private static func copy<T>(_ source: UnsafeRawBufferPointer, into destination: UnsafeMutableBufferPointer<T>) {
@@ -222,18 +223,23 @@ extension ArrowFileReader {
         }
         switch values {
         case .int64(var array):
+            values = .bool([])  // drop the enum's reference so the array is mutated in place, not copied
             clear(&array, 0)
             values = .int64(array)
         case .timestamp(var array):
+            values = .bool([])  // drop the enum's reference so the array is mutated in place, not copied
             clear(&array, 0)
             values = .timestamp(array)
         case .float64(var array):
+            values = .bool([])  // drop the enum's reference so the array is mutated in place, not copied
             clear(&array, 0)
             values = .float64(array)
         case .date32(var array):
+            values = .bool([])  // drop the enum's reference so the array is mutated in place, not copied
             clear(&array, 0)
             values = .date32(array)
         case .bool(var array):
+            values = .bool([])  // drop the enum's reference so the array is mutated in place, not copied
             clear(&array, false)
             values = .bool(array)
         case .utf8:
@@ -243,40 +249,61 @@ extension ArrowFileReader {
 
     /// Concatenates the string chunks, checking every offset; null slots become empty strings.
     private static func strings(_ chunks: [Chunk], rowCount: Int, isLarge: Bool) throws(ColumnarError) -> StringColumn {
-        var offsets: [Int] = []
-        offsets.reserveCapacity(rowCount + 1)
-        offsets.append(0)
-        var bytes: [UInt8] = []
         var byteTotal = 0
+        var chunkRows = 0
         for chunk in chunks where chunk.length > 0 {
             let (first, last) = try checkedOffsetRange(chunk, isLarge: isLarge)
             byteTotal += last - first
+            chunkRows += chunk.length
         }
-        bytes.reserveCapacity(byteTotal)
-        for chunk in chunks where chunk.length > 0 {
-            let source = chunk.buffers[0]
-            let data = chunk.buffers[1]
-            func offset(_ index: Int) -> Int {
-                isLarge
-                    ? Int(Int64(littleEndian: source.loadUnaligned(fromByteOffset: index * 8, as: Int64.self)))
-                    : Int(Int32(littleEndian: source.loadUnaligned(fromByteOffset: index * 4, as: Int32.self)))
-            }
-            let first = offset(0)
-            if chunk.validity == nil {
-                let base = bytes.count - first
-                bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: data[first..<offset(chunk.length)]))
-                for index in 1...chunk.length { offsets.append(base + offset(index)) }
-            } else {
-                var start = first
-                for index in 0..<chunk.length {
-                    let end = offset(index + 1)
-                    if chunk.isValid(index) {
-                        bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: data[start..<end]))
+        guard chunkRows == rowCount else {
+            throw ColumnarError(.malformedFile, "string column has \(chunkRows) values for \(rowCount) rows")
+        }
+        // Both buffers are sized once and filled through pointers: no per-row append.
+        var bytes: [UInt8] = []
+        let offsets = [Int](unsafeUninitializedCapacity: rowCount + 1) { offsetBuffer, offsetCount in
+            offsetBuffer[0] = 0
+            var position = 1
+            bytes = [UInt8](unsafeUninitializedCapacity: byteTotal) { target, initialized in
+                var written = 0
+                for chunk in chunks where chunk.length > 0 {
+                    let source = chunk.buffers[0]
+                    let data = chunk.buffers[1]
+                    func offset(_ index: Int) -> Int {
+                        isLarge
+                            ? Int(Int64(littleEndian: source.loadUnaligned(fromByteOffset: index * 8, as: Int64.self)))
+                            : Int(Int32(littleEndian: source.loadUnaligned(fromByteOffset: index * 4, as: Int32.self)))
                     }
-                    offsets.append(bytes.count)
-                    start = end
+                    func copy(_ start: Int, _ end: Int) {
+                        guard end > start, let destination = target.baseAddress, let origin = data.baseAddress else {
+                            return
+                        }
+                        (destination + written).initialize(
+                            from: (origin + start).assumingMemoryBound(to: UInt8.self), count: end - start)
+                        written += end - start
+                    }
+                    let first = offset(0)
+                    if chunk.validity == nil {
+                        let base = written - first
+                        copy(first, offset(chunk.length))
+                        for index in 1...chunk.length {
+                            offsetBuffer[position] = base + offset(index)
+                            position += 1
+                        }
+                    } else {
+                        var start = first
+                        for index in 0..<chunk.length {
+                            let end = offset(index + 1)
+                            if chunk.isValid(index) { copy(start, end) }
+                            offsetBuffer[position] = written
+                            position += 1
+                            start = end
+                        }
+                    }
                 }
+                initialized = written
             }
+            offsetCount = position
         }
         return StringColumn(offsets: offsets, bytes: bytes)
     }

@@ -42,8 +42,8 @@ struct DedupeStage {
 
         let signup = try customers.dates("signup_date")
         let signupValid = try customers.validity("signup_date")
-        var mergedIDOf: [String: String] = [:]
-        mergedIDOf.reserveCapacity(count)
+        // Row of the surviving (merged) record for every source row.
+        var mergedRowOf = [Int32](repeating: 0, count: count)
         var mapSource = StringColumn(capacity: count)
         var mapMerged = StringColumn(capacity: count)
         var mapRule = StringColumn(capacity: count)
@@ -64,7 +64,7 @@ struct DedupeStage {
             duplicatesMerged += Int64(group.count - 1)
             sourceCounts.append(Int64(group.count))
             for row in group {
-                mergedIDOf[ids[row]] = mergedID
+                mergedRowOf[row] = Int32(group[0])
                 mapSource.append(ids[row])
                 mapMerged.append(mergedID)
                 let rule = group.count > 1 ? ruleOf[row] : "identity"
@@ -99,8 +99,18 @@ struct DedupeStage {
             Column(name: "rule", values: .utf8(mapRule)),
             Column(name: "score", values: .float64(mapScore)),
         ])
-        let orders = try remap(try inputs.table("orders", of: .clean), using: mergedIDOf)
-        let events = try remap(try inputs.table("email_events", of: .clean), using: mergedIDOf)
+        let sourceIndex = StringInterner(ids)
+        guard sourceIndex.count == count else {
+            throw PipelineError(.checkpoint, "the clean customers repeat a customer_id; rerun clean with --force")
+        }
+        let remapping = Remapping(
+            sourceIndex: FrozenInterner(interner: sourceIndex), ids: ids, mergedRowOf: mergedRowOf,
+            isIdentity: duplicatesMerged == 0)
+        let rawOrders = try inputs.table("orders", of: .clean)
+        let rawEvents = try inputs.table("email_events", of: .clean)
+        let (orders, events) = try concurrently(
+            { () throws(PipelineError) in try remapping.apply(to: rawOrders) },
+            { () throws(PipelineError) in try remapping.apply(to: rawEvents) })
         for block in result.skippedBlocks.prefix(20) {
             context.logger.info(
                 "block too large to compare",
@@ -204,24 +214,51 @@ struct DedupeStage {
         return false
     }
 
-    private func remap(_ table: Table, using mergedIDOf: [String: String]) throws(PipelineError) -> Table {
-        guard table.rowCount > 0 else { return table }
-        let ids = try table.strings("customer_id")
-        var remapped = StringColumn(capacity: table.rowCount, byteCapacity: ids.bytes.count)
-        for row in 0..<table.rowCount {
-            let id = ids[row]
-            guard let merged = mergedIDOf[id] else {
-                throw PipelineError(.internal, "customer \"\(id)\" passed clean but is not in the merged customers")
+    private func makeTable(_ columns: [Column]) throws(PipelineError) -> Table {
+        do {
+            return try Table(columns: columns)
+        } catch {
+            throw PipelineError(.internal, "dedupe produced an inconsistent table", underlying: error)
+        }
+    }
+}
+
+/// Rewrites the `customer_id` of orders and events from source ids to merged ids, on the column bytes.
+struct Remapping: Sendable {
+    /// Source customer id → row of the clean customers.
+    let sourceIndex: FrozenInterner
+    /// The clean customers' ids.
+    let ids: StringColumn
+    /// Row of the merged record of each row.
+    let mergedRowOf: [Int32]
+    /// Whether no record was merged (then tables pass through unchanged).
+    let isIdentity: Bool
+
+    func apply(to table: Table) throws(PipelineError) -> Table {
+        guard table.rowCount > 0, !isIdentity else { return table }
+        let source = try table.strings("customer_id")
+        var remapped = StringColumn(capacity: table.rowCount, byteCapacity: source.bytes.count)
+        var unknown: Int?
+        ids.withUnsafeStorage { idOffsets, idBytes in
+            source.withUnsafeStorage { offsets, bytes in
+                for row in 0..<table.rowCount {
+                    let key = UnsafeBufferPointer(rebasing: bytes[offsets[row]..<offsets[row + 1]])
+                    guard let ordinal = sourceIndex.interner.ordinal(of: key) else {
+                        unknown = row
+                        break
+                    }
+                    let merged = Int(mergedRowOf[ordinal])
+                    remapped.append(utf8: UnsafeBufferPointer(rebasing: idBytes[idOffsets[merged]..<idOffsets[merged + 1]]))
+                }
             }
-            remapped.append(merged)
+        }
+        if let unknown {
+            throw PipelineError(
+                .internal, "customer \"\(source[unknown])\" passed clean but is not in the merged customers")
         }
         let columns = table.columns.map {
             $0.name == "customer_id" ? Column(name: "customer_id", values: .utf8(remapped)) : $0
         }
-        return try makeTable(columns)
-    }
-
-    private func makeTable(_ columns: [Column]) throws(PipelineError) -> Table {
         do {
             return try Table(columns: columns)
         } catch {
