@@ -21,7 +21,12 @@ enum LoadSchema {
         Migration(version: 5, description: "purchase, engagement, demographic and CLV features", sql: version5),
         Migration(version: 6, description: "CLV in segment KPIs, comments on every view column", sql: version6),
         Migration(version: 7, description: "pseudonymised contact data", sql: version7),
+        Migration(version: 8, description: "per-customer tables without a foreign key, for load speed", sql: version8),
     ]
+
+    /// The per-customer tables (a million rows and more per run): no foreign key to `runs`, so the loader
+    /// deletes their rows itself when it prunes or reloads a run.
+    static let largeTables = ["customer_segments", "customer_features", "customer_id_map", "rejects"]
 
     /// The columns of each per-run table (besides `run_id`) that a load fills from the checkpoints.
     static let columns: [String: [String]] = [
@@ -50,6 +55,19 @@ enum LoadSchema {
 
     /// The latest schema version.
     static var currentVersion: Int { migrations.last?.version ?? 0 }
+
+    // MARK: - Version 8
+
+    /// A foreign key makes PostgreSQL check every copied row against `runs` (about half of a million-row COPY);
+    /// the load inserts the run first in the same transaction, so the check adds nothing but time.
+    private static func version8(_ s: String) -> String {
+        largeTables.map { table in
+            """
+            ALTER TABLE \(s).\(table) DROP CONSTRAINT IF EXISTS \(table)_run_id_fkey;
+            COMMENT ON COLUMN \(s).\(table).run_id IS 'The run (segpipe.runs.run_id); kept consistent by the loader, which also deletes these rows when it prunes or reloads a run.';
+            """
+        }.joined(separator: "\n")
+    }
 
     // MARK: - Version 7
 

@@ -81,13 +81,21 @@ struct LoadStage {
                     "UPDATE \(schema).runs SET status = 'published', published_at = now(), finished_at = now() WHERE run_id = $1",
                     [.text(context.runID)])
                 if context.configuration.load.keepRuns > 0 {
-                    let pruned = try connection.execute(
+                    let prunedIDs = """
+                        SELECT run_id FROM \(schema).runs WHERE status = 'published' AND pipeline = $1
+                        ORDER BY as_of DESC, published_at DESC OFFSET $2
                         """
-                        DELETE FROM \(schema).runs WHERE run_id IN (
-                            SELECT run_id FROM \(schema).runs WHERE status = 'published' AND pipeline = $1
-                            ORDER BY as_of DESC, published_at DESC OFFSET $2)
-                        """,
-                        [.text(context.configuration.name), .int64(Int64(context.configuration.load.keepRuns))])
+                    let parameters: [PostgresValue] = [
+                        .text(context.configuration.name), .int64(Int64(context.configuration.load.keepRuns)),
+                    ]
+                    // The large tables have no foreign key (schema version 8): delete their rows first.
+                    for table in LoadSchema.largeTables {
+                        try connection.execute(
+                            "DELETE FROM \(schema).\(PostgresIdentifier.quote(table)) WHERE run_id IN (\(prunedIDs))",
+                            parameters)
+                    }
+                    let pruned = try connection.execute(
+                        "DELETE FROM \(schema).runs WHERE run_id IN (\(prunedIDs))", parameters)
                     loaded["runs_pruned"] = .int(Int64(pruned.affectedRows))
                 }
             }
