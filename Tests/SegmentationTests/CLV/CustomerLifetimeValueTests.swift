@@ -92,6 +92,43 @@ import Testing
         #expect(worstFittedClv < 1e-3)
     }
 
+    /// The batch predictions share the hypergeometric part per (x, T) pair; they must give the very same numbers
+    /// as the per-customer functions, and lifetimes' values for CDNOW.
+    @Test func batchPredictionsEqualPerCustomerPredictions() throws {
+        let reference = try CLVFixtures.reference()
+        let table = try CLVFixtures.numericColumns("cdnow_daily_reference.csv")
+        let ids = try #require(table["customer_id"])
+        var indexOfID: [Int: Int32] = [:]
+        for (index, id) in ids.enumerated() { indexOfID[Int(id)] = Int32(index) }
+        let transactions = try CLVFixtures.cdnowTransactions()
+        let summary = try CLVSummary(
+            customerCount: ids.count, customerIndex: transactions.customerID.map { indexOfID[$0] ?? -1 },
+            orderDay: transactions.day, amount: transactions.amount,
+            observationDay: CLVFixtures.daysSince1970(year: 1997, month: 9, day: 30))
+        let bg = reference.daily.betaGeometric
+        let gg = reference.daily.gammaGamma
+        let purchaseModel = BetaGeometricModel(r: bg.r, alpha: bg.alpha, a: bg.a, b: bg.b)
+        let spendModel = GammaGammaModel(p: gg.p, q: gg.q, v: gg.v)
+        let batch = CustomerLifetimeValue.predictions(
+            purchaseModel: purchaseModel, spendModel: spendModel, summary: summary, horizon: 90)
+        let single = CustomerLifetimeValue.predict(purchaseModel: purchaseModel, spendModel: spendModel, summary: summary)
+        let expectedClv = try #require(table["clv_12_months"])
+        let expected90 = try #require(table["expected_purchases_90"])
+        var withPurchases = 0
+        for customer in 0..<summary.count where summary.purchaseDays[customer] > 0 {
+            withPurchases += 1
+            let (x, recency, age) = (summary.frequency[customer], summary.recency[customer], summary.age[customer])
+            #expect(batch.value[customer] == single[customer])
+            #expect(
+                batch.expectedPurchases[customer]
+                    == purchaseModel.expectedPurchases(within: 90, frequency: x, recency: recency, age: age))
+            #expect(batch.probabilityAlive[customer] == purchaseModel.probabilityAlive(frequency: x, recency: recency, age: age))
+            #expect(CLVFixtures.relativeDifference(batch.value[customer], expectedClv[customer]) < 1e-9)
+            #expect(CLVFixtures.relativeDifference(batch.expectedPurchases[customer], expected90[customer]) < 1e-9)
+        }
+        #expect(withPurchases > 2000)
+    }
+
     @Test func customersWithoutPurchasesGetZero() throws {
         let summary = try CLVSummary(
             customerCount: 2, customerIndex: [0, 0], orderDay: [0, 10], amount: [5, 5], observationDay: 20)

@@ -1,0 +1,65 @@
+import Columnar
+import Testing
+
+@Suite struct StringInternerTests {
+    @Test func ordinalsFollowFirstAppearanceAndRepeatsKeepTheirOrdinal() {
+        let interner = StringInterner(capacity: 2)
+        let ordinals = interner.insertAll(StringColumn(["b", "a", "b", "", "ü", "a"]))
+        #expect(ordinals == [0, 1, 0, 2, 3, 1])
+        #expect(interner.count == 4)
+        #expect(interner.strings == StringColumn(["b", "a", "", "ü"]))
+        #expect(interner.string(at: 3) == "ü")
+    }
+
+    @Test func lookupsFindInsertedKeysOnlyAndCompareBytes() {
+        let interner = StringInterner(StringColumn(["K001", "K002", "K0010"]))
+        #expect(interner.ordinal(of: "K002") == 1)
+        #expect(interner.ordinal(of: "K0010") == 2)
+        #expect(interner.ordinal(of: "K00") == nil)
+        #expect(interner.ordinal(of: "k001") == nil)
+        // Precomposed and decomposed "é" are equal Swift strings but different bytes, so different keys.
+        interner.insert("caf\u{E9}")
+        #expect(interner.ordinal(of: "cafe\u{301}") == nil)
+        #expect(interner.ordinals(of: StringColumn(["K0010", "x", "K001"])) == [2, -1, 0])
+    }
+
+    @Test func growingKeepsEveryKeyAndLongKeysHashWhole() {
+        let interner = StringInterner(capacity: 1)
+        let keys = (0..<50_000).map { "customer-\($0)-" + String(repeating: "x", count: $0 % 23) }
+        for (index, key) in keys.enumerated() {
+            let (ordinal, inserted) = interner.insert(key)
+            #expect(ordinal == index && inserted)
+        }
+        for (index, key) in keys.enumerated() where index % 97 == 0 {
+            #expect(interner.ordinal(of: key) == index)
+            #expect(interner.insert(key).inserted == false)
+        }
+        #expect(interner.count == keys.count)
+    }
+
+    @Test func repeatedRowsMarksEveryLaterOccurrenceAmongTheGivenRows() {
+        let column = StringColumn(["a", "b", "a", "c", "b", "a", ""])
+        #expect(column.repeatedRows(among: [0, 1, 2, 3, 4, 5, 6]) == [false, false, true, false, true, true, false])
+        // Rows outside the candidates do not count as earlier occurrences.
+        #expect(column.repeatedRows(among: [2, 3, 5]) == [false, false, true])
+        #expect(column.repeatedRows(among: []) == [])
+    }
+
+    @Test func repeatedRowsAgreesWithASetOverManyPartitions() {
+        // Enough rows for several hash partitions, with repeats spread across them.
+        let values = (0..<200_000).map { "O\(($0 * 7_919) % 150_001)" }
+        let column = StringColumn(values)
+        let rows = Array(stride(from: 0, to: values.count, by: 1))
+        var seen = Set<String>()
+        let expected = rows.map { !seen.insert(values[$0]).inserted }
+        #expect(column.repeatedRows(among: rows) == expected)
+    }
+
+    @Test func gatheringCopiesRunsAndKeepsOrder() {
+        let column = StringColumn(["zero", "one", "", "three", "four"])
+        #expect(column.gathering([0, 1, 3, 4]) == StringColumn(["zero", "one", "three", "four"]))
+        #expect(column.gathering([4, 2, 2, 0]) == StringColumn(["four", "", "", "zero"]))
+        #expect(column.gathering([]) == StringColumn([String]()))
+        #expect(column.gathering([0, 1, 2, 3, 4]) == column)
+    }
+}
