@@ -21,66 +21,29 @@ struct FeaturesStage {
             throw PipelineError(.checkpoint, "the merged customers table repeats a customer_id; rerun dedupe with --force")
         }
 
-        var frequency = [Int64](repeating: 0, count: count)
-        var monetary = [Double](repeating: 0, count: count)
-        var returned = [Int64](repeating: 0, count: count)
-        var firstOrder = [Int32](repeating: .max, count: count)
-        var lastOrder = [Int32](repeating: .min, count: count)
-
         let asOf = context.asOf
-        var revenueLastYear = [Double](repeating: 0, count: count)
-        // Completed orders as columns for the CLV summary and the per-customer category counts.
-        var orderCustomer: [Int32] = []
-        var orderDay: [Int32] = []
-        var orderAmount: [Double] = []
-        var orderCategory: [Int32] = []
-        let categoryNames = StringInterner(capacity: 64)
+        let frozenIndex = FrozenInterner(interner: customerIndex)
         let orders = try inputs.table("orders", of: .dedupe)
+        let events = try inputs.table("email_events", of: .dedupe)
         try context.checkCancellation()
-        if orders.rowCount > 0 {
-            let customerOfOrder = customerIndex.ordinals(of: try orders.strings("customer_id"))
-            let dates = try orders.dates("order_date")
-            let amounts = try orders.doubles("amount")
-            let statusNames = StringInterner(capacity: 8)
-            let statusOfOrder = statusNames.insertAll(try orders.strings("status"))
-            let statusKind = (0..<statusNames.count).map { OrderStatusKind(statusNames.string(at: $0)) }
-            let categoryValid = try orders.validity("category")
-            var categoryOfOrder = categoryNames.insertAll(try orders.strings("category"))
-            if let emptyCategory = categoryNames.ordinal(of: "") {
-                for row in categoryOfOrder.indices where categoryOfOrder[row] == emptyCategory {
-                    categoryOfOrder[row] = -1
-                }
-            }
-            if let categoryValid {
-                for row in categoryValid.indices where !categoryValid[row] { categoryOfOrder[row] = -1 }
-            }
-            orderCustomer.reserveCapacity(orders.rowCount)
-            orderDay.reserveCapacity(orders.rowCount)
-            orderAmount.reserveCapacity(orders.rowCount)
-            orderCategory.reserveCapacity(orders.rowCount)
-            for row in 0..<orders.rowCount {
-                let customer = Int(customerOfOrder[row])
-                guard customer >= 0 else { continue }
-                switch statusKind[Int(statusOfOrder[row])] {
-                case .completed:
-                    let day = dates[row]
-                    let amount = amounts[row]
-                    frequency[customer] += 1
-                    monetary[customer] += amount
-                    firstOrder[customer] = min(firstOrder[customer], day)
-                    lastOrder[customer] = max(lastOrder[customer], day)
-                    if asOf - day < 365 { revenueLastYear[customer] += amount }
-                    orderCustomer.append(Int32(customer))
-                    orderDay.append(day)
-                    orderAmount.append(amount)
-                    orderCategory.append(categoryOfOrder[row])
-                case .returned:
-                    returned[customer] += 1
-                case .other:
-                    break
-                }
-            }
-        }
+        // Orders and email events only read the customer index: aggregate them side by side.
+        let (orderAggregates, emailAggregates) = try concurrently(
+            { () throws(PipelineError) in
+                try OrderAggregates(orders, customers: frozenIndex, customerCount: count, asOf: asOf)
+            },
+            { () throws(PipelineError) in try EmailAggregates(events, customers: frozenIndex, customerCount: count) })
+        try context.checkCancellation()
+        var frequency = orderAggregates.frequency
+        var monetary = orderAggregates.monetary
+        var returned = orderAggregates.returned
+        var firstOrder = orderAggregates.firstOrder
+        var lastOrder = orderAggregates.lastOrder
+        var revenueLastYear = orderAggregates.revenueLastYear
+        let orderCustomer = orderAggregates.orderCustomer
+        let orderDay = orderAggregates.orderDay
+        let orderAmount = orderAggregates.orderAmount
+        let orderCategory = orderAggregates.orderCategory
+        let categoryNames = orderAggregates.categoryNames.interner
         let categories = CategoryTally(
             customerCount: count, orderCustomer: orderCustomer, orderCategory: orderCategory, names: categoryNames)
 
@@ -99,33 +62,11 @@ struct FeaturesStage {
             pushdownMetrics = .object(["rows_fetched": .int(Int64(aggregates.rowsFetched))])
         }
 
-        var lastOpen = [Int64](repeating: .min, count: count)
-        var sent = [Int64](repeating: 0, count: count)
-        var opens = [Int64](repeating: 0, count: count)
-        var clicks = [Int64](repeating: 0, count: count)
-        var unsubscribed = [Bool](repeating: false, count: count)
-        let events = try inputs.table("email_events", of: .dedupe)
-        try context.checkCancellation()
-        if events.rowCount > 0 {
-            let customerOfEvent = customerIndex.ordinals(of: try events.strings("customer_id"))
-            let typeNames = StringInterner(capacity: 8)
-            let typeOfEvent = typeNames.insertAll(try events.strings("event_type"))
-            let typeKind = (0..<typeNames.count).map { EmailEventKind(typeNames.string(at: $0)) }
-            let times = try events.timestamps("event_time")
-            for row in 0..<events.rowCount {
-                let customer = Int(customerOfEvent[row])
-                guard customer >= 0 else { continue }
-                switch typeKind[Int(typeOfEvent[row])] {
-                case .sent: sent[customer] += 1
-                case .open:
-                    opens[customer] += 1
-                    lastOpen[customer] = max(lastOpen[customer], times[row])
-                case .click: clicks[customer] += 1
-                case .unsubscribe: unsubscribed[customer] = true
-                case .other: break
-                }
-            }
-        }
+        let lastOpen = emailAggregates.lastOpen
+        let sent = emailAggregates.sent
+        let opens = emailAggregates.opens
+        let clicks = emailAggregates.clicks
+        let unsubscribed = emailAggregates.unsubscribed
         try context.checkCancellation()
 
         let signup = try customers.dates("signup_date")

@@ -1,0 +1,110 @@
+import Columnar
+
+/// Per-customer order aggregates of the features stage, plus the completed orders as flat columns (for the CLV
+/// summary and the category tally).
+struct OrderAggregates: Sendable {
+    var frequency: [Int64]
+    var monetary: [Double]
+    var returned: [Int64]
+    var firstOrder: [Int32]
+    var lastOrder: [Int32]
+    var revenueLastYear: [Double]
+    /// Customer row, day, amount and category ordinal (-1 for none) of every completed order.
+    var orderCustomer: [Int32] = []
+    var orderDay: [Int32] = []
+    var orderAmount: [Double] = []
+    var orderCategory: [Int32] = []
+    /// The category names by ordinal.
+    var categoryNames = FrozenInterner(interner: StringInterner(capacity: 64))
+
+    /// Only `completed` orders count towards frequency, monetary value, first/last order and 12-month revenue;
+    /// `returned` ones towards the return rate. Orders of customers not in `customers` are ignored.
+    /// - Complexity: O(orders); customers, statuses and categories are looked up on the column bytes.
+    init(_ orders: Table, customers: FrozenInterner, customerCount count: Int, asOf: Int32) throws(PipelineError) {
+        frequency = [Int64](repeating: 0, count: count)
+        monetary = [Double](repeating: 0, count: count)
+        returned = [Int64](repeating: 0, count: count)
+        firstOrder = [Int32](repeating: .max, count: count)
+        lastOrder = [Int32](repeating: .min, count: count)
+        revenueLastYear = [Double](repeating: 0, count: count)
+        guard orders.rowCount > 0 else { return }
+        let customerOfOrder = customers.interner.ordinals(of: try orders.strings("customer_id"))
+        let dates = try orders.dates("order_date")
+        let amounts = try orders.doubles("amount")
+        let statusNames = StringInterner(capacity: 8)
+        let statusOfOrder = statusNames.insertAll(try orders.strings("status"))
+        let statusKind = (0..<statusNames.count).map { OrderStatusKind(statusNames.string(at: $0)) }
+        let categoryValid = try orders.validity("category")
+        let names = categoryNames.interner
+        var categoryOfOrder = names.insertAll(try orders.strings("category"))
+        if let emptyCategory = names.ordinal(of: "") {
+            for row in categoryOfOrder.indices where categoryOfOrder[row] == emptyCategory { categoryOfOrder[row] = -1 }
+        }
+        if let categoryValid {
+            for row in categoryValid.indices where !categoryValid[row] { categoryOfOrder[row] = -1 }
+        }
+        orderCustomer.reserveCapacity(orders.rowCount)
+        orderDay.reserveCapacity(orders.rowCount)
+        orderAmount.reserveCapacity(orders.rowCount)
+        orderCategory.reserveCapacity(orders.rowCount)
+        for row in 0..<orders.rowCount {
+            let customer = Int(customerOfOrder[row])
+            guard customer >= 0 else { continue }
+            switch statusKind[Int(statusOfOrder[row])] {
+            case .completed:
+                let day = dates[row]
+                let amount = amounts[row]
+                frequency[customer] += 1
+                monetary[customer] += amount
+                firstOrder[customer] = min(firstOrder[customer], day)
+                lastOrder[customer] = max(lastOrder[customer], day)
+                if asOf - day < 365 { revenueLastYear[customer] += amount }
+                orderCustomer.append(Int32(customer))
+                orderDay.append(day)
+                orderAmount.append(amount)
+                orderCategory.append(categoryOfOrder[row])
+            case .returned:
+                returned[customer] += 1
+            case .other:
+                break
+            }
+        }
+    }
+}
+
+/// Per-customer email engagement counts of the features stage.
+struct EmailAggregates: Sendable {
+    var lastOpen: [Int64]
+    var sent: [Int64]
+    var opens: [Int64]
+    var clicks: [Int64]
+    var unsubscribed: [Bool]
+
+    /// - Complexity: O(events); customers and event types are looked up on the column bytes.
+    init(_ events: Table, customers: FrozenInterner, customerCount count: Int) throws(PipelineError) {
+        lastOpen = [Int64](repeating: .min, count: count)
+        sent = [Int64](repeating: 0, count: count)
+        opens = [Int64](repeating: 0, count: count)
+        clicks = [Int64](repeating: 0, count: count)
+        unsubscribed = [Bool](repeating: false, count: count)
+        guard events.rowCount > 0 else { return }
+        let customerOfEvent = customers.interner.ordinals(of: try events.strings("customer_id"))
+        let typeNames = StringInterner(capacity: 8)
+        let typeOfEvent = typeNames.insertAll(try events.strings("event_type"))
+        let typeKind = (0..<typeNames.count).map { EmailEventKind(typeNames.string(at: $0)) }
+        let times = try events.timestamps("event_time")
+        for row in 0..<events.rowCount {
+            let customer = Int(customerOfEvent[row])
+            guard customer >= 0 else { continue }
+            switch typeKind[Int(typeOfEvent[row])] {
+            case .sent: sent[customer] += 1
+            case .open:
+                opens[customer] += 1
+                lastOpen[customer] = max(lastOpen[customer], times[row])
+            case .click: clicks[customer] += 1
+            case .unsubscribe: unsubscribed[customer] = true
+            case .other: break
+            }
+        }
+    }
+}
