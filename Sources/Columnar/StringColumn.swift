@@ -45,6 +45,16 @@ public struct StringColumn: Sendable, Hashable {
         offsets.append(bytes.count)
     }
 
+    /// Appends every string of `other`.
+    public mutating func append(contentsOf other: StringColumn) {
+        let shift = bytes.count
+        bytes.append(contentsOf: other.bytes)
+        offsets.reserveCapacity(offsets.count + other.count)
+        other.offsets.withUnsafeBufferPointer { otherOffsets in
+            for index in 1..<otherOffsets.count { offsets.append(otherOffsets[index] + shift) }
+        }
+    }
+
     /// Appends an empty string (used for null slots).
     public mutating func appendEmpty() {
         offsets.append(bytes.count)

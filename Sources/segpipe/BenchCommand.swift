@@ -28,17 +28,21 @@ struct BenchCommand: ParsableCommand {
         @Option(help: "How many times to read the file (the median time is reported).")
         var repeats: Int = 1
 
+        @Option(help: "Parts the file is read in at once (default: as the extract stage, 2 on two cores; 1 = one core).")
+        var threads: Int?
+
         @Flag(help: "Print the measurement as one JSON object.")
         var json = false
 
         func validate() throws {
             guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
+            if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         }
 
         func run() throws {
             let measurement: ExtractBenchmark.Measurement
             do {
-                measurement = try ExtractBenchmark.run(file: file, repeats: repeats)
+                measurement = try ExtractBenchmark.run(file: file, repeats: repeats, threads: threads)
             } catch let error as PipelineError {
                 throw error
             } catch {

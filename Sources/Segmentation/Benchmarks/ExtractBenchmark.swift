@@ -57,10 +57,12 @@ public enum ExtractBenchmark {
     /// - Parameters:
     ///   - file: an orders CSV file with the canonical header (comma-separated UTF-8).
     ///   - repeats: how many times to read it (at least 1).
+    ///   - threads: parts the file is read in at once (default: as the extract stage, two on two cores).
     /// - Throws: ``PipelineError`` with code `configuration` when `repeats` is below 1, or a missing required
     ///   column; ``CSVError`` when the file cannot be opened or is structurally broken.
     /// - Complexity: O(repeats · file size) time; memory O(table size + chunk size).
-    public static func run(file: String, repeats: Int) throws -> Measurement {
+    public static func run(file: String, repeats: Int, threads: Int? = nil) throws -> Measurement {
+        let threads = threads ?? ExtractStage.parallelism
         guard repeats >= 1 else {
             throw PipelineError(.configuration, "bench extract: --repeats must be at least 1 (got \(repeats))")
         }
@@ -76,12 +78,13 @@ public enum ExtractBenchmark {
             let start = clock.now
             let reader = try CSVReader(path: file, dialect: CSVDialect())
             let table = try ExtractStage.read(
-                reader, source: source, file: file, schema: CanonicalSchema.orders, rejects: &rejects)
+                reader, source: source, file: file, schema: CanonicalSchema.orders, rejects: &rejects,
+                parallelism: threads)
             let elapsed = clock.now - start
             seconds.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
             rows = table.rowCount
             rejectCount = rejects.count
-            bytes = reader.bytesRead
+            bytes = reader.stoppedAt == nil ? reader.bytesRead : ExtractStage.fileSize(file)
         }
         let median = Self.median(seconds)
         return Measurement(

@@ -26,7 +26,9 @@ final class CSVByteSource {
     private let pipe: Pipe?
 
     /// Opens `path`; a name ending in `.gz` is decompressed through the system `gzip` as it is read.
-    init(path: String) throws {
+    ///
+    /// `offset` starts reading a plain file part-way (for reading one file in parts); it must be 0 for `.gz`.
+    init(path: String, offset: Int64 = 0) throws {
         self.path = path
         let fileDescriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard fileDescriptor >= 0 else {
@@ -35,6 +37,11 @@ final class CSVByteSource {
         }
         file = fileDescriptor
         guard path.hasSuffix(".gz") else {
+            if offset > 0, lseek(fileDescriptor, off_t(offset), SEEK_SET) < 0 {
+                let reason = String(cString: strerror(errno))
+                close(fileDescriptor)
+                throw CSVError(.io, "cannot seek in the file: \(reason)", path: path)
+            }
             descriptor = fileDescriptor
             process = nil
             pipe = nil
@@ -43,6 +50,7 @@ final class CSVByteSource {
             #endif
             return
         }
+        precondition(offset == 0, "a .gz file can only be read from its start")
         let gzip = ["/usr/bin/gzip", "/bin/gzip"].first { FileManager.default.isExecutableFile(atPath: $0) }
         guard let gzip else {
             close(fileDescriptor)

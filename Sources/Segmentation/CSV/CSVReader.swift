@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A streaming RFC 4180 CSV reader working on bytes, with bounded memory.
 ///
 /// The file is read in large chunks; a record cut by a chunk boundary is carried over to the next chunk,
@@ -51,6 +55,14 @@ public final class CSVReader {
     private var isFinished = false
     /// The physical line number at `position`.
     private var line = 1
+    /// File offset (of the decompressed bytes) of `buffer[0]`.
+    private var bufferStartOffset: Int64 = 0
+
+    /// Where to stop: no record starting at or after this file offset is read (for reading a file in parts).
+    public var stopOffset: Int64?
+    /// Where reading stopped because of ``stopOffset``: the file offset of the first byte not read (always the
+    /// start of a line) and the physical line number there; nil until then.
+    public private(set) var stoppedAt: (offset: Int64, line: Int)?
 
     private var starts: UnsafeMutablePointer<Int>
     private var lengths: UnsafeMutablePointer<Int>
@@ -115,6 +127,56 @@ public final class CSVReader {
         expectedFieldCount = names.count
     }
 
+    /// Opens the same file as `reader` for reading from file offset `offset` on, which must be the start of a
+    /// record (as ``stoppedAt`` reports, or a line start believed to be one): same dialect, header and limits,
+    /// no header or byte order mark is read. Line numbers count from 1 at `offset`.
+    ///
+    /// For reading one plain (not `.gz`) file in parts on several cores.
+    public init(continuing reader: CSVReader, at offset: Int64, chunkSize: Int = CSVReader.defaultChunkSize) throws {
+        path = reader.path
+        dialect = reader.dialect
+        header = reader.header
+        expectedFieldCount = reader.expectedFieldCount
+        maximumRecordSize = reader.maximumRecordSize
+        capacity = max(chunkSize, 4)
+        buffer = .allocate(capacity: capacity + 1)
+        buffer[0] = UInt8(ascii: "\n")
+        starts = .allocate(capacity: fieldCapacity)
+        lengths = .allocate(capacity: fieldCapacity)
+        scratch = .allocate(capacity: scratchCapacity)
+        do {
+            source = try CSVByteSource(path: path, offset: offset)
+        } catch {
+            buffer.deallocate()
+            starts.deallocate()
+            lengths.deallocate()
+            scratch.deallocate()
+            throw error
+        }
+        bufferStartOffset = offset
+    }
+
+    /// The offset just after the first line feed at or after `offset` in a plain file: the start of a line, and of a
+    /// record unless a quoted field spans that line feed. Nil when there is none within `limit` bytes.
+    public static func lineStart(after offset: Int64, in path: String, limit: Int = 16 << 20) -> Int64? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        let window = 1 << 16
+        let bytes = UnsafeMutablePointer<UInt8>.allocate(capacity: window)
+        defer { bytes.deallocate() }
+        var position = offset
+        while position - offset < Int64(limit) {
+            let count = pread(descriptor, bytes, window, off_t(position))
+            guard count > 0 else { return nil }
+            for index in 0..<count where bytes[index] == 0x0A {
+                return position + Int64(index) + 1
+            }
+            position += Int64(count)
+        }
+        return nil
+    }
+
     deinit {
         buffer.deallocate()
         starts.deallocate()
@@ -132,7 +194,7 @@ public final class CSVReader {
         while let record = try nextRecord() {
             try body(record)
         }
-        if !isFinished {
+        if !isFinished, stoppedAt == nil {
             isFinished = true
             try source.finish()
         }
@@ -152,6 +214,10 @@ public final class CSVReader {
                 if isAtEndOfInput { return nil }
                 try refill()
                 continue
+            }
+            if let stopOffset, bufferStartOffset + Int64(position) >= stopOffset {
+                if stoppedAt == nil { stoppedAt = (bufferStartOffset + Int64(position), line) }
+                return nil
             }
             let byte = buffer[position]
             if byte == 0x0A {
@@ -189,6 +255,7 @@ public final class CSVReader {
     private func refill() throws {
         let kept = end - position
         if position > 0 {
+            bufferStartOffset += Int64(position)
             if kept > 0 { buffer.update(from: buffer + position, count: kept) }
             position = 0
             end = kept

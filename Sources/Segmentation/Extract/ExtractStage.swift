@@ -111,19 +111,18 @@ struct ExtractStage {
         for file in files {
             do {
                 let reader = try CSVReader(path: file.absolute, dialect: dialect)
-                // Progress in bytes of the file on disk (compressed for .gz), reported a block of rows at a time.
-                var bytesReported: Int64 = 0
+                let progress = context.progress
+                let isCancelled = context.isCancelled
                 let table = try Self.read(
-                    reader, source: source, file: file.display, schema: schema, rejects: &rejects
-                ) { records in
-                    context.progress.rowsProcessed(records)
-                    let position = reader.fileBytesRead
-                    context.progress.bytesProcessed(position - bytesReported)
-                    bytesReported = position
-                    try context.checkCancellation()
+                    reader, source: source, file: file.display, schema: schema, rejects: &rejects,
+                    parallelism: Self.parallelism
+                ) { records, fileBytes in
+                    progress.rowsProcessed(records)
+                    progress.bytesProcessed(fileBytes)
+                    if isCancelled() { throw PipelineError(.cancelled, "cancelled by signal") }
                 }
-                context.progress.bytesProcessed(max(reader.fileBytesRead - bytesReported, 0))
-                bytesRead += reader.bytesRead
+                // Read in parts, the first reader saw only its part of the bytes.
+                bytesRead += reader.stoppedAt == nil ? reader.bytesRead : Self.fileSize(file.absolute)
                 columns = columns.map { Self.concatenate($0, table.columns) } ?? table.columns
             } catch let error as PipelineError {
                 throw error
@@ -141,14 +140,110 @@ struct ExtractStage {
     /// Records between progress reports and cancellation checks while reading a file.
     static let progressBatch = 65_536
 
+    /// Parts a large file is read in at once: two, or one on a single core.
+    static var parallelism: Int {
+        min(2, max(1, ProcessInfo.processInfo.activeProcessorCount))
+    }
+
+    /// Plain files at least this large are read in two parts on two cores.
+    static let parallelReadMinimumBytes: Int64 = 32 << 20
+
+    /// Where each canonical field is in a file's records.
+    struct FieldLayout: Sendable {
+        var positions: [Int?]
+        var expectedFields: Int?
+        var maximumPosition: Int
+    }
+
+    /// One part of a file read into typed columns, with its rejects (line numbers relative to the part).
+    struct ReadPart: Sendable {
+        var columns: [Column]
+        var rejects: [Reject]
+    }
+
+    /// A reader handed to exactly one worker.
+    private struct ReaderHandle: @unchecked Sendable {
+        let reader: CSVReader
+    }
+
     /// Reads every record of `reader` into a typed table of `schema`, appending unusable rows to `rejects`.
     ///
-    /// `onBatch` is called with the count after every ``progressBatch`` records (and for the rest at the end);
-    /// what it throws stops reading, which is how a cancelled run stops between chunks.
+    /// With `parallelism` above 1, a large plain file is read in two parts at once: the first reader stops at the
+    /// first line start past the middle, a second reader starts there, and the parts are joined in file order
+    /// (the second part's line numbers shifted). If the middle line start turns out to lie inside a quoted field
+    /// (the first reader stops elsewhere), the second part is discarded and read again from where the first
+    /// stopped, so the result never depends on the split.
+    ///
+    /// `onBatch` is called with the records and file bytes read since its last call, after every
+    /// ``progressBatch`` records of a part (and for the rest at the end); what it throws stops reading, which is how
+    /// a cancelled run stops between chunks. It may be called from two threads at once.
     static func read(
         _ reader: CSVReader, source: PipelineConfiguration.Source, file: String, schema: CanonicalSchema.TableSchema,
-        rejects: inout [Reject], onBatch: (Int) throws -> Void = { _ in }
+        rejects: inout [Reject], parallelism: Int = 1, splitAtLeast: Int64 = parallelReadMinimumBytes,
+        onBatch: @escaping @Sendable (_ records: Int, _ fileBytes: Int64) throws -> Void = { _, _ in }
     ) throws -> Table {
+        let layout = try fieldLayout(reader, source: source, file: file, schema: schema)
+        let fileSize = Int64((try? FileManager.default.attributesOfItem(atPath: reader.path)[.size] as? Int) ?? 0)
+        let isCompressed = reader.path.hasSuffix(".gz")
+        let split: Int64? =
+            parallelism > 1 && !isCompressed && fileSize >= splitAtLeast
+            ? CSVReader.lineStart(after: fileSize / 2, in: reader.path).flatMap { $0 < fileSize ? $0 : nil }
+            : nil
+        guard let split else {
+            let part = try readPart(
+                reader, layout: layout, source: source, file: file, schema: schema,
+                expectedRows: isCompressed ? 1024 : Int(fileSize / 48) + 1024, startOffset: 0, onBatch: onBatch)
+            rejects.append(contentsOf: part.rejects)
+            return try makeTable(part.columns)
+        }
+        reader.stopOffset = split
+        let head = ReaderHandle(reader: reader)
+        let tail = ReaderHandle(reader: try CSVReader(continuing: reader, at: split))
+        // The first part gets room for every row: the second is appended to it in place.
+        var parts = try concurrently(
+            { () throws(PipelineError) -> Result<ReadPart, any Error> in
+                Result {
+                    try readPart(
+                        head.reader, layout: layout, source: source, file: file, schema: schema,
+                        expectedRows: Int(fileSize / 48) + 1024, startOffset: 0, onBatch: onBatch)
+                }
+            },
+            { () throws(PipelineError) -> Result<ReadPart, any Error> in
+                Result {
+                    try readPart(
+                        tail.reader, layout: layout, source: source, file: file, schema: schema,
+                        expectedRows: Int(fileSize / 96) + 1024, startOffset: split, onBatch: onBatch)
+                }
+            })
+        // Take the first part out of `parts`, so its buffers are referenced once and grow in place below.
+        var firstPart = try parts.0.get()
+        parts.0 = .success(ReadPart(columns: [], rejects: []))
+        guard let stop = reader.stoppedAt else {
+            // The first reader reached the end of the input before the split: it read everything.
+            rejects.append(contentsOf: firstPart.rejects)
+            return try makeTable(firstPart.columns)
+        }
+        var secondPart: ReadPart
+        if stop.offset == split {
+            secondPart = try parts.1.get()
+            parts.1 = .success(ReadPart(columns: [], rejects: []))
+        } else {
+            // The split fell inside a quoted field: read the rest from where the first part really ended.
+            let rest = try CSVReader(continuing: reader, at: stop.offset)
+            secondPart = try readPart(
+                rest, layout: layout, source: source, file: file, schema: schema,
+                expectedRows: Int(fileSize / 96) + 1024, startOffset: stop.offset, onBatch: onBatch)
+        }
+        shiftLines(of: &secondPart, by: Int64(stop.line - 1))
+        rejects.append(contentsOf: firstPart.rejects)
+        rejects.append(contentsOf: secondPart.rejects)
+        return try makeTable(appendingInPlace(&firstPart.columns, secondPart.columns))
+    }
+
+    /// Where the canonical fields are, from the header (or the mapping's positions without one).
+    private static func fieldLayout(
+        _ reader: CSVReader, source: PipelineConfiguration.Source, file: String, schema: CanonicalSchema.TableSchema
+    ) throws -> FieldLayout {
         let positions: [Int?]
         let expectedFields: Int?
         if source.header {
@@ -174,20 +269,34 @@ struct ExtractStage {
             }
             expectedFields = source.columns.isEmpty ? schema.fields.count : nil
         }
-        let maximumPosition = positions.compactMap { $0 }.max() ?? 0
-        // A generous row estimate from the file size: untouched reserved pages cost no memory.
-        let fileSize = (try? FileManager.default.attributesOfItem(atPath: reader.path)[.size] as? Int) ?? nil
+        return FieldLayout(
+            positions: positions, expectedFields: expectedFields, maximumPosition: positions.compactMap { $0 }.max() ?? 0)
+    }
+
+    /// Reads the records of one reader (a whole file or a part of one) into typed columns and rejects.
+    private static func readPart(
+        _ reader: CSVReader, layout: FieldLayout, source: PipelineConfiguration.Source, file: String,
+        schema: CanonicalSchema.TableSchema, expectedRows: Int, startOffset: Int64,
+        onBatch: (_ records: Int, _ fileBytes: Int64) throws -> Void
+    ) throws -> ReadPart {
         var builder = TypedTableBuilder(
-            schema: schema, positions: positions, dateFormat: source.formats.dateFormat ?? .auto,
-            decimalStyle: source.formats.decimalStyle ?? .auto,
-            expectedRows: reader.path.hasSuffix(".gz") ? 1024 : (fileSize ?? 0) / 48 + 1024)
+            schema: schema, positions: layout.positions, dateFormat: source.formats.dateFormat ?? .auto,
+            decimalStyle: source.formats.decimalStyle ?? .auto, expectedRows: expectedRows)
+        var rejects: [Reject] = []
         var pending = 0
+        var bytesReported = startOffset
+        func report() throws {
+            // Bytes of the file on disk consumed so far (compressed for .gz), reported a block of rows at a time.
+            let position = max(reader.fileBytesRead, bytesReported)
+            try onBatch(pending, position - bytesReported)
+            bytesReported = position
+            pending = 0
+        }
+        let expectedFields = layout.expectedFields
+        let maximumPosition = layout.maximumPosition
         try reader.forEachRecord { record in
             pending += 1
-            if pending == Self.progressBatch {
-                try onBatch(pending)
-                pending = 0
-            }
+            if pending == Self.progressBatch { try report() }
             func reject(_ field: String, _ reason: String) {
                 rejects.append(
                     Reject(
@@ -210,8 +319,68 @@ struct ExtractStage {
                 reject(failure.field, failure.reason)
             }
         }
-        if pending > 0 { try onBatch(pending) }
-        return try makeTable(builder.columns())
+        try report()
+        return ReadPart(columns: builder.columns(), rejects: rejects)
+    }
+
+    /// `first` with the rows of `second` appended, reusing `first`'s buffers (reserved for the whole file).
+    private static func appendingInPlace(_ first: inout [Column], _ second: [Column]) -> [Column] {
+        var result = first
+        first = []
+        for index in result.indices {
+            let other = second[index]
+            if result[index].validity != nil || other.validity != nil {
+                var validity = result[index].validity ?? Array(repeating: true, count: result[index].count)
+                result[index].validity = nil
+                validity.append(contentsOf: other.validity ?? Array(repeating: true, count: other.count))
+                result[index].validity = validity
+            }
+            var values = result[index].values
+            result[index].values = .bool([])  // drop the column's reference so `values` is appended to in place
+            switch (values, other.values) {
+            case (.int64(var a), .int64(let b)):
+                values = .bool([])
+                a.append(contentsOf: b)
+                values = .int64(a)
+            case (.float64(var a), .float64(let b)):
+                values = .bool([])
+                a.append(contentsOf: b)
+                values = .float64(a)
+            case (.date32(var a), .date32(let b)):
+                values = .bool([])
+                a.append(contentsOf: b)
+                values = .date32(a)
+            case (.timestamp(var a), .timestamp(let b)):
+                values = .bool([])
+                a.append(contentsOf: b)
+                values = .timestamp(a)
+            case (.bool(var a), .bool(let b)):
+                values = .bool([])
+                a.append(contentsOf: b)
+                values = .bool(a)
+            case (.utf8(var a), .utf8(let b)):
+                values = .bool([])
+                a.append(contentsOf: b)
+                values = .utf8(a)
+            default:
+                preconditionFailure("column types of the two parts differ")
+            }
+            result[index].values = values
+        }
+        return result
+    }
+
+    /// Adds `offset` to the line numbers of a part read from the middle of a file.
+    private static func shiftLines(of part: inout ReadPart, by offset: Int64) {
+        guard offset != 0 else { return }
+        for index in part.columns.indices where part.columns[index].name == CanonicalSchema.lineColumn {
+            if case .int64(var lines) = part.columns[index].values {
+                part.columns[index].values = .bool([])
+                for row in lines.indices { lines[row] += offset }
+                part.columns[index].values = .int64(lines)
+            }
+        }
+        for index in part.rejects.indices { part.rejects[index].line += offset }
     }
 
     /// The files a path or glob names, sorted, with the name to show in rejects (the path relative to the data

@@ -1,0 +1,98 @@
+import Columnar
+import Foundation
+import Testing
+
+@testable import Segmentation
+
+/// A file read in two parts on two cores must give exactly what one sequential read gives: the same rows in the
+/// same order, the same rejects with the same line numbers, whatever falls at the middle of the file.
+@Suite struct ParallelReadTests {
+    /// Orders with a bad row near each end, quoted fields and embedded line breaks.
+    static func ordersFile(rows: Int, quotedBreakAt breakRow: Int?) -> String {
+        var text = "order_id,customer_id,order_date,amount,currency,category,quantity,status\r\n"
+        for row in 0..<rows {
+            if row == 3 || row == rows - 4 {
+                text += "O\(row),K\(row % 97),not a date,12.50,EUR,Books,1,completed\r\n"
+                continue
+            }
+            let category = row == breakRow ? "\"Garden\n\n\"\"Tools\"\"\nand more\"" : (row % 5 == 0 ? "\"Home, Living\"" : "Books")
+            text += "O\(row),K\(row % 97),2024-0\(row % 9 + 1)-1\(row % 10),\(row % 300).\(row % 100),EUR,\(category),\(row % 4),completed\r\n"
+            if row % 50 == 0 { text += "\r\n" }  // blank lines are skipped, but count as lines
+        }
+        return text
+    }
+
+    static func read(_ path: String, parallelism: Int) throws -> (Table, [Reject], CSVReader) {
+        var rejects: [Reject] = []
+        let reader = try CSVReader(path: path, dialect: CSVDialect(), chunkSize: 4096)
+        let table = try ExtractStage.read(
+            reader, source: PipelineConfiguration.Source(path: path), file: "orders.csv",
+            schema: CanonicalSchema.orders, rejects: &rejects, parallelism: parallelism, splitAtLeast: 1)
+        return (table, rejects, reader)
+    }
+
+    @Test(arguments: [nil, 0, 1, 2])
+    func twoPartsReadLikeOne(breakOffset: Int?) throws {
+        let rows = 2_000
+        // Find the row whose line holds the middle of the file, and put a quoted line break there (or near).
+        let plain = Self.ordersFile(rows: rows, quotedBreakAt: nil)
+        let middle = plain.utf8.count / 2
+        var breakRow: Int?
+        if let breakOffset {
+            var offset = 0
+            for (index, line) in plain.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                offset += line.utf8.count + 1
+                if offset >= middle {
+                    breakRow = max(index - 1 - breakOffset, 0)
+                    break
+                }
+            }
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("segpipe-split-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("orders.csv").path
+        try Self.ordersFile(rows: rows, quotedBreakAt: breakRow).write(toFile: path, atomically: true, encoding: .utf8)
+
+        let (sequential, sequentialRejects, _) = try Self.read(path, parallelism: 1)
+        let (parallel, parallelRejects, reader) = try Self.read(path, parallelism: 2)
+        #expect(reader.stoppedAt != nil, "the file was not split")
+        #expect(sequential.rowCount == rows - 2)
+        #expect(parallel == sequential)
+        #expect(parallelRejects == sequentialRejects)
+        #expect(parallelRejects.map(\.line).count == 2)
+        if let breakRow {
+            let categories = try parallel.strings("category")
+            let row = breakRow > 3 ? breakRow - 1 : breakRow
+            #expect(categories[row] == "Garden\n\n\"Tools\"\nand more")
+        }
+    }
+
+    /// The middle of this file lies inside one long quoted field full of line breaks: the second part starts at a
+    /// line break inside quotes, is discarded, and read again from where the first part really ended.
+    @Test func splitInsideAQuotedFieldFallsBackToTheTrueRecordStart() throws {
+        var text = "order_id,customer_id,order_date,amount,currency,category,quantity,status\n"
+        for row in 0..<200 { text += "O\(row),K1,2024-01-02,1.00,EUR,Books,1,completed\n" }
+        let note = (0..<2_000).map { "line \($0), with a comma" }.joined(separator: "\n")
+        text += "O-long,K1,2024-01-02,2.00,EUR,\"\(note)\",1,completed\n"
+        for row in 0..<20 { text += "P\(row),K1,2024-01-03,x,EUR,Books,1,completed\n" }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("segpipe-split-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("orders.csv").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        let size = Int64(text.utf8.count)
+        let split = try #require(CSVReader.lineStart(after: size / 2, in: path))
+
+        let (sequential, sequentialRejects, _) = try Self.read(path, parallelism: 1)
+        let (parallel, parallelRejects, reader) = try Self.read(path, parallelism: 2)
+        let stop = try #require(reader.stoppedAt)
+        #expect(stop.offset != split, "the middle line start was not inside the quoted field")
+        #expect(parallel == sequential)
+        #expect(parallelRejects == sequentialRejects)
+        #expect(parallel.rowCount == 201)
+        #expect(parallelRejects.count == 20)
+        let firstRejectLine: Int64 = 2 + 200 + 2_000  // header, 200 rows, the 2,000-line record
+        #expect(parallelRejects.first?.line == firstRejectLine)
+    }
+}
