@@ -23,7 +23,7 @@ import time
 
 COLUMNS = ["order_id", "customer_id", "order_date", "amount", "currency", "category", "quantity", "status"]
 TOOLS = ["pandas", "pyarrow", "polars"]
-# Single-threaded variants, to separate parallelism from per-core speed (segpipe reads on one thread).
+# Single-threaded variants, to separate parallelism from per-core speed (segpipe too, with --threads 1).
 SINGLE_THREADED = ["pyarrow-1-thread", "polars-1-thread"]
 
 
@@ -170,7 +170,10 @@ def compare(arguments):
     ] + [
         (tool, "canonical", [sys.executable, os.path.abspath(__file__), "read", tool, arguments.canonical])
         for tool in TOOLS + (SINGLE_THREADED if arguments.single_threaded else [])
-    ] + [
+    ] + ([
+        ("segpipe, 1 thread", "canonical",
+         [arguments.segpipe, "bench", "extract", "--file", arguments.canonical, "--threads", "1", "--json"]),
+    ] if arguments.single_threaded else []) + [
         ("segpipe, original file", "original", [arguments.segpipe, "bench", "extract", "--file", arguments.original,
                                                   "--json"]),
     ]
