@@ -21,6 +21,7 @@ struct DedupeStage {
         let started = clock.now
 
         let result = FuzzyMatcher(configuration: try matcherConfiguration()).match(try matchRecords(customers))
+        try context.checkCancellation()
         // Best rule and score per record, from the pairs that merged it.
         var ruleOf = [String](repeating: "identity", count: count)
         var scoreOf = [Double](repeating: 1, count: count)
@@ -106,6 +107,7 @@ struct DedupeStage {
         let remapping = Remapping(
             sourceIndex: FrozenInterner(interner: sourceIndex), ids: ids, mergedRowOf: mergedRowOf,
             isIdentity: duplicatesMerged == 0)
+        try context.checkCancellation()
         let rawOrders = try inputs.table("orders", of: .clean)
         let rawEvents = try inputs.table("email_events", of: .clean)
         let (orders, events) = try concurrently(

@@ -54,7 +54,9 @@ struct SegmentStage {
 
         let scaling = try FeatureScaling(features: features, names: featureNames, configuration: context.configuration)
         let matrix = scaling.matrix
+        try context.checkCancellation()
         var clusters = try cluster(matrix)
+        try context.checkCancellation()
 
         // MARK: Segment ids
         let monetary = try features.doubles("monetary_total")
