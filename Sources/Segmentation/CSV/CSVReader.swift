@@ -85,28 +85,12 @@ public final class CSVReader {
     ///   - chunkSize: bytes read at a time; small values are for tests.
     ///   - maximumRecordSize: the largest record accepted before ``CSVError/Code/recordTooLarge``.
     /// - Throws: ``CSVError`` when the file cannot be opened, or has no header line.
-    public init(
+    public convenience init(
         path: String, dialect: CSVDialect = CSVDialect(), chunkSize: Int = CSVReader.defaultChunkSize,
         maximumRecordSize: Int = CSVReader.defaultMaximumRecordSize
     ) throws {
-        self.path = path
-        self.dialect = dialect
-        self.maximumRecordSize = max(maximumRecordSize, 16)
-        capacity = max(chunkSize, 4)
-        buffer = .allocate(capacity: capacity + 1)
-        buffer[0] = UInt8(ascii: "\n")
-        starts = .allocate(capacity: fieldCapacity)
-        lengths = .allocate(capacity: fieldCapacity)
-        scratch = .allocate(capacity: scratchCapacity)
-        do {
-            source = try CSVByteSource(path: path)
-        } catch {
-            buffer.deallocate()
-            starts.deallocate()
-            lengths.deallocate()
-            scratch.deallocate()
-            throw error
-        }
+        try self.init(
+            path: path, dialect: dialect, chunkSize: chunkSize, maximumRecordSize: maximumRecordSize, offset: 0)
         while end < 3 && !isAtEndOfInput {
             try refill()
         }
@@ -132,12 +116,21 @@ public final class CSVReader {
     /// no header or byte order mark is read. Line numbers count from 1 at `offset`.
     ///
     /// For reading one plain (not `.gz`) file in parts on several cores.
-    public init(continuing reader: CSVReader, at offset: Int64, chunkSize: Int = CSVReader.defaultChunkSize) throws {
-        path = reader.path
-        dialect = reader.dialect
+    public convenience init(continuing reader: CSVReader, at offset: Int64, chunkSize: Int = CSVReader.defaultChunkSize)
+        throws
+    {
+        try self.init(
+            path: reader.path, dialect: reader.dialect, chunkSize: chunkSize,
+            maximumRecordSize: reader.maximumRecordSize, offset: offset)
         header = reader.header
         expectedFieldCount = reader.expectedFieldCount
-        maximumRecordSize = reader.maximumRecordSize
+    }
+
+    /// Allocates the buffers and opens the file at `offset`; reads nothing.
+    private init(path: String, dialect: CSVDialect, chunkSize: Int, maximumRecordSize: Int, offset: Int64) throws {
+        self.path = path
+        self.dialect = dialect
+        self.maximumRecordSize = max(maximumRecordSize, 16)
         capacity = max(chunkSize, 4)
         buffer = .allocate(capacity: capacity + 1)
         buffer[0] = UInt8(ascii: "\n")

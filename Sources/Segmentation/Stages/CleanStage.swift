@@ -172,14 +172,7 @@ struct CleanStage {
         let hasPlaceholder = placeholder != nil
         customers.withUnsafeStorage { customerOffsets, customerBytes in
             for row in 0..<rowCount {
-                let rawCustomer = UnsafeBufferPointer(
-                    rebasing: customerBytes[customerOffsets[row]..<customerOffsets[row + 1]])
-                let isKnown: Bool
-                if let trimmed = Normalization.asciiTrimmed(rawCustomer) {
-                    isKnown = customerIDs.interner.ordinal(of: trimmed) != nil
-                } else {
-                    isKnown = customerIDs.interner.ordinal(of: Normalization.trimmed(customers[row])) != nil
-                }
+                let isKnown = customerIDs.containsTrimmed(row, of: customers, customerOffsets, customerBytes)
                 if !isKnown, !hasPlaceholder {
                     let customer = Normalization.trimmed(customers[row])
                     reject(
@@ -241,16 +234,10 @@ struct CleanStage {
                 keep.append(row)
                 convertedAmounts.append(amounts[row] * (currency.rate ?? .nan))
                 canonicalStatus.append(statusOf[Int(statusOfRow[row])] ?? "")
-                if !isKnownCustomer[row] {
-                    orphans += 1
-                    placeholderBytes.withUnsafeBufferPointer { customerColumn.append(utf8: $0) }
-                } else if let trimmed = Normalization.asciiTrimmed(
-                    UnsafeBufferPointer(rebasing: customerBytes[customerOffsets[row]..<customerOffsets[row + 1]]))
-                {
-                    customerColumn.append(utf8: trimmed)
-                } else {
-                    customerColumn.append(Normalization.trimmed(customers[row]))
-                }
+                if !isKnownCustomer[row] { orphans += 1 }
+                Self.appendCustomer(
+                    row, of: customers, customerOffsets, customerBytes, isKnown: isKnownCustomer[row],
+                    placeholder: placeholderBytes, to: &customerColumn)
                 currencyColumn.append(currency.code)
             }
         }
@@ -265,6 +252,22 @@ struct CleanStage {
         return CleanedOrders(
             table: try makeTable(columns), rejects: rejects, orphans: orphans,
             metrics: ["duplicate_orders_dropped": .int(duplicateOrders)])
+    }
+
+    /// Appends the customer id of an order or event to the clean column: its trimmed bytes, or the placeholder's
+    /// when the customer is unknown (only called then when a placeholder is configured).
+    @inline(__always)
+    private static func appendCustomer(
+        _ row: Int, of customers: StringColumn, _ offsets: UnsafeBufferPointer<Int>, _ bytes: UnsafeBufferPointer<UInt8>,
+        isKnown: Bool, placeholder: [UInt8], to column: inout StringColumn
+    ) {
+        if !isKnown {
+            placeholder.withUnsafeBufferPointer { column.append(utf8: $0) }
+        } else if let trimmed = Normalization.asciiTrimmed(UnsafeBufferPointer(rebasing: bytes[offsets[row]..<offsets[row + 1]])) {
+            column.append(utf8: trimmed)
+        } else {
+            column.append(Normalization.trimmed(customers[row]))
+        }
     }
 
     /// `column` itself when none of `rows` has whitespace at either end, else a copy with every string trimmed
@@ -313,19 +316,11 @@ struct CleanStage {
         keep.reserveCapacity(rowCount)
         var typeColumn = StringColumn(capacity: rowCount, byteCapacity: rowCount * 5)
         var customerColumn = StringColumn(capacity: rowCount, byteCapacity: customers.bytes.count)
-        let placeholderBytes = placeholder.map { Array($0.utf8) }
+        let placeholderBytes = placeholder.map { Array($0.utf8) } ?? []
         customers.withUnsafeStorage { customerOffsets, customerBytes in
             for row in 0..<rowCount {
-                let rawCustomer = UnsafeBufferPointer(
-                    rebasing: customerBytes[customerOffsets[row]..<customerOffsets[row + 1]])
-                let trimmedCustomer = Normalization.asciiTrimmed(rawCustomer)
-                let isKnown: Bool
-                if let trimmedCustomer {
-                    isKnown = customerIDs.interner.ordinal(of: trimmedCustomer) != nil
-                } else {
-                    isKnown = customerIDs.interner.ordinal(of: Normalization.trimmed(customers[row])) != nil
-                }
-                if !isKnown, placeholderBytes == nil {
+                let isKnown = customerIDs.containsTrimmed(row, of: customers, customerOffsets, customerBytes)
+                if !isKnown, placeholder == nil {
                     let customer = Normalization.trimmed(customers[row])
                     rejects.append(
                         Reject(
@@ -345,14 +340,10 @@ struct CleanStage {
                 }
                 keep.append(row)
                 typeColumn.append(type)
-                if !isKnown, let placeholderBytes {
-                    orphans += 1
-                    placeholderBytes.withUnsafeBufferPointer { customerColumn.append(utf8: $0) }
-                } else if let trimmedCustomer {
-                    customerColumn.append(utf8: trimmedCustomer)
-                } else {
-                    customerColumn.append(Normalization.trimmed(customers[row]))
-                }
+                if !isKnown { orphans += 1 }
+                Self.appendCustomer(
+                    row, of: customers, customerOffsets, customerBytes, isKnown: isKnown, placeholder: placeholderBytes,
+                    to: &customerColumn)
             }
         }
         let columns = table.gathering(

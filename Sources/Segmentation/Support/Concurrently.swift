@@ -33,6 +33,18 @@ func concurrently<First: Sendable, Second: Sendable>(
 /// A ``StringInterner`` that is only read from here on, so concurrent lookups are safe.
 struct FrozenInterner: @unchecked Sendable {
     let interner: StringInterner
+
+    /// Whether the string at `row` of `column` (with `offsets` and `bytes` its storage), without surrounding
+    /// whitespace, is a key.
+    @inline(__always)
+    func containsTrimmed(
+        _ row: Int, of column: StringColumn, _ offsets: UnsafeBufferPointer<Int>, _ bytes: UnsafeBufferPointer<UInt8>
+    ) -> Bool {
+        if let trimmed = Normalization.asciiTrimmed(UnsafeBufferPointer(rebasing: bytes[offsets[row]..<offsets[row + 1]])) {
+            return interner.ordinal(of: trimmed) != nil
+        }
+        return interner.ordinal(of: Normalization.trimmed(column[row])) != nil
+    }
 }
 
 /// `items.map(transform)` with the calls spread over the cores (two here), results in item order; when calls

@@ -3,6 +3,20 @@ import Segmentation
 import Testing
 
 @Suite struct CustomerLifetimeValueTests {
+    /// lifetimes' daily CDNOW reference table and segpipe's summary of the CDNOW transactions, in its customer order.
+    static func cdnowDailySummary() throws -> ([String: [Double]], CLVSummary) {
+        let table = try CLVFixtures.numericColumns("cdnow_daily_reference.csv")
+        let ids = try #require(table["customer_id"])
+        var indexOfID: [Int: Int32] = [:]
+        for (index, id) in ids.enumerated() { indexOfID[Int(id)] = Int32(index) }
+        let transactions = try CLVFixtures.cdnowTransactions()
+        let summary = try CLVSummary(
+            customerCount: ids.count, customerIndex: transactions.customerID.map { indexOfID[$0] ?? -1 },
+            orderDay: transactions.day, amount: transactions.amount,
+            observationDay: CLVFixtures.daysSince1970(year: 1997, month: 9, day: 30))
+        return (table, summary)
+    }
+
     @Test func weeklyClvMatchesLifetimes() throws {
         let reference = try CLVFixtures.reference()
         let bg = reference.weekly.betaGeometric
@@ -38,15 +52,7 @@ import Testing
     /// The whole daily path: transactions → summary → both fits → 12-month CLV, against lifetimes.
     @Test func dailyPipelineOnCdnowTransactionsMatchesLifetimes() throws {
         let reference = try CLVFixtures.reference()
-        let table = try CLVFixtures.numericColumns("cdnow_daily_reference.csv")
-        let ids = try #require(table["customer_id"])
-        var indexOfID: [Int: Int32] = [:]
-        for (index, id) in ids.enumerated() { indexOfID[Int(id)] = Int32(index) }
-        let transactions = try CLVFixtures.cdnowTransactions()
-        let summary = try CLVSummary(
-            customerCount: ids.count, customerIndex: transactions.customerID.map { indexOfID[$0] ?? -1 },
-            orderDay: transactions.day, amount: transactions.amount,
-            observationDay: CLVFixtures.daysSince1970(year: 1997, month: 9, day: 30))
+        let (table, summary) = try Self.cdnowDailySummary()
 
         let purchaseModel = try BetaGeometricModel.fit(summary)
         let spendModel = try GammaGammaModel.fit(summary)
@@ -96,15 +102,7 @@ import Testing
     /// as the per-customer functions, and lifetimes' values for CDNOW.
     @Test func batchPredictionsEqualPerCustomerPredictions() throws {
         let reference = try CLVFixtures.reference()
-        let table = try CLVFixtures.numericColumns("cdnow_daily_reference.csv")
-        let ids = try #require(table["customer_id"])
-        var indexOfID: [Int: Int32] = [:]
-        for (index, id) in ids.enumerated() { indexOfID[Int(id)] = Int32(index) }
-        let transactions = try CLVFixtures.cdnowTransactions()
-        let summary = try CLVSummary(
-            customerCount: ids.count, customerIndex: transactions.customerID.map { indexOfID[$0] ?? -1 },
-            orderDay: transactions.day, amount: transactions.amount,
-            observationDay: CLVFixtures.daysSince1970(year: 1997, month: 9, day: 30))
+        let (table, summary) = try Self.cdnowDailySummary()
         let bg = reference.daily.betaGeometric
         let gg = reference.daily.gammaGamma
         let purchaseModel = BetaGeometricModel(r: bg.r, alpha: bg.alpha, a: bg.a, b: bg.b)
