@@ -22,6 +22,7 @@ enum LoadSchema {
         Migration(version: 6, description: "CLV in segment KPIs, comments on every view column", sql: version6),
         Migration(version: 7, description: "pseudonymised contact data", sql: version7),
         Migration(version: 8, description: "per-customer tables without a foreign key, for load speed", sql: version8),
+        Migration(version: 9, description: "segment attribute shares", sql: version9),
     ]
 
     /// The per-customer tables (a million rows and more per run): no foreign key to `runs`, so the loader
@@ -51,10 +52,41 @@ enum LoadSchema {
         "rejects": ["stage", "source_table", "file", "line", "field", "reason", "raw"],
         "segment_profiles": ["segment_id", "feature", "mean", "population_mean", "population_std", "z_score"],
         "k_selection": ["k", "silhouette", "calinski_harabasz", "davies_bouldin", "inertia", "chosen"],
+        "segment_attribute_shares": ["segment_id", "attribute", "value", "share"],
     ]
 
     /// The latest schema version.
     static var currentVersion: Int { migrations.last?.version ?? 0 }
+
+    // MARK: - Version 9
+
+    private static func version9(_ s: String) -> String {
+        """
+        CREATE TABLE \(s).segment_attribute_shares (
+            run_id text NOT NULL REFERENCES \(s).runs (run_id) ON DELETE CASCADE,
+            segment_id bigint NOT NULL,
+            attribute text NOT NULL,
+            value text NOT NULL,
+            share double precision NOT NULL
+        );
+        CREATE INDEX segment_attribute_shares_run_idx ON \(s).segment_attribute_shares (run_id, segment_id, attribute);
+        COMMENT ON TABLE \(s).segment_attribute_shares IS 'Per cluster segment and descriptive attribute (country, region, postal area, acquisition channel, age band): the share of the segment''s customers with each value. Values beyond the most frequent ones are counted together as other, missing ones as unknown.';
+        COMMENT ON COLUMN \(s).segment_attribute_shares.run_id IS 'Run that produced the row.';
+        COMMENT ON COLUMN \(s).segment_attribute_shares.segment_id IS 'Cluster segment, see segments.segment_id.';
+        COMMENT ON COLUMN \(s).segment_attribute_shares.attribute IS 'Descriptive attribute, a column of customer_features (country, city, postal_area, acquisition_channel, age_band, ...).';
+        COMMENT ON COLUMN \(s).segment_attribute_shares.value IS 'Value of the attribute; other for the values beyond the most frequent ones (features.max_categories), unknown for a missing value.';
+        COMMENT ON COLUMN \(s).segment_attribute_shares.share IS 'Share of the segment''s customers with this value (0 to 1; the values of one attribute sum to 1).';
+
+        CREATE VIEW \(s).current_segment_attribute_shares AS
+            SELECT a.* FROM \(s).segment_attribute_shares a JOIN \(s).current_run r USING (run_id);
+        COMMENT ON VIEW \(s).current_segment_attribute_shares IS 'segment_attribute_shares of the latest published run.';
+        COMMENT ON COLUMN \(s).current_segment_attribute_shares.run_id IS 'The latest published run.';
+        COMMENT ON COLUMN \(s).current_segment_attribute_shares.segment_id IS 'Cluster segment, see segments.segment_id.';
+        COMMENT ON COLUMN \(s).current_segment_attribute_shares.attribute IS 'Descriptive attribute, a column of customer_features.';
+        COMMENT ON COLUMN \(s).current_segment_attribute_shares.value IS 'Value of the attribute; other for the values beyond the most frequent ones.';
+        COMMENT ON COLUMN \(s).current_segment_attribute_shares.share IS 'Share of the segment''s customers with this value.';
+        """
+    }
 
     // MARK: - Version 8
 

@@ -30,7 +30,7 @@ struct LoadStage {
             ("customer_id_map", try inputs.table("customer_id_map", of: .dedupe)),
             ("rejects", rejects),
         ]
-        for optional in ["segment_profiles", "k_selection"] {
+        for optional in ["segment_profiles", "k_selection", "segment_attribute_shares"] {
             if let table = try? inputs.table(optional, of: .segment) { loads.append((optional, table)) }
         }
         let stats = Self.stats(manifests)

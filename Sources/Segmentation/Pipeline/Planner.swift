@@ -153,7 +153,8 @@ struct Planner {
         case (.load, .dedupe):
             configuration.load.pseudonymizeContacts ? ["customer_id_map", "customers"] : ["customer_id_map"]
         case (.load, .features): ["customer_features"]
-        case (.load, .segment): ["customer_segments", "segments", "segment_profiles", "k_selection"]
+        case (.load, .segment):
+            ["customer_segments", "segments", "segment_profiles", "k_selection", "segment_attribute_shares"]
         default:
             [
                 "customers", "orders", "email_events", "rejects", "customer_features", "customer_id_map",
