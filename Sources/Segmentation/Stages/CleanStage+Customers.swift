@@ -25,12 +25,15 @@ extension CleanStage {
         let half = rowCount / 2
         let settings = context.configuration.clean
         let asOf = context.asOf
+        let ticker = RowTicker(context)
         let (front, back) = try concurrently(
             { () throws(PipelineError) in
-                NormalizedCustomers(input, rows: 0..<half, settings: settings, asOf: asOf, policies: policies)
+                NormalizedCustomers(
+                    input, rows: 0..<half, settings: settings, asOf: asOf, policies: policies, ticker: ticker)
             },
             { () throws(PipelineError) in
-                NormalizedCustomers(input, rows: half..<rowCount, settings: settings, asOf: asOf, policies: policies)
+                NormalizedCustomers(
+                    input, rows: half..<rowCount, settings: settings, asOf: asOf, policies: policies, ticker: ticker)
             })
         try context.checkCancellation()
         let normalized = front.appending(back)
@@ -128,8 +131,9 @@ struct NormalizedCustomers: Sendable {
 
     init(
         _ input: CustomerColumns, rows: Range<Int>, settings: PipelineConfiguration.Clean, asOf: Int32,
-        policies: [(String, CleanStage.MissingValuePolicy)]
+        policies: [(String, CleanStage.MissingValuePolicy)], ticker: RowTicker
     ) {
+        var ticker = ticker
         let capacity = rows.count
         var builders = CleanStage.customerTextFields.map { ColumnBuilder(name: $0, type: .utf8, capacity: capacity) }
         var birth = ColumnBuilder(name: "birth_date", type: .date32, capacity: capacity)
@@ -147,6 +151,8 @@ struct NormalizedCustomers: Sendable {
         var postalMemo: [PostalKey: String?] = [:]
 
         for row in rows {
+            // A cancelled run stops here; the caller checks and throws.
+            if ticker.tick() { break }
             func value(_ field: Int) -> String? {
                 guard let column = columnsInOrder[field], column.validity?[row] ?? true else { return nil }
                 let raw = column.values[row]
@@ -231,6 +237,7 @@ struct NormalizedCustomers: Sendable {
             flags.append(rowFlags)
             rejectingPolicy.append(rejecting)
         }
+        ticker.finish()
         var columns: [String: Column] = [:]
         for builder in builders {
             let column = builder.build()

@@ -28,6 +28,8 @@ struct CleanStage {
         try context.checkCancellation()
         let rawOrders = try inputs.table("orders", of: .extract)
         let rawEvents = try inputs.table("email_events", of: .extract)
+        context.progress.expectTotal(
+            Int64(rawCustomers.rowCount + rawOrders.rowCount + rawEvents.rowCount), of: .rows)
         // Orders and events only read the customer ids: clean them side by side.
         let (cleanedOrders, cleanedEvents) = try concurrently(
             { () throws(PipelineError) in try cleanOrders(rawOrders, customerIDs: customerIDs, placeholder: placeholder) },
@@ -170,8 +172,10 @@ struct CleanStage {
         var isKnownCustomer = [Bool](repeating: true, count: rowCount)
         let asOf = context.asOf
         let hasPlaceholder = placeholder != nil
+        var ticker = RowTicker(context)
         customers.withUnsafeStorage { customerOffsets, customerBytes in
             for row in 0..<rowCount {
+                if ticker.tick() { break }
                 let isKnown = customerIDs.containsTrimmed(row, of: customers, customerOffsets, customerBytes)
                 if !isKnown, !hasPlaceholder {
                     let customer = Normalization.trimmed(customers[row])
@@ -208,6 +212,7 @@ struct CleanStage {
                 candidates.append(row)
             }
         }
+        ticker.finish()
         try context.checkCancellation()
 
         // Pass 2: repeated order ids among the rows that passed (the first occurrence is kept).
@@ -317,8 +322,10 @@ struct CleanStage {
         var typeColumn = StringColumn(capacity: rowCount, byteCapacity: rowCount * 5)
         var customerColumn = StringColumn(capacity: rowCount, byteCapacity: customers.bytes.count)
         let placeholderBytes = placeholder.map { Array($0.utf8) } ?? []
+        var ticker = RowTicker(context)
         customers.withUnsafeStorage { customerOffsets, customerBytes in
             for row in 0..<rowCount {
+                if ticker.tick() { break }
                 let isKnown = customerIDs.containsTrimmed(row, of: customers, customerOffsets, customerBytes)
                 if !isKnown, placeholder == nil {
                     let customer = Normalization.trimmed(customers[row])
@@ -346,6 +353,7 @@ struct CleanStage {
                     to: &customerColumn)
             }
         }
+        ticker.finish()
         let columns = table.gathering(
             keep,
             replacing: [

@@ -106,13 +106,14 @@ struct DedupeStage {
         }
         let remapping = Remapping(
             sourceIndex: FrozenInterner(interner: sourceIndex), ids: ids, mergedRowOf: mergedRowOf,
-            isIdentity: duplicatesMerged == 0)
+            isIdentity: duplicatesMerged == 0, ticker: RowTicker(context))
         try context.checkCancellation()
         let rawOrders = try inputs.table("orders", of: .clean)
         let rawEvents = try inputs.table("email_events", of: .clean)
         let (orders, events) = try concurrently(
             { () throws(PipelineError) in try remapping.apply(to: rawOrders) },
             { () throws(PipelineError) in try remapping.apply(to: rawEvents) })
+        try context.checkCancellation()
         for block in result.skippedBlocks.prefix(20) {
             context.logger.info(
                 "block too large to compare",
@@ -235,15 +236,24 @@ struct Remapping: Sendable {
     let mergedRowOf: [Int32]
     /// Whether no record was merged (then tables pass through unchanged).
     let isIdentity: Bool
+    /// Progress and cancellation, a block of rows at a time.
+    let ticker: RowTicker
 
     func apply(to table: Table) throws(PipelineError) -> Table {
         guard table.rowCount > 0, !isIdentity else { return table }
         let source = try table.strings("customer_id")
         var remapped = StringColumn(capacity: table.rowCount, byteCapacity: source.bytes.count)
         var unknown: Int?
+        var cancelled = false
+        var ticker = self.ticker
+        defer { ticker.finish() }
         ids.withUnsafeStorage { idOffsets, idBytes in
             source.withUnsafeStorage { offsets, bytes in
                 for row in 0..<table.rowCount {
+                    if ticker.tick() {
+                        cancelled = true
+                        break
+                    }
                     let key = UnsafeBufferPointer(rebasing: bytes[offsets[row]..<offsets[row + 1]])
                     guard let ordinal = sourceIndex.interner.ordinal(of: key) else {
                         unknown = row
@@ -254,6 +264,7 @@ struct Remapping: Sendable {
                 }
             }
         }
+        if cancelled { throw PipelineError(.cancelled, "cancelled by signal") }
         if let unknown {
             throw PipelineError(
                 .internal, "customer \"\(source[unknown])\" passed clean but is not in the merged customers")

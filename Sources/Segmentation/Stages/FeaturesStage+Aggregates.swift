@@ -20,7 +20,11 @@ struct OrderAggregates: Sendable {
     /// Only `completed` orders count towards frequency, monetary value, first/last order and 12-month revenue;
     /// `returned` ones towards the return rate. Orders of customers not in `customers` are ignored.
     /// - Complexity: O(orders); customers, statuses and categories are looked up on the column bytes.
-    init(_ orders: Table, customers: FrozenInterner, customerCount count: Int, asOf: Int32) throws(PipelineError) {
+    init(_ orders: Table, customers: FrozenInterner, customerCount count: Int, asOf: Int32, ticker: RowTicker)
+        throws(PipelineError)
+    {
+        var ticker = ticker
+        defer { ticker.finish() }
         frequency = [Int64](repeating: 0, count: count)
         monetary = [Double](repeating: 0, count: count)
         returned = [Int64](repeating: 0, count: count)
@@ -48,6 +52,7 @@ struct OrderAggregates: Sendable {
         orderAmount.reserveCapacity(orders.rowCount)
         orderCategory.reserveCapacity(orders.rowCount)
         for row in 0..<orders.rowCount {
+            if ticker.tick() { break }  // cancelled: the stage checks and throws
             let customer = Int(customerOfOrder[row])
             guard customer >= 0 else { continue }
             switch statusKind[Int(statusOfOrder[row])] {
@@ -81,7 +86,11 @@ struct EmailAggregates: Sendable {
     var unsubscribed: [Bool]
 
     /// - Complexity: O(events); customers and event types are looked up on the column bytes.
-    init(_ events: Table, customers: FrozenInterner, customerCount count: Int) throws(PipelineError) {
+    init(_ events: Table, customers: FrozenInterner, customerCount count: Int, ticker: RowTicker)
+        throws(PipelineError)
+    {
+        var ticker = ticker
+        defer { ticker.finish() }
         lastOpen = [Int64](repeating: .min, count: count)
         sent = [Int64](repeating: 0, count: count)
         opens = [Int64](repeating: 0, count: count)
@@ -94,6 +103,7 @@ struct EmailAggregates: Sendable {
         let typeKind = (0..<typeNames.count).map { EmailEventKind(typeNames.string(at: $0)) }
         let times = try events.timestamps("event_time")
         for row in 0..<events.rowCount {
+            if ticker.tick() { break }  // cancelled: the stage checks and throws
             let customer = Int(customerOfEvent[row])
             guard customer >= 0 else { continue }
             switch typeKind[Int(typeOfEvent[row])] {

@@ -26,12 +26,16 @@ struct FeaturesStage {
         let orders = try inputs.table("orders", of: .dedupe)
         let events = try inputs.table("email_events", of: .dedupe)
         try context.checkCancellation()
+        context.progress.expectTotal(Int64(orders.rowCount + events.rowCount), of: .rows)
+        let ticker = RowTicker(context)
         // Orders and email events only read the customer index: aggregate them side by side.
         let (orderAggregates, emailAggregates) = try concurrently(
             { () throws(PipelineError) in
-                try OrderAggregates(orders, customers: frozenIndex, customerCount: count, asOf: asOf)
+                try OrderAggregates(orders, customers: frozenIndex, customerCount: count, asOf: asOf, ticker: ticker)
             },
-            { () throws(PipelineError) in try EmailAggregates(events, customers: frozenIndex, customerCount: count) })
+            { () throws(PipelineError) in
+                try EmailAggregates(events, customers: frozenIndex, customerCount: count, ticker: ticker)
+            })
         try context.checkCancellation()
         var frequency = orderAggregates.frequency
         var monetary = orderAggregates.monetary

@@ -1,4 +1,5 @@
 import Columnar
+import Foundation
 import Testing
 
 @testable import Segmentation
@@ -79,4 +80,38 @@ import Testing
         #expect((0..<events.rowCount).map { eventOwners[$0] } == ["C2", "UNKNOWN", "C2"])
         #expect(output.metrics["orphans_kept_under_placeholder"] == .int(2))
     }
+
+    /// A SIGINT or SIGTERM during the orders stops clean within one block of rows, with the cancelled error and
+    /// not after reading every row.
+    @Test func cancellationStopsCleanWithinABlockOfRows() throws {
+        let progress = CountingProgress()
+        var context = StageFixtures.context()
+        context.configuration.clean.maxRejectRate = 1
+        context.progress = progress
+        // Cancelled as soon as the first block of rows has been reported.
+        context.isCancelled = { progress.rows >= RowTicker.interval }
+        let rows = 3 * RowTicker.interval
+        do {
+            _ = try CleanStage(context: context).run(try inputs(extraOrders: rows))
+            Issue.record("clean finished although the run was cancelled")
+        } catch let error as PipelineError {
+            #expect(error.code == .cancelled)
+        }
+        #expect(progress.rows >= RowTicker.interval)
+        #expect(progress.rows < rows)
+        #expect(progress.total == Int64(4 + 5 + rows + 3))
+    }
+}
+
+/// Counts what a stage reports to the progress line.
+final class CountingProgress: ProgressReporter, @unchecked Sendable {
+    private let lock = NSLock()
+    private var rowCount = 0
+    private var expected: Int64 = 0
+    var rows: Int { lock.withLock { rowCount } }
+    var total: Int64 { lock.withLock { expected } }
+    func stageStarted(_ stage: StageName, position: Int, count: Int) {}
+    func expectTotal(_ total: Int64, of unit: ProgressUnit) { lock.withLock { expected = total } }
+    func rowsProcessed(_ rows: Int) { lock.withLock { rowCount += rows } }
+    func stageFinished(_ stage: StageName) {}
 }
