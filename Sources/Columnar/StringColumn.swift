@@ -79,8 +79,10 @@ public struct StringColumn: Sendable, Hashable {
     /// Byte length of the string at `index`.
     public func byteCount(at index: Int) -> Int { offsets[index + 1] - offsets[index] }
 
-    /// Calls `body` with the offsets (`count + 1` entries) and the bytes, for loops over many strings that should
-    /// not pay a bounds or uniqueness check per access. String `i` is `bytes[offsets[i] ..< offsets[i + 1]]`.
+    /// Calls `body` with the offsets (`count + 1` entries) and the bytes.
+    ///
+    /// For loops over many strings that should not pay a bounds or uniqueness check per access. String `i` is
+    /// `bytes[offsets[i] ..< offsets[i + 1]]`.
     public func withUnsafeStorage<R>(
         _ body: (UnsafeBufferPointer<Int>, UnsafeBufferPointer<UInt8>) throws -> R
     ) rethrows -> R {

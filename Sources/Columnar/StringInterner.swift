@@ -218,8 +218,9 @@ public final class StringInterner {
     }
 }
 
-/// A fast seeded 64-bit hash of short byte strings: 8 bytes at a time, multiply–xorshift mixing, a final
-/// avalanche. Not cryptographic; used for hash tables over column values.
+/// A fast seeded 64-bit hash of short byte strings, for hash tables over column values.
+///
+/// 8 bytes at a time, multiply–xorshift mixing, a final avalanche. Not cryptographic.
 enum ByteHash {
     @inline(__always)
     static func hash(_ key: UnsafeBufferPointer<UInt8>, seed: UInt64) -> UInt64 {

@@ -111,9 +111,10 @@ public final class CSVReader {
         expectedFieldCount = names.count
     }
 
-    /// Opens the same file as `reader` for reading from file offset `offset` on, which must be the start of a
-    /// record (as ``stoppedAt`` reports, or a line start believed to be one): same dialect, header and limits,
-    /// no header or byte order mark is read. Line numbers count from 1 at `offset`.
+    /// Opens the same file as `reader` for reading from file offset `offset` on.
+    ///
+    /// `offset` must be the start of a record (as ``stoppedAt`` reports, or a line start believed to be one). Same
+    /// dialect, header and limits; no header or byte order mark is read. Line numbers count from 1 at `offset`.
     ///
     /// For reading one plain (not `.gz`) file in parts on several cores.
     public convenience init(continuing reader: CSVReader, at offset: Int64, chunkSize: Int = CSVReader.defaultChunkSize)
@@ -149,8 +150,9 @@ public final class CSVReader {
         bufferStartOffset = offset
     }
 
-    /// The offset just after the first line feed at or after `offset` in a plain file: the start of a line, and of a
-    /// record unless a quoted field spans that line feed. Nil when there is none within `limit` bytes.
+    /// The offset just after the first line feed at or after `offset` in a plain file (nil if none within `limit`).
+    ///
+    /// That is the start of a line, and of a record unless a quoted field spans that line feed.
     public static func lineStart(after offset: Int64, in path: String, limit: Int = 16 << 20) -> Int64? {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }

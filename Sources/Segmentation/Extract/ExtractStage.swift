@@ -98,7 +98,8 @@ struct ExtractStage {
                 throw PipelineError(
                     .input, "source \(schema.name): no file matches \(Self.resolve(pattern, context.dataDirectory))")
             }
-            context.logger.info("optional source missing", metadata: ["source": "\(schema.name)", "path": "\(pattern)"])
+            context.logger.info(
+                "optional source missing", metadata: ["source": "\(schema.name)", "path": "\(pattern)"])
             metrics["source.\(schema.name)"] = .string("missing (optional)")
             return try Self.emptyTable(schema)
         }
@@ -270,7 +271,8 @@ struct ExtractStage {
             expectedFields = source.columns.isEmpty ? schema.fields.count : nil
         }
         return FieldLayout(
-            positions: positions, expectedFields: expectedFields, maximumPosition: positions.compactMap { $0 }.max() ?? 0)
+            positions: positions, expectedFields: expectedFields,
+            maximumPosition: positions.compactMap { $0 }.max() ?? 0)
     }
 
     /// Reads the records of one reader (a whole file or a part of one) into typed columns and rejects.
@@ -308,7 +310,9 @@ struct ExtractStage {
                 return
             }
             guard record.fieldCount > maximumPosition else {
-                reject("", "wrong field count: expected at least \(maximumPosition + 1) fields, found \(record.fieldCount)")
+                reject(
+                    "", "wrong field count: expected at least \(maximumPosition + 1) fields, found \(record.fieldCount)"
+                )
                 return
             }
             guard record.isValidUTF8 else {
@@ -515,7 +519,8 @@ struct ExtractStage {
             throw PipelineError(
                 .configuration,
                 "source \(schema.name) (\(source.displayName)): missing required column(s) "
-                    + "\(missing.joined(separator: ", ")) (columns found: \(probe.columnNames.joined(separator: ", ")))")
+                    + "\(missing.joined(separator: ", ")) (columns found: \(probe.columnNames.joined(separator: ", ")))"
+            )
         }
         var builder = TypedTableBuilder(
             schema: schema, positions: positions, dateFormat: source.formats.dateFormat ?? .auto,

@@ -153,15 +153,15 @@ enum LoadSchema {
             + kpiViewWithCLV(
                 s, name: "rule_segment_kpis", key: "rule_segment",
                 label: "count(*) FILTER (WHERE cs.rfm_score IS NOT NULL) AS buyers")
-            + """
-            CREATE OR REPLACE VIEW \(s).current_segment_kpis AS
-                SELECT k.* FROM \(s).segment_kpis k JOIN \(s).current_run r USING (run_id);
-            CREATE OR REPLACE VIEW \(s).current_rfm_segment_kpis AS
-                SELECT k.* FROM \(s).rfm_segment_kpis k JOIN \(s).current_run r USING (run_id);
-            CREATE OR REPLACE VIEW \(s).current_rule_segment_kpis AS
-                SELECT k.* FROM \(s).rule_segment_kpis k JOIN \(s).current_run r USING (run_id);
+                + """
+                CREATE OR REPLACE VIEW \(s).current_segment_kpis AS
+                    SELECT k.* FROM \(s).segment_kpis k JOIN \(s).current_run r USING (run_id);
+                CREATE OR REPLACE VIEW \(s).current_rfm_segment_kpis AS
+                    SELECT k.* FROM \(s).rfm_segment_kpis k JOIN \(s).current_run r USING (run_id);
+                CREATE OR REPLACE VIEW \(s).current_rule_segment_kpis AS
+                    SELECT k.* FROM \(s).rule_segment_kpis k JOIN \(s).current_run r USING (run_id);
 
-            """
+                """
         let schemaLiteral = "'" + s.replacingOccurrences(of: "'", with: "''") + "'"
         let computed = kpiColumnComments.sorted { $0.key < $1.key }.map { key, value in
             "('\(key)', '\(value.replacingOccurrences(of: "'", with: "''"))')"
@@ -208,7 +208,8 @@ enum LoadSchema {
         let columns: [(String, String)] = [
             ("purchase_days", "bigint"), ("mean_days_between_purchases", "double precision"),
             ("category_count", "bigint"), ("top_category", "text"), ("days_since_last_open", "bigint"),
-            ("age", "bigint"), ("age_band", "text"), ("postal_area", "text"), ("clv_historical_12m", "double precision"),
+            ("age", "bigint"), ("age_band", "text"), ("postal_area", "text"),
+            ("clv_historical_12m", "double precision"),
             ("predicted_clv_12m", "double precision"), ("expected_purchases_12m", "double precision"),
             ("probability_alive", "double precision"),
         ]
@@ -230,13 +231,15 @@ enum LoadSchema {
         CREATE OR REPLACE VIEW \(s).current_customer_segments AS
             SELECT cs.* FROM \(s).customer_segments cs JOIN \(s).current_run r USING (run_id);
         """
-            + kpiView(s, name: "rule_segment_kpis", key: "rule_segment", label: "count(*) FILTER (WHERE cs.rfm_score IS NOT NULL) AS buyers")
-            + """
-            CREATE VIEW \(s).current_rule_segment_kpis AS
-                SELECT k.* FROM \(s).rule_segment_kpis k JOIN \(s).current_run r USING (run_id);
-            COMMENT ON VIEW \(s).rule_segment_kpis IS 'Per run and business-rule segment: the same KPIs as segment_kpis.';
-            COMMENT ON VIEW \(s).current_rule_segment_kpis IS 'rule_segment_kpis of the latest published run.';
-            """
+            + kpiView(
+                s, name: "rule_segment_kpis", key: "rule_segment",
+                label: "count(*) FILTER (WHERE cs.rfm_score IS NOT NULL) AS buyers")
+                + """
+                CREATE VIEW \(s).current_rule_segment_kpis AS
+                    SELECT k.* FROM \(s).rule_segment_kpis k JOIN \(s).current_run r USING (run_id);
+                COMMENT ON VIEW \(s).rule_segment_kpis IS 'Per run and business-rule segment: the same KPIs as segment_kpis.';
+                COMMENT ON VIEW \(s).current_rule_segment_kpis IS 'rule_segment_kpis of the latest published run.';
+                """
     }
 
     // MARK: - Version 3
@@ -264,16 +267,16 @@ enum LoadSchema {
     private static func version3(_ s: String) -> String {
         kpiView(s, name: "segment_kpis", key: "segment_id", label: "min(cs.segment_label) AS segment_label")
             + kpiView(s, name: "rfm_segment_kpis", key: "rfm_segment", label: "count(cs.rfm_score) AS scored_customers")
-            + """
-            CREATE VIEW \(s).current_segment_kpis AS
-                SELECT k.* FROM \(s).segment_kpis k JOIN \(s).current_run r USING (run_id);
-            CREATE VIEW \(s).current_rfm_segment_kpis AS
-                SELECT k.* FROM \(s).rfm_segment_kpis k JOIN \(s).current_run r USING (run_id);
-            COMMENT ON VIEW \(s).segment_kpis IS 'Per run and cluster segment: size, shares, mean revenue and order value, repeat-purchase rate, churn-risk share (no order for over 180 days), top country and channel.';
-            COMMENT ON VIEW \(s).rfm_segment_kpis IS 'Per run and named RFM segment: the same KPIs as segment_kpis.';
-            COMMENT ON VIEW \(s).current_segment_kpis IS 'segment_kpis of the latest published run.';
-            COMMENT ON VIEW \(s).current_rfm_segment_kpis IS 'rfm_segment_kpis of the latest published run.';
-            """
+                + """
+                CREATE VIEW \(s).current_segment_kpis AS
+                    SELECT k.* FROM \(s).segment_kpis k JOIN \(s).current_run r USING (run_id);
+                CREATE VIEW \(s).current_rfm_segment_kpis AS
+                    SELECT k.* FROM \(s).rfm_segment_kpis k JOIN \(s).current_run r USING (run_id);
+                COMMENT ON VIEW \(s).segment_kpis IS 'Per run and cluster segment: size, shares, mean revenue and order value, repeat-purchase rate, churn-risk share (no order for over 180 days), top country and channel.';
+                COMMENT ON VIEW \(s).rfm_segment_kpis IS 'Per run and named RFM segment: the same KPIs as segment_kpis.';
+                COMMENT ON VIEW \(s).current_segment_kpis IS 'segment_kpis of the latest published run.';
+                COMMENT ON VIEW \(s).current_rfm_segment_kpis IS 'rfm_segment_kpis of the latest published run.';
+                """
     }
 
     // MARK: - Version 2

@@ -66,7 +66,8 @@ struct LoadStage {
                 // Replace every row of this run, including tables this load has nothing for.
                 for name in LoadSchema.columns.keys.sorted() {
                     try connection.execute(
-                        "DELETE FROM \(schema).\(PostgresIdentifier.quote(name)) WHERE run_id = $1", [.text(context.runID)])
+                        "DELETE FROM \(schema).\(PostgresIdentifier.quote(name)) WHERE run_id = $1",
+                        [.text(context.runID)])
                 }
                 for (name, rows) in loads {
                     let count = try copy(rows, into: name, schema: schema, connection: connection)
@@ -226,7 +227,8 @@ struct LoadStage {
         let selected = table.columns.filter { known.contains($0.name == "table" ? "source_table" : $0.name) }
         let columns = selected.map { $0.name == "table" ? "source_table" : $0.name }
         return try BinaryTableCopy.copy(
-            selected, rowCount: table.rowCount, into: "\(schema).\(PostgresIdentifier.quote(name))", columnNames: columns,
+            selected, rowCount: table.rowCount, into: "\(schema).\(PostgresIdentifier.quote(name))",
+            columnNames: columns,
             leading: ("run_id", context.runID), connection: connection, onRowsSent: context.progress.rowsProcessed
         ).rows
     }

@@ -50,7 +50,8 @@ struct CategoryTally {
             var best = Int(touched[0])
             for candidate in touched.dropFirst() {
                 let category = Int(candidate)
-                if counts[category] > counts[best] || (counts[category] == counts[best] && rank[category] < rank[best]) {
+                if counts[category] > counts[best] || (counts[category] == counts[best] && rank[category] < rank[best])
+                {
                     best = category
                 }
             }

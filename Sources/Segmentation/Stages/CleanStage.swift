@@ -32,8 +32,10 @@ struct CleanStage {
             Int64(rawCustomers.rowCount + rawOrders.rowCount + rawEvents.rowCount), of: .rows)
         // Orders and events only read the customer ids: clean them side by side.
         let (cleanedOrders, cleanedEvents) = try concurrently(
-            { () throws(PipelineError) in try cleanOrders(rawOrders, customerIDs: customerIDs, placeholder: placeholder) },
-            { () throws(PipelineError) in try cleanEvents(rawEvents, customerIDs: customerIDs, placeholder: placeholder) })
+            { () throws(PipelineError) in try cleanOrders(rawOrders, customerIDs: customerIDs, placeholder: placeholder)
+            },
+            { () throws(PipelineError) in try cleanEvents(rawEvents, customerIDs: customerIDs, placeholder: placeholder)
+            })
         try context.checkCancellation()
         let orders = cleanedOrders.table
         let events = cleanedEvents.table
@@ -100,10 +102,12 @@ struct CleanStage {
             switch rule {
             case "keep": policies.append((parts[1], .keep))
             case "reject": policies.append((parts[1], .reject))
-            case let text where text.hasPrefix("default:"): policies.append((parts[1], .fill(String(text.dropFirst(8)))))
+            case let text where text.hasPrefix("default:"):
+                policies.append((parts[1], .fill(String(text.dropFirst(8)))))
             default:
                 throw PipelineError(
-                    .configuration, "clean.missing_values.\(key): unknown policy \"\(rule)\" (expected keep, reject or default:VALUE)")
+                    .configuration,
+                    "clean.missing_values.\(key): unknown policy \"\(rule)\" (expected keep, reject or default:VALUE)")
             }
         }
         return policies
@@ -164,7 +168,9 @@ struct CleanStage {
         var rejects: [Reject] = []
         func reject(_ row: Int, _ field: String, _ reason: String, _ raw: String) {
             rejects.append(
-                Reject(stage: "clean", table: "orders", file: file, line: lines[row], field: field, reason: reason, raw: raw))
+                Reject(
+                    stage: "clean", table: "orders", file: file, line: lines[row], field: field, reason: reason,
+                    raw: raw))
         }
         // Pass 1: every check but the repeated order id; rejects in row order.
         var candidates: [Int] = []
@@ -263,12 +269,15 @@ struct CleanStage {
     /// when the customer is unknown (only called then when a placeholder is configured).
     @inline(__always)
     private static func appendCustomer(
-        _ row: Int, of customers: StringColumn, _ offsets: UnsafeBufferPointer<Int>, _ bytes: UnsafeBufferPointer<UInt8>,
+        _ row: Int, of customers: StringColumn, _ offsets: UnsafeBufferPointer<Int>,
+        _ bytes: UnsafeBufferPointer<UInt8>,
         isKnown: Bool, placeholder: [UInt8], to column: inout StringColumn
     ) {
         if !isKnown {
             placeholder.withUnsafeBufferPointer { column.append(utf8: $0) }
-        } else if let trimmed = Normalization.asciiTrimmed(UnsafeBufferPointer(rebasing: bytes[offsets[row]..<offsets[row + 1]])) {
+        } else if let trimmed = Normalization.asciiTrimmed(
+            UnsafeBufferPointer(rebasing: bytes[offsets[row]..<offsets[row + 1]]))
+        {
             column.append(utf8: trimmed)
         } else {
             column.append(Normalization.trimmed(customers[row]))
@@ -341,7 +350,8 @@ struct CleanStage {
                     rejects.append(
                         Reject(
                             stage: "clean", table: "email_events", file: file, line: lines[row], field: "event_type",
-                            reason: "unknown event type: \"\(raw)\" (expected sent, open, click, unsubscribe or bounce)",
+                            reason:
+                                "unknown event type: \"\(raw)\" (expected sent, open, click, unsubscribe or bounce)",
                             raw: raw))
                     continue
                 }

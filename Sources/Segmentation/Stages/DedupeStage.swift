@@ -201,7 +201,9 @@ struct DedupeStage {
         case "earliest", "latest":
             guard case .date32(let dates) = column.values else { return bySignup.first(where: present) ?? group[0] }
             let candidates = group.filter(present)
-            let pick = policy == "earliest" ? candidates.min { dates[$0] < dates[$1] } : candidates.max { dates[$0] < dates[$1] }
+            let pick =
+                policy == "earliest"
+                ? candidates.min { dates[$0] < dates[$1] } : candidates.max { dates[$0] < dates[$1] }
             return pick ?? group[0]
         default:
             return bySignup.first(where: present) ?? bySignup[0]
@@ -260,7 +262,8 @@ struct Remapping: Sendable {
                         break
                     }
                     let merged = Int(mergedRowOf[ordinal])
-                    remapped.append(utf8: UnsafeBufferPointer(rebasing: idBytes[idOffsets[merged]..<idOffsets[merged + 1]]))
+                    remapped.append(
+                        utf8: UnsafeBufferPointer(rebasing: idBytes[idOffsets[merged]..<idOffsets[merged + 1]]))
                 }
             }
         }

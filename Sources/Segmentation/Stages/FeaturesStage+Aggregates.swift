@@ -17,6 +17,8 @@ struct OrderAggregates: Sendable {
     /// The category names by ordinal.
     var categoryNames = FrozenInterner(interner: StringInterner(capacity: 64))
 
+    /// Aggregates the orders per customer.
+    ///
     /// Only `completed` orders count towards frequency, monetary value, first/last order and 12-month revenue;
     /// `returned` ones towards the return rate. Orders of customers not in `customers` are ignored.
     /// - Complexity: O(orders); customers, statuses and categories are looked up on the column bytes.

@@ -18,7 +18,8 @@ struct FeaturesStage {
         // Customer id → row, hashed on the column's bytes (merged ids are unique, so ordinal == row).
         let customerIndex = StringInterner(ids)
         guard customerIndex.count == count else {
-            throw PipelineError(.checkpoint, "the merged customers table repeats a customer_id; rerun dedupe with --force")
+            throw PipelineError(
+                .checkpoint, "the merged customers table repeats a customer_id; rerun dedupe with --force")
         }
 
         let asOf = context.asOf
@@ -103,13 +104,18 @@ struct FeaturesStage {
             meanInterval.append(days >= 2 ? Double(lastOrder[row] - firstOrder[row]) / Double(days - 1) : nil)
             categoryCount[row] = Int64(categories.distinctCount[row])
             let top = Int(categories.top[row])
-            if top >= 0 { categoryNames.withUTF8(at: top) { topCategory.append(utf8: $0) } } else { topCategory.appendNull() }
+            if top >= 0 {
+                categoryNames.withUTF8(at: top) { topCategory.append(utf8: $0) }
+            } else {
+                topCategory.appendNull()
+            }
             daysSinceOpen.append(
                 lastOpen[row] == .min ? nil : max(0, Int64(asOf) - Self.day(ofMicroseconds: lastOpen[row])))
             let years: Int64? = (birthValid?[row] ?? true) ? Self.completedYears(from: birth[row], to: asOf) : nil
             age.append(years)
             ageBand.append(years.map(Self.ageBand))
-            postalArea.append((postalValid?[row] ?? true) && postal.byteCount(at: row) >= 2 ? String(postal[row].prefix(2)) : nil)
+            postalArea.append(
+                (postalValid?[row] ?? true) && postal.byteCount(at: row) >= 2 ? String(postal[row].prefix(2)) : nil)
         }
         for row in 0..<count {
             let hasOrders = frequency[row] > 0
@@ -276,7 +282,8 @@ struct FeaturesStage {
                 ]),
                 "period": .string("day"), "months": .int(12), "monthly_discount_rate": .double(0.01),
             ])
-            return LifetimeValue(summary: summary, columns: [predicted.build(), purchases.build(), alive.build()], metrics: metrics)
+            return LifetimeValue(
+                summary: summary, columns: [predicted.build(), purchases.build(), alive.build()], metrics: metrics)
         } catch {
             context.logger.info("CLV model not fitted", metadata: ["reason": "\(error)"])
             for _ in 0..<customerCount {

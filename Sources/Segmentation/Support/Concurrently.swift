@@ -40,7 +40,9 @@ struct FrozenInterner: @unchecked Sendable {
     func containsTrimmed(
         _ row: Int, of column: StringColumn, _ offsets: UnsafeBufferPointer<Int>, _ bytes: UnsafeBufferPointer<UInt8>
     ) -> Bool {
-        if let trimmed = Normalization.asciiTrimmed(UnsafeBufferPointer(rebasing: bytes[offsets[row]..<offsets[row + 1]])) {
+        if let trimmed = Normalization.asciiTrimmed(
+            UnsafeBufferPointer(rebasing: bytes[offsets[row]..<offsets[row + 1]]))
+        {
             return interner.ordinal(of: trimmed) != nil
         }
         return interner.ordinal(of: Normalization.trimmed(column[row])) != nil

@@ -91,6 +91,7 @@ extension Column {
     func gathering(_ indices: [Int]) -> Column {
         if indices.count == count, indices.elementsEqual(0..<count) { return self }
         return Column(
-            name: name, values: values.gathering(indices), validity: validity.map { valid in indices.map { valid[$0] } })
+            name: name, values: values.gathering(indices), validity: validity.map { valid in indices.map { valid[$0] } }
+        )
     }
 }

@@ -109,7 +109,8 @@ import Testing
         let spendModel = GammaGammaModel(p: gg.p, q: gg.q, v: gg.v)
         let batch = CustomerLifetimeValue.predictions(
             purchaseModel: purchaseModel, spendModel: spendModel, summary: summary, horizon: 90)
-        let single = CustomerLifetimeValue.predict(purchaseModel: purchaseModel, spendModel: spendModel, summary: summary)
+        let single = CustomerLifetimeValue.predict(
+            purchaseModel: purchaseModel, spendModel: spendModel, summary: summary)
         let expectedClv = try #require(table["clv_12_months"])
         let expected90 = try #require(table["expected_purchases_90"])
         var withPurchases = 0
@@ -120,7 +121,9 @@ import Testing
             #expect(
                 batch.expectedPurchases[customer]
                     == purchaseModel.expectedPurchases(within: 90, frequency: x, recency: recency, age: age))
-            #expect(batch.probabilityAlive[customer] == purchaseModel.probabilityAlive(frequency: x, recency: recency, age: age))
+            #expect(
+                batch.probabilityAlive[customer]
+                    == purchaseModel.probabilityAlive(frequency: x, recency: recency, age: age))
             #expect(CLVFixtures.relativeDifference(batch.value[customer], expectedClv[customer]) < 1e-9)
             #expect(CLVFixtures.relativeDifference(batch.expectedPurchases[customer], expected90[customer]) < 1e-9)
         }

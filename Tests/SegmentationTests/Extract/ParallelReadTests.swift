@@ -15,8 +15,11 @@ import Testing
                 text += "O\(row),K\(row % 97),not a date,12.50,EUR,Books,1,completed\r\n"
                 continue
             }
-            let category = row == breakRow ? "\"Garden\n\n\"\"Tools\"\"\nand more\"" : (row % 5 == 0 ? "\"Home, Living\"" : "Books")
-            text += "O\(row),K\(row % 97),2024-0\(row % 9 + 1)-1\(row % 10),\(row % 300).\(row % 100),EUR,\(category),\(row % 4),completed\r\n"
+            let category =
+                row == breakRow
+                ? "\"Garden\n\n\"\"Tools\"\"\nand more\"" : (row % 5 == 0 ? "\"Home, Living\"" : "Books")
+            text +=
+                "O\(row),K\(row % 97),2024-0\(row % 9 + 1)-1\(row % 10),\(row % 300).\(row % 100),EUR,\(category),\(row % 4),completed\r\n"
             if row % 50 == 0 { text += "\r\n" }  // blank lines are skipped, but count as lines
         }
         return text

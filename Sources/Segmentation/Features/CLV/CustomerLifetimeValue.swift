@@ -90,7 +90,8 @@ extension CustomerLifetimeValue {
             } else {
                 pair = pairOf.count
                 pairOf[key] = pair
-                table.append(horizon > 0 ? purchaseModel.expectedPurchasesIfAlive(within: horizon, frequency: x, age: age) : 0)
+                table.append(
+                    horizon > 0 ? purchaseModel.expectedPurchasesIfAlive(within: horizon, frequency: x, age: age) : 0)
                 for month in stride(from: 1, through: months, by: 1) {
                     table.append(
                         purchaseModel.expectedPurchasesIfAlive(
