@@ -87,7 +87,7 @@ indirect enum KeySchema: Sendable {
             "segment": .mapping([
                 "method": .scalar, "k": .scalar, "k_min": .scalar, "k_max": .scalar, "linkage": .scalar,
                 "seed": .scalar, "restarts": .scalar, "max_iterations": .scalar, "stable_ids": .scalar,
-                "hierarchical_max_points": .scalar, "micro_clusters": .scalar,
+                "hierarchical_max_points": .scalar, "micro_clusters": .scalar, "score_with": .scalar,
             ]),
             "load": .mapping([
                 "schema": .scalar, "keep_runs": .scalar, "read_role": .scalar, "pseudonymize_contacts": .scalar,

@@ -468,6 +468,11 @@ extension PipelineConfiguration {
         public var hierarchicalMaxPoints: Int
         /// Number of micro-clusters of the two-stage mode.
         public var microClusters: Int
+        /// Score this run with an earlier run's model instead of clustering anew: `previous` (the latest earlier run
+        /// of the pipeline with a segment checkpoint) or a run id. Customers go to the nearest of that run's
+        /// segment centroids, with its transform parameters (imputation, winsorising cuts, centre, scale, weights,
+        /// categories); nil fits a new model.
+        public var scoreWith: String?
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case method, k, linkage, seed, restarts
@@ -477,6 +482,7 @@ extension PipelineConfiguration {
             case stableIDs = "stable_ids"
             case hierarchicalMaxPoints = "hierarchical_max_points"
             case microClusters = "micro_clusters"
+            case scoreWith = "score_with"
         }
 
         /// Creates segmentation settings.
@@ -519,6 +525,7 @@ extension PipelineConfiguration {
             hierarchicalMaxPoints =
                 try container.decodeIfPresent(Int.self, forKey: .hierarchicalMaxPoints) ?? defaults.hierarchicalMaxPoints
             microClusters = try container.decodeIfPresent(Int.self, forKey: .microClusters) ?? defaults.microClusters
+            scoreWith = try container.decodeIfPresent(String.self, forKey: .scoreWith)
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -534,6 +541,8 @@ extension PipelineConfiguration {
             try container.encode(stableIDs, forKey: .stableIDs)
             try container.encode(hierarchicalMaxPoints, forKey: .hierarchicalMaxPoints)
             try container.encode(microClusters, forKey: .microClusters)
+            // Only when set, so pipelines without it keep their configuration digest.
+            try container.encodeIfPresent(scoreWith, forKey: .scoreWith)
         }
     }
 }

@@ -227,6 +227,12 @@ public struct PipelineRunner {
             }
             inputs.previousRunID = previous.runID
         }
+        if stage == .segment, let reference = try planner.scoringReference(before: context.runID) {
+            inputs.scoringReference = ScoringReference(
+                runID: reference.runID, scaling: reference.metrics["scaling"] ?? .null,
+                segments: try store.readTable("segments", of: reference))
+            inputDigests["reference.segment"] = reference.outputDigest
+        }
         var upstreamManifests: [StageName: StageManifest] = [:]
         var reads: [(table: String, upstream: StageName, manifest: StageManifest)] = []
         for upstream in stage.inputs {

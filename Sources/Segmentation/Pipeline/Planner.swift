@@ -129,6 +129,26 @@ struct Planner {
     /// whose segments the current run's segment ids follow; nil without one or with `stable_ids: false`.
     func previousSegment(before runID: String) throws(PipelineError) -> StageManifest? {
         guard configuration.segment.stableIDs else { return nil }
+        return latestEarlierSegment(before: runID)
+    }
+
+    /// The segment checkpoint whose model `segment.score_with` names: the latest earlier run's for `previous`
+    /// (nil when there is none: the run then fits its own model), else the named run's, which must exist.
+    func scoringReference(before runID: String) throws(PipelineError) -> StageManifest? {
+        guard let reference = configuration.segment.scoreWith else { return nil }
+        if reference == "previous" { return latestEarlierSegment(before: runID) }
+        guard let manifest = try? store.manifest(reference, .segment), manifest.status == .completed else {
+            throw PipelineError(
+                .configuration,
+                "segment.score_with: run \(reference) has no completed segment checkpoint in \(store.root); "
+                    + "name a run that `segpipe status` lists, or use previous")
+        }
+        return manifest
+    }
+
+    /// The completed segment checkpoint of the latest run of this pipeline before `runID` (by `as_of`, then
+    /// creation).
+    private func latestEarlierSegment(before runID: String) -> StageManifest? {
         let runs = store.runs().filter { $0.pipeline == configuration.name }
         guard let current = runs.first(where: { $0.runID == runID }) else { return nil }
         let earlier = runs.filter { ($0.asOf, $0.createdAt) < (current.asOf, current.createdAt) && $0.runID != runID }

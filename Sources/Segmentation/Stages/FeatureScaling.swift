@@ -270,6 +270,116 @@ struct FeatureScaling {
 }
 
 extension FeatureScaling {
+    /// The matrix of `features` built with another run's recorded parameters (its segment manifest's `scaling`),
+    /// not fitted on these customers: the same imputed value, winsorising cuts, transform, centre, scale and
+    /// weight per numeric feature, the same category columns per attribute (values that run did not list go to its
+    /// `other` column, or to none when it had none).
+    ///
+    /// - Throws: ``PipelineError`` with code `configuration` when the parameters lack a feature of `names`.
+    init(features: Table, names numericNames: [String], reference: JSONValue, runID: String) throws(PipelineError) {
+        guard case .object(let parameters) = reference else {
+            throw PipelineError(
+                .configuration, "segment.score_with: run \(runID) recorded no transform parameters; rerun its segment stage")
+        }
+        func number(_ entry: [String: JSONValue], _ key: String) -> Double? {
+            switch entry[key] {
+            case .double(let value): value
+            case .int(let value): Double(value)
+            default: nil
+            }
+        }
+        let count = features.rowCount
+        var names: [String] = []
+        var kinds: [Kind] = []
+        var transforms: [FeatureTransform] = []
+        var fills: [Double] = []
+        var clips: [(lower: Double?, upper: Double?)?] = []
+        var methods: [String] = []
+        var centers: [Double] = []
+        var spreads: [Double] = []
+        var weights: [Double] = []
+        var details: [String: [String: JSONValue]] = [:]
+        var columns: [[Double]] = []
+        for name in numericNames {
+            guard case .object(let entry) = parameters[name], let center = number(entry, "center"),
+                let spread = number(entry, "scale"), let weight = number(entry, "weight")
+            else {
+                throw PipelineError(
+                    .configuration,
+                    "segment.score_with: run \(runID) did not cluster on \(name); score with a run that used the same "
+                        + "features.clustering")
+            }
+            let fill = number(entry, "fill") ?? 0
+            let transform = FeatureTransform(rawValue: entry["transform"]?.stringValue ?? "log1p") ?? .log1p
+            var clip: (lower: Double?, upper: Double?)?
+            if case .object(let cut) = entry["winsorize"] {
+                clip = (number(cut, "lower"), number(cut, "upper"))
+            }
+            var feature = try NumericFeature(features, name)
+            for row in 0..<count {
+                var value = feature.present[row] ? feature.values[row] : fill
+                if let clip {
+                    if let lower = clip.lower { value = max(value, lower) }
+                    if let upper = clip.upper { value = min(value, upper) }
+                }
+                value = Self.transform(value, transform)
+                feature.values[row] = spread > 0 ? (value - center) / spread * weight : 0
+            }
+            columns.append(feature.values)
+            names.append(name)
+            kinds.append(.numeric)
+            transforms.append(transform)
+            fills.append(fill)
+            clips.append(clip)
+            methods.append(entry["scaling"]?.stringValue ?? "zscore")
+            centers.append(center)
+            spreads.append(spread)
+            weights.append(weight)
+            details[name] = entry
+        }
+        for (attribute, value) in parameters.sorted(by: { $0.key < $1.key }) {
+            guard case .object(let entry) = value, entry["kind"] == .string("one-hot"),
+                case .array(let listed) = entry["categories"]
+            else { continue }
+            let weight = number(entry, "weight") ?? 1
+            let categories = listed.compactMap(\.stringValue)
+            let values = try Self.categoryValues(features, attribute)
+            var position: [String: Int] = [:]
+            for (index, category) in categories.enumerated() { position[category] = index }
+            let otherColumn = position[Self.otherCategory]
+            var indicators = [[Double]](repeating: [Double](repeating: 0, count: count), count: categories.count)
+            for row in 0..<count {
+                if let column = position[values[row]] ?? otherColumn { indicators[column][row] = weight }
+            }
+            for (index, category) in categories.enumerated() {
+                columns.append(indicators[index])
+                names.append("\(attribute)=\(category)")
+                kinds.append(.category(attribute: attribute, value: category))
+                transforms.append(.none)
+                fills.append(0)
+                clips.append(nil)
+                methods.append("one-hot")
+                centers.append(0)
+                spreads.append(1)
+                weights.append(weight)
+            }
+            details[attribute] = entry
+        }
+        self.names = names
+        self.kinds = kinds
+        self.transforms = transforms
+        self.fills = fills
+        self.clips = clips
+        self.methods = methods
+        self.centers = centers
+        self.spreads = spreads
+        self.weights = weights
+        self.details = details
+        matrix = FeatureMatrix(columns: columns)
+    }
+}
+
+extension FeatureScaling {
     /// A parsed `features.winsorize` setting: `0.99` clips both tails (1st and 99th percentile), `upper:0.99` only
     /// the upper one.
     struct Winsorizing: Equatable {

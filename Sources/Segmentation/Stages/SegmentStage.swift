@@ -52,10 +52,23 @@ struct SegmentStage {
                 "only \(count) customers remain after cleaning, too few for \(smallestK) segments; check the rejects table")
         }
 
-        let scaling = try FeatureScaling(features: features, names: featureNames, configuration: context.configuration)
+        // With segment.score_with: the earlier run's transform parameters and centroids, nothing fitted.
+        let reference = inputs.scoringReference
+        let scaling: FeatureScaling
+        if let reference {
+            scaling = try FeatureScaling(
+                features: features, names: featureNames, reference: reference.scaling, runID: reference.runID)
+        } else {
+            scaling = try FeatureScaling(features: features, names: featureNames, configuration: context.configuration)
+        }
         let matrix = scaling.matrix
         try context.checkCancellation()
-        var clusters = try cluster(matrix)
+        var clusters: Clusters
+        if let reference {
+            clusters = try score(matrix, with: reference, scaling: scaling)
+        } else {
+            clusters = try cluster(matrix)
+        }
         try context.checkCancellation()
 
         // MARK: Segment ids
@@ -71,7 +84,14 @@ struct SegmentStage {
             let right = sizes[rhs] > 0 ? revenue[rhs] / Double(sizes[rhs]) : -.infinity
             return left != right ? left > right : lhs < rhs
         }
-        let (segmentOf, matching) = assignIDs(clusters: clusters, byValue: byValue, scaling: scaling, inputs: inputs)
+        let segmentOf: [Int]
+        let matching: [String: JSONValue]
+        if let reference {
+            segmentOf = try reference.segments.int64s("segment_id").map { Int($0) }
+            matching = ["stable_ids": .string("scored with run \(reference.runID): its segment ids")]
+        } else {
+            (segmentOf, matching) = assignIDs(clusters: clusters, byValue: byValue, scaling: scaling, inputs: inputs)
+        }
         clusters.metrics.merge(matching) { $1 }
         // Segments listed by id.
         let order = (0..<clusters.k).sorted { segmentOf[$0] < segmentOf[$1] }
@@ -303,6 +323,49 @@ struct SegmentStage {
             }
         }
         return FeatureMatrix(rowCount: k, columnCount: matrix.columnCount, values: sums)
+    }
+
+    // MARK: - Scoring with an earlier run's model
+
+    /// Every customer assigned to the nearest of the reference run's segment centroids (in the reference's scaled
+    /// space, which `scaling` reproduces); clusters are the reference's segments, in its row order.
+    /// - Complexity: O(customers · segments · columns).
+    private func score(_ matrix: FeatureMatrix, with reference: ScoringReference, scaling: FeatureScaling)
+        throws(PipelineError) -> Clusters
+    {
+        guard let centroids = scaling.scaledCentroids(of: reference.segments), centroids.rowCount > 0 else {
+            throw PipelineError(
+                .configuration,
+                "segment.score_with: run \(reference.runID)'s segments have no centroids for these features; score "
+                    + "with a run that used the same features.clustering")
+        }
+        let k = centroids.rowCount
+        var labels = [Int32](repeating: 0, count: matrix.rowCount)
+        var inertia = 0.0
+        for row in 0..<matrix.rowCount {
+            var best = 0
+            var bestDistance = Double.infinity
+            for cluster in 0..<k {
+                var sum = 0.0
+                for column in 0..<matrix.columnCount {
+                    let delta = matrix[row, column] - centroids[cluster, column]
+                    sum += delta * delta
+                }
+                if sum < bestDistance {
+                    bestDistance = sum
+                    best = cluster
+                }
+            }
+            labels[row] = Int32(best)
+            inertia += bestDistance
+        }
+        return Clusters(
+            labels: labels, centroids: centroids, k: k,
+            metrics: [
+                "method": .string("scored"), "scored_with": .string(reference.runID), "k": .int(Int64(k)),
+                "inertia": .double(inertia),
+            ],
+            dendrogram: nil)
     }
 
     // MARK: - Stable ids

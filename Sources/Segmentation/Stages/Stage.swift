@@ -86,6 +86,9 @@ public struct StageInputs: Sendable {
     /// The run those previous tables come from.
     public var previousRunID: String?
 
+    /// The earlier run whose model this run is scored with (`segment.score_with`), if any.
+    public var scoringReference: ScoringReference?
+
     /// Adds a table of the previous run.
     public mutating func setPrevious(_ table: Table, named name: String) {
         previous[name] = table
@@ -94,5 +97,22 @@ public struct StageInputs: Sendable {
     /// Adds or replaces a table.
     public mutating func set(_ table: Table, named name: String, of stage: StageName) {
         tables[stage, default: [:]][name] = table
+    }
+}
+
+/// An earlier run's segmentation model, for scoring a run the same way (`segment.score_with`).
+public struct ScoringReference: Sendable {
+    /// The run the model comes from.
+    public var runID: String
+    /// Its transform parameters, as its segment manifest records them (`metrics.scaling`).
+    public var scaling: JSONValue
+    /// Its `segments` table (segment ids and `centroid_<column>` columns).
+    public var segments: Table
+
+    /// Creates a reference.
+    public init(runID: String, scaling: JSONValue, segments: Table) {
+        self.runID = runID
+        self.scaling = scaling
+        self.segments = segments
     }
 }
