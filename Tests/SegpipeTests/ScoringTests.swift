@@ -20,21 +20,21 @@ import Testing
         func pipeline(_ name: String, scoreWith: String?) throws -> String {
             let path = folder.appendingPathComponent("\(name).yaml").path
             try """
-                name: scoring
-                sources:
-                  customers: {path: customers.csv}
-                  orders: {path: orders.csv}
-                  email_events: {path: email_events.csv}
-                clean:
-                  max_reject_rate: 0.5
-                  currency_rates: {EUR: 1.0, CHF: 1.04, GBP: 1.17}
-                features:
-                  clustering: [recency_days, frequency, monetary_total]
-                  winsorize: {monetary_total: 0.99}
-                  categorical: {country: 0.5}
-                segment: {k: 4\(scoreWith.map { ", score_with: \($0)" } ?? "")}
-                load: {schema: \(schema)}
-                """.write(toFile: path, atomically: true, encoding: .utf8)
+            name: scoring
+            sources:
+              customers: {path: customers.csv}
+              orders: {path: orders.csv}
+              email_events: {path: email_events.csv}
+            clean:
+              max_reject_rate: 0.5
+              currency_rates: {EUR: 1.0, CHF: 1.04, GBP: 1.17}
+            features:
+              clustering: [recency_days, frequency, monetary_total]
+              winsorize: {monetary_total: 0.99}
+              categorical: {country: 0.5}
+            segment: {k: 4\(scoreWith.map { ", score_with: \($0)" } ?? "")}
+            load: {schema: \(schema)}
+            """.write(toFile: path, atomically: true, encoding: .utf8)
             return path
         }
         let checkpoints = folder.appendingPathComponent("checkpoints")

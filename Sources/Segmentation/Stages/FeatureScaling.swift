@@ -279,7 +279,8 @@ extension FeatureScaling {
     init(features: Table, names numericNames: [String], reference: JSONValue, runID: String) throws(PipelineError) {
         guard case .object(let parameters) = reference else {
             throw PipelineError(
-                .configuration, "segment.score_with: run \(runID) recorded no transform parameters; rerun its segment stage")
+                .configuration,
+                "segment.score_with: run \(runID) recorded no transform parameters; rerun its segment stage")
         }
         func number(_ entry: [String: JSONValue], _ key: String) -> Double? {
             switch entry[key] {

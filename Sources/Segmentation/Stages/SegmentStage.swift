@@ -49,7 +49,8 @@ struct SegmentStage {
         guard count > smallestK else {
             throw PipelineError(
                 .dataQuality,
-                "only \(count) customers remain after cleaning, too few for \(smallestK) segments; check the rejects table")
+                "only \(count) customers remain after cleaning, too few for \(smallestK) segments; check the rejects table"
+            )
         }
 
         // With segment.score_with: the earlier run's transform parameters and centroids, nothing fitted.
@@ -207,7 +208,8 @@ struct SegmentStage {
         metrics["method"] = .string(settings.method)
         metrics["k"] = .int(Int64(clusters.k))
         metrics["k_requested"] = settings.k.map { .int(Int64($0)) } ?? .string("auto")
-        metrics["inertia"] = .double(ClusterMetrics.inertia(matrix, labels: clusters.labels, centroids: clusters.centroids))
+        metrics["inertia"] = .double(
+            ClusterMetrics.inertia(matrix, labels: clusters.labels, centroids: clusters.centroids))
         metrics["seed"] = .int(Int64(bitPattern: settings.seed))
         metrics["segment_sizes"] = .array(order.map { .int(Int64(sizes[$0])) })
         metrics["segment_sizes_by_id"] = .object(
