@@ -21,6 +21,11 @@ struct CleanStage {
         var metrics: [String: JSONValue] = [:]
 
         let rawCustomers = try inputs.table("customers", of: .extract)
+        // Every row this stage checks is known now: the progress line shows the share done and an ETA.
+        context.progress.expectTotal(
+            Int64(
+                rawCustomers.rowCount + (try inputs.table("orders", of: .extract)).rowCount
+                    + (try inputs.table("email_events", of: .extract)).rowCount), of: .rows)
         var (customers, customerMetrics) = try cleanCustomers(rawCustomers, rejects: &rejects)
         let cleanIDs = try customers.strings("customer_id")
         let customerIDs = FrozenInterner(interner: StringInterner(cleanIDs))
@@ -28,8 +33,6 @@ struct CleanStage {
         try context.checkCancellation()
         let rawOrders = try inputs.table("orders", of: .extract)
         let rawEvents = try inputs.table("email_events", of: .extract)
-        context.progress.expectTotal(
-            Int64(rawCustomers.rowCount + rawOrders.rowCount + rawEvents.rowCount), of: .rows)
         // Orders and events only read the customer ids: clean them side by side.
         let (cleanedOrders, cleanedEvents) = try concurrently(
             { () throws(PipelineError) in try cleanOrders(rawOrders, customerIDs: customerIDs, placeholder: placeholder)
