@@ -331,46 +331,7 @@ struct ExtractStage {
     private static func appendingInPlace(_ first: inout [Column], _ second: [Column]) -> [Column] {
         var result = first
         first = []
-        for index in result.indices {
-            let other = second[index]
-            if result[index].validity != nil || other.validity != nil {
-                var validity = result[index].validity ?? Array(repeating: true, count: result[index].count)
-                result[index].validity = nil
-                validity.append(contentsOf: other.validity ?? Array(repeating: true, count: other.count))
-                result[index].validity = validity
-            }
-            var values = result[index].values
-            result[index].values = .bool([])  // drop the column's reference so `values` is appended to in place
-            switch (values, other.values) {
-            case (.int64(var a), .int64(let b)):
-                values = .bool([])
-                a.append(contentsOf: b)
-                values = .int64(a)
-            case (.float64(var a), .float64(let b)):
-                values = .bool([])
-                a.append(contentsOf: b)
-                values = .float64(a)
-            case (.date32(var a), .date32(let b)):
-                values = .bool([])
-                a.append(contentsOf: b)
-                values = .date32(a)
-            case (.timestamp(var a), .timestamp(let b)):
-                values = .bool([])
-                a.append(contentsOf: b)
-                values = .timestamp(a)
-            case (.bool(var a), .bool(let b)):
-                values = .bool([])
-                a.append(contentsOf: b)
-                values = .bool(a)
-            case (.utf8(var a), .utf8(let b)):
-                values = .bool([])
-                a.append(contentsOf: b)
-                values = .utf8(a)
-            default:
-                preconditionFailure("column types of the two parts differ")
-            }
-            result[index].values = values
-        }
+        for index in result.indices { result[index].append(contentsOf: second[index]) }
         return result
     }
 
