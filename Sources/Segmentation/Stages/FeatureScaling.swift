@@ -52,17 +52,7 @@ struct FeatureScaling {
     init(features: Table, names numericNames: [String], configuration: PipelineConfiguration) throws(PipelineError) {
         let settings = configuration.features
         let count = features.rowCount
-        var names: [String] = []
-        var kinds: [Kind] = []
-        var transforms: [FeatureTransform] = []
-        var fills: [Double] = []
-        var clips: [(lower: Double?, upper: Double?)?] = []
-        var methods: [String] = []
-        var centers: [Double] = []
-        var spreads: [Double] = []
-        var weights: [Double] = []
-        var details: [String: [String: JSONValue]] = [:]
-        var columns: [[Double]] = []
+        var assembly = Assembly()
         for name in numericNames {
             var feature = try NumericFeature(features, name)
             var largest = -Double.infinity
@@ -119,7 +109,47 @@ struct FeatureScaling {
             for row in 0..<count {
                 feature.values[row] = spread > 0 ? (feature.values[row] - center) / spread * weight : 0
             }
-            columns.append(feature.values)
+            assembly.appendNumeric(
+                name, values: feature.values, transform: transform, fill: fill, clip: clip, method: method,
+                center: center, spread: spread, weight: weight, detail: detail)
+        }
+
+        for attribute in settings.categorical.keys.sorted() {
+            let weight = settings.categorical[attribute] ?? 1
+            let values = try Self.categoryValues(features, attribute)
+            let (kept, hasOther) = Self.topCategories(values, cap: settings.maxCategories)
+            let categories = kept + (hasOther ? [Self.otherCategory] : [])
+            assembly.appendCategories(
+                attribute, categories: categories, values: values, weight: weight,
+                detail: [
+                    "kind": .string("one-hot"), "weight": .double(weight),
+                    "categories": .array(categories.map(JSONValue.string)),
+                    "max_categories": .int(Int64(settings.maxCategories)),
+                ])
+        }
+        self.init(assembly)
+    }
+
+    /// The matrix columns being assembled by an initialiser, with their parameters.
+    private struct Assembly {
+        var names: [String] = []
+        var kinds: [Kind] = []
+        var transforms: [FeatureTransform] = []
+        var fills: [Double] = []
+        var clips: [(lower: Double?, upper: Double?)?] = []
+        var methods: [String] = []
+        var centers: [Double] = []
+        var spreads: [Double] = []
+        var weights: [Double] = []
+        var details: [String: [String: JSONValue]] = [:]
+        var columns: [[Double]] = []
+
+        mutating func appendNumeric(
+            _ name: String, values: [Double], transform: FeatureTransform, fill: Double,
+            clip: (lower: Double?, upper: Double?)?, method: String, center: Double, spread: Double, weight: Double,
+            detail: [String: JSONValue]
+        ) {
+            columns.append(values)
             names.append(name)
             kinds.append(.numeric)
             transforms.append(transform)
@@ -132,21 +162,22 @@ struct FeatureScaling {
             details[name] = detail
         }
 
-        for attribute in settings.categorical.keys.sorted() {
-            let weight = settings.categorical[attribute] ?? 1
-            let values = try Self.categoryValues(features, attribute)
-            let (kept, hasOther) = Self.topCategories(values, cap: settings.maxCategories)
-            let categories = kept + (hasOther ? [Self.otherCategory] : [])
+        /// One indicator column per category holding `weight` for the customers in it; a value not among
+        /// `categories` goes to the `other` column when there is one, else to none.
+        mutating func appendCategories(
+            _ attribute: String, categories: [String], values: [String], weight: Double, detail: [String: JSONValue]
+        ) {
             var position: [String: Int] = [:]
-            for (index, value) in kept.enumerated() { position[value] = index }
-            var indicators = [[Double]](repeating: [Double](repeating: 0, count: count), count: categories.count)
-            for row in 0..<count {
-                indicators[position[values[row]] ?? kept.count][row] = weight
+            for (index, category) in categories.enumerated() { position[category] = index }
+            let otherColumn = position[FeatureScaling.otherCategory]
+            var indicators = [[Double]](repeating: [Double](repeating: 0, count: values.count), count: categories.count)
+            for row in values.indices {
+                if let column = position[values[row]] ?? otherColumn { indicators[column][row] = weight }
             }
-            for (index, value) in categories.enumerated() {
+            for (index, category) in categories.enumerated() {
                 columns.append(indicators[index])
-                names.append("\(attribute)=\(value)")
-                kinds.append(.category(attribute: attribute, value: value))
+                names.append("\(attribute)=\(category)")
+                kinds.append(.category(attribute: attribute, value: category))
                 transforms.append(.none)
                 fills.append(0)
                 clips.append(nil)
@@ -155,23 +186,22 @@ struct FeatureScaling {
                 spreads.append(1)
                 weights.append(weight)
             }
-            details[attribute] = [
-                "kind": .string("one-hot"), "weight": .double(weight),
-                "categories": .array(categories.map(JSONValue.string)),
-                "max_categories": .int(Int64(settings.maxCategories)),
-            ]
+            details[attribute] = detail
         }
-        self.names = names
-        self.kinds = kinds
-        self.transforms = transforms
-        self.fills = fills
-        self.clips = clips
-        self.methods = methods
-        self.centers = centers
-        self.spreads = spreads
-        self.weights = weights
-        self.details = details
-        matrix = FeatureMatrix(columns: columns)
+    }
+
+    private init(_ assembly: Assembly) {
+        names = assembly.names
+        kinds = assembly.kinds
+        transforms = assembly.transforms
+        fills = assembly.fills
+        clips = assembly.clips
+        methods = assembly.methods
+        centers = assembly.centers
+        spreads = assembly.spreads
+        weights = assembly.weights
+        details = assembly.details
+        matrix = FeatureMatrix(columns: assembly.columns)
     }
 
     // MARK: - Helpers
@@ -290,17 +320,7 @@ extension FeatureScaling {
             }
         }
         let count = features.rowCount
-        var names: [String] = []
-        var kinds: [Kind] = []
-        var transforms: [FeatureTransform] = []
-        var fills: [Double] = []
-        var clips: [(lower: Double?, upper: Double?)?] = []
-        var methods: [String] = []
-        var centers: [Double] = []
-        var spreads: [Double] = []
-        var weights: [Double] = []
-        var details: [String: [String: JSONValue]] = [:]
-        var columns: [[Double]] = []
+        var assembly = Assembly()
         for name in numericNames {
             guard case .object(let entry) = parameters[name], let center = number(entry, "center"),
                 let spread = number(entry, "scale"), let weight = number(entry, "weight")
@@ -326,17 +346,10 @@ extension FeatureScaling {
                 value = Self.transform(value, transform)
                 feature.values[row] = spread > 0 ? (value - center) / spread * weight : 0
             }
-            columns.append(feature.values)
-            names.append(name)
-            kinds.append(.numeric)
-            transforms.append(transform)
-            fills.append(fill)
-            clips.append(clip)
-            methods.append(entry["scaling"]?.stringValue ?? "zscore")
-            centers.append(center)
-            spreads.append(spread)
-            weights.append(weight)
-            details[name] = entry
+            assembly.appendNumeric(
+                name, values: feature.values, transform: transform, fill: fill, clip: clip,
+                method: entry["scaling"]?.stringValue ?? "zscore", center: center, spread: spread, weight: weight,
+                detail: entry)
         }
         for (attribute, value) in parameters.sorted(by: { $0.key < $1.key }) {
             guard case .object(let entry) = value, entry["kind"] == .string("one-hot"),
@@ -344,39 +357,11 @@ extension FeatureScaling {
             else { continue }
             let weight = number(entry, "weight") ?? 1
             let categories = listed.compactMap(\.stringValue)
-            let values = try Self.categoryValues(features, attribute)
-            var position: [String: Int] = [:]
-            for (index, category) in categories.enumerated() { position[category] = index }
-            let otherColumn = position[Self.otherCategory]
-            var indicators = [[Double]](repeating: [Double](repeating: 0, count: count), count: categories.count)
-            for row in 0..<count {
-                if let column = position[values[row]] ?? otherColumn { indicators[column][row] = weight }
-            }
-            for (index, category) in categories.enumerated() {
-                columns.append(indicators[index])
-                names.append("\(attribute)=\(category)")
-                kinds.append(.category(attribute: attribute, value: category))
-                transforms.append(.none)
-                fills.append(0)
-                clips.append(nil)
-                methods.append("one-hot")
-                centers.append(0)
-                spreads.append(1)
-                weights.append(weight)
-            }
-            details[attribute] = entry
+            assembly.appendCategories(
+                attribute, categories: categories, values: try Self.categoryValues(features, attribute), weight: weight,
+                detail: entry)
         }
-        self.names = names
-        self.kinds = kinds
-        self.transforms = transforms
-        self.fills = fills
-        self.clips = clips
-        self.methods = methods
-        self.centers = centers
-        self.spreads = spreads
-        self.weights = weights
-        self.details = details
-        matrix = FeatureMatrix(columns: columns)
+        self.init(assembly)
     }
 }
 

@@ -397,7 +397,7 @@ struct SegmentStage {
                 nextID += 1
             }
         }
-        var metrics: [String: JSONValue] = [
+        let metrics: [String: JSONValue] = [
             "stable_ids": .string("matched to run \(inputs.previousRunID ?? "?")"),
             "segments_matched": .int(Int64(matched)),
         ]
