@@ -23,38 +23,14 @@ import Testing
     }
 
     @Test func everySampleQueryReturnsRowsAfterTwoRuns() throws {
-        let databaseURL = try Database.url()
-        let folder = try Scratch.makeFolder()
-        let schema = "segpipe_guide_\(UUID().uuidString.prefix(8).lowercased())"
-        defer {
-            Scratch.remove(folder)
-            Database.dropSchema(schema, url: databaseURL)
-        }
-        let pipeline = folder.appendingPathComponent("guide.yaml").path
-        try """
-            name: guide
-            sources:
-              customers: {path: customers.csv}
-              orders: {path: orders.csv}
-              email_events: {path: email_events.csv}
-            clean:
-              max_reject_rate: 0.5
-              currency_rates: {EUR: 1.0, CHF: 1.04, GBP: 1.17}
-            segment: {k: 5}
-            load: {schema: \(schema)}
-            """.write(toFile: pipeline, atomically: true, encoding: .utf8)
         // One export, observed on two dates: orders after the first date are rejected in the first run.
-        let data = folder.appendingPathComponent("data")
-        let generated = try SegpipeBinary.run([
-            "generate", "--customers", "2000", "--out", data.path, "--seed", "5", "--as-of", "2026-11-01",
-        ])
-        try #require(generated.exitCode == 0, "\(generated.stderr)")
+        let workspace = try Workspace(schemaPrefix: "segpipe_guide", customers: 2000, seed: 5)
+        defer { workspace.cleanUp() }
+        let databaseURL = workspace.databaseURL
+        let schema = workspace.schema
+        let pipeline = try workspace.writePipeline("guide", name: "guide", sections: "segment: {k: 5}")
         for asOf in ["2026-07-01", "2026-11-01"] {
-            let run = try SegpipeBinary.run([
-                "run", "--pipeline", pipeline, "--data-dir", data.path, "--database-url", databaseURL,
-                "--checkpoint-dir", folder.appendingPathComponent("checkpoints").path, "--as-of", asOf,
-                "--log-format", "json",
-            ])
+            let run = try SegpipeBinary.run(workspace.runArguments(pipeline, asOf: asOf))
             try #require(run.exitCode == 0, "\(run.stderr)")
         }
         // Every table, view and column carries a comment.

@@ -10,27 +10,19 @@ import Testing
 @Suite(.serialized) struct CrashAndCorruptionTests {
     static let stages = ["extract", "clean", "dedupe", "features", "segment", "load"]
 
-    let folder: URL
-    let data: URL
-    let checkpoints: URL
-    let schema: String
-    let databaseURL: String
+    let workspace: Workspace
+    var folder: URL { workspace.folder }
+    var data: URL { workspace.data }
+    var checkpoints: URL { workspace.checkpoints }
+    var schema: String { workspace.schema }
+    var databaseURL: String { workspace.databaseURL }
 
     init() throws {
-        databaseURL = try Database.url()
-        folder = try Scratch.makeFolder()
-        data = folder.appendingPathComponent("data")
-        checkpoints = folder.appendingPathComponent("checkpoints")
-        schema = "segpipe_crash_\(UUID().uuidString.prefix(8).lowercased())"
-        let generated = try SegpipeBinary.run([
-            "generate", "--customers", "400", "--out", data.path, "--seed", "5", "--as-of", "2026-11-01",
-        ])
-        try #require(generated.exitCode == 0, "generate failed: \(generated.stderr)")
+        workspace = try Workspace(schemaPrefix: "segpipe_crash", customers: 400, seed: 5)
     }
 
     private func cleanUp() {
-        Scratch.remove(folder)
-        Database.dropSchema(schema, url: databaseURL)
+        workspace.cleanUp()
     }
 
     /// Writes the pipeline file with the given k and returns its path.
@@ -64,21 +56,9 @@ import Testing
         try SegpipeBinary.run(arguments(pipeline, url: url, extra))
     }
 
-    private func onlyRun(in root: URL? = nil) throws -> URL {
-        let root = root ?? checkpoints
-        let runs = try FileManager.default.contentsOfDirectory(atPath: root.path).filter { !$0.hasPrefix(".") }
-        try #require(runs.count == 1, "expected one run, found \(runs)")
-        return root.appendingPathComponent(runs[0])
-    }
+    private func onlyRun(in root: URL? = nil) throws -> URL { try workspace.onlyRun(in: root) }
 
-    /// Every file of a stage folder with its bytes.
-    private func fileBytes(_ folder: URL) throws -> [String: Data] {
-        var bytes: [String: Data] = [:]
-        for name in try FileManager.default.contentsOfDirectory(atPath: folder.path) {
-            bytes[name] = try Data(contentsOf: folder.appendingPathComponent(name))
-        }
-        return bytes
-    }
+    private func fileBytes(_ folder: URL) throws -> [String: Data] { try Workspace.fileBytes(folder) }
 
     /// The run summary's action for `stage` (`ran` or `skipped`), from the table printed on stdout.
     private func action(_ stage: String, in stdout: String) -> String? {

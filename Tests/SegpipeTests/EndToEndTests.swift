@@ -6,20 +6,14 @@ import Testing
 /// Each test uses its own checkpoint folder and database schema. Without `DATABASE_URL` the suite is skipped
 /// locally, but under `CI=true` it fails: CI must never pass without running these.
 @Suite(.serialized) struct EndToEndTests {
-    let folder: URL
-    let data: URL
-    let schema: String
-    let databaseURL: String
+    let workspace: Workspace
+    var folder: URL { workspace.folder }
+    var data: URL { workspace.data }
+    var schema: String { workspace.schema }
+    var databaseURL: String { workspace.databaseURL }
 
     init() throws {
-        databaseURL = try Database.url()
-        folder = try Scratch.makeFolder()
-        data = folder.appendingPathComponent("data")
-        schema = "segpipe_e2e_\(UUID().uuidString.prefix(8).lowercased())"
-        let generated = try SegpipeBinary.run([
-            "generate", "--customers", "1500", "--out", data.path, "--seed", "11", "--as-of", "2026-11-01",
-        ])
-        try #require(generated.exitCode == 0, "generate failed: \(generated.stderr)")
+        workspace = try Workspace(schemaPrefix: "segpipe_e2e", customers: 1500, seed: 11)
     }
 
     /// Writes a pipeline with the given k into the test folder.
@@ -49,29 +43,18 @@ import Testing
         try SegpipeBinary.run(
             [
                 "run", "--pipeline", pipeline, "--data-dir", data.path, "--database-url", databaseURL,
-                "--checkpoint-dir", folder.appendingPathComponent("checkpoints").path, "--as-of", "2026-11-01",
+                "--checkpoint-dir", workspace.checkpoints.path, "--as-of", "2026-11-01",
                 "--log-format", "json",
             ] + extra,
             environment: environment)
     }
 
-    private func onlyRun() throws -> URL {
-        let root = folder.appendingPathComponent("checkpoints")
-        let runs = try FileManager.default.contentsOfDirectory(atPath: root.path).filter { !$0.hasPrefix(".") }
-        try #require(runs.count == 1, "expected one run, found \(runs)")
-        return root.appendingPathComponent(runs[0])
-    }
+    private func onlyRun() throws -> URL { try workspace.onlyRun() }
 
-    private func fileBytes(_ folder: URL) throws -> [String: Data] {
-        var bytes: [String: Data] = [:]
-        for name in try FileManager.default.contentsOfDirectory(atPath: folder.path) {
-            bytes[name] = try Data(contentsOf: folder.appendingPathComponent(name))
-        }
-        return bytes
-    }
+    private func fileBytes(_ folder: URL) throws -> [String: Data] { try Workspace.fileBytes(folder) }
 
     @Test func fullRunPublishesSegmentsAndRerunsOneStageWithoutTouchingUpstream() throws {
-        defer { Scratch.remove(folder); Database.dropSchema(schema, url: databaseURL) }
+        defer { workspace.cleanUp() }
         let metrics = folder.appendingPathComponent("segpipe.prom").path
         let summaryFile = folder.appendingPathComponent("summary.json").path
         let first = try run(try pipeline(k: 5), ["--metrics-file", metrics, "--summary-file", summaryFile])
@@ -115,9 +98,9 @@ import Testing
     }
 
     @Test func killedDuringSegmentResumesThereInsteadOfRedoingExtract() throws {
-        defer { Scratch.remove(folder); Database.dropSchema(schema, url: databaseURL) }
+        defer { workspace.cleanUp() }
         let path = try pipeline(k: 4)
-        let checkpoints = folder.appendingPathComponent("checkpoints")
+        let checkpoints = workspace.checkpoints
         let process = try SegpipeBinary.start(
             [
                 "run", "--pipeline", path, "--data-dir", data.path, "--database-url", databaseURL,
@@ -148,7 +131,7 @@ import Testing
     @Test func secondRunOfTheSamePipelineExitsWith75WhileTheFirstHoldsTheLock() throws {
         defer { Scratch.remove(folder) }
         let path = try pipeline(k: 4)
-        let checkpoints = folder.appendingPathComponent("checkpoints")
+        let checkpoints = workspace.checkpoints
         let first = try SegpipeBinary.start(
             [
                 "run", "--pipeline", path, "--data-dir", data.path, "--database-url", databaseURL,
@@ -171,7 +154,7 @@ import Testing
     }
 
     @Test func everyCheckpointOpensInPyArrow() throws {
-        defer { Scratch.remove(folder); Database.dropSchema(schema, url: databaseURL) }
+        defer { workspace.cleanUp() }
         let result = try run(try pipeline(k: 5))
         try #require(result.exitCode == 0, "\(result.stderr)")
         let script = """

@@ -9,24 +9,21 @@ import Testing
 /// query sleeps 5 ms per row while `gate.slow` is true (about 20 s for all rows), so the first COPY is still
 /// running when the test terminates its backend; then the gate opens and the retry reads at full speed.
 @Suite(.serialized) struct ExtractFaultTests {
-    let folder: URL
-    let data: URL
-    let checkpoints: URL
-    let schema: String
-    let databaseURL: String
+    let workspace: Workspace
+    var folder: URL { workspace.folder }
+    var data: URL { workspace.data }
+    var checkpoints: URL { workspace.checkpoints }
+    var schema: String { workspace.schema }
+    var databaseURL: String { workspace.databaseURL }
     /// Orders rows in the source table.
     let orderCount: Int
 
     init() throws {
-        databaseURL = try Database.url()
-        folder = try Scratch.makeFolder()
-        data = folder.appendingPathComponent("data")
-        checkpoints = folder.appendingPathComponent("checkpoints")
-        schema = "segpipe_extract_\(UUID().uuidString.prefix(8).lowercased())"
-        let generated = try SegpipeBinary.run([
-            "generate", "--customers", "400", "--out", data.path, "--seed", "11", "--as-of", "2026-11-01",
-        ])
-        try #require(generated.exitCode == 0, "generate failed: \(generated.stderr)")
+        workspace = try Workspace(schemaPrefix: "segpipe_extract", customers: 400, seed: 11)
+        let folder = workspace.folder
+        let data = workspace.data
+        let schema = workspace.schema
+        let databaseURL = workspace.databaseURL
 
         // The generated orders (without the deliberately broken rows) as an all-text source table.
         let orders = try Self.wellFormedLines(of: data.appendingPathComponent("orders.csv"), fields: 8)
@@ -52,8 +49,7 @@ import Testing
     }
 
     private func cleanUp() {
-        Scratch.remove(folder)
-        Database.dropSchema(schema, url: databaseURL)
+        workspace.cleanUp()
     }
 
     /// Lines of a CSV file (header included) with exactly `fields` fields, balanced quotes and valid UTF-8.

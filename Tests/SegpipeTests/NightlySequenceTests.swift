@@ -5,38 +5,13 @@ import Testing
 /// transitions between the last two.
 @Suite(.serialized) struct NightlySequenceTests {
     @Test func threeNightsWithACrashEndWithThreePublishedRunsAndTransitions() throws {
-        let url = try Database.url()
-        let folder = try Scratch.makeFolder()
-        let schema = "segpipe_nightly_\(UUID().uuidString.prefix(8).lowercased())"
-        defer {
-            Scratch.remove(folder)
-            Database.dropSchema(schema, url: url)
-        }
-        let data = folder.appendingPathComponent("data").path
-        let generated = try SegpipeBinary.run([
-            "generate", "--customers", "1200", "--out", data, "--seed", "9", "--as-of", "2026-11-03",
-        ])
-        try #require(generated.exitCode == 0, "\(generated.stderr)")
-        let pipeline = folder.appendingPathComponent("nightly.yaml").path
-        try """
-            name: nightly
-            sources:
-              customers: {path: customers.csv}
-              orders: {path: orders.csv}
-              email_events: {path: email_events.csv}
-            clean:
-              max_reject_rate: 0.5
-              currency_rates: {EUR: 1.0, CHF: 1.04, GBP: 1.17}
-            segment: {k: 4}
-            load: {schema: \(schema)}
-            """.write(toFile: pipeline, atomically: true, encoding: .utf8)
-        let checkpoints = folder.appendingPathComponent("checkpoints").path
-        func arguments(_ asOf: String) -> [String] {
-            [
-                "run", "--pipeline", pipeline, "--data-dir", data, "--database-url", url, "--checkpoint-dir",
-                checkpoints, "--as-of", asOf, "--log-format", "json",
-            ]
-        }
+        let workspace = try Workspace(schemaPrefix: "segpipe_nightly", customers: 1200, seed: 9, asOf: "2026-11-03")
+        defer { workspace.cleanUp() }
+        let url = workspace.databaseURL
+        let schema = workspace.schema
+        let checkpoints = workspace.checkpoints.path
+        let pipeline = try workspace.writePipeline("nightly", name: "nightly", sections: "segment: {k: 4}")
+        func arguments(_ asOf: String) -> [String] { workspace.runArguments(pipeline, asOf: asOf) }
 
         let first = try SegpipeBinary.run(arguments("2026-11-01"))
         try #require(first.exitCode == 0, "\(first.stderr)")

@@ -5,44 +5,24 @@ import Testing
 /// nothing fitted again.
 @Suite(.serialized) struct ScoringTests {
     @Test func laterRunsAreScoredWithTheEarlierModel() throws {
-        let url = try Database.url()
-        let folder = try Scratch.makeFolder()
-        let schema = "segpipe_scoring_\(UUID().uuidString.prefix(8).lowercased())"
-        defer {
-            Scratch.remove(folder)
-            Database.dropSchema(schema, url: url)
-        }
-        let data = folder.appendingPathComponent("data").path
-        let generated = try SegpipeBinary.run([
-            "generate", "--customers", "1500", "--out", data, "--seed", "11", "--as-of", "2026-11-02",
-        ])
-        try #require(generated.exitCode == 0, "\(generated.stderr)")
+        let workspace = try Workspace(schemaPrefix: "segpipe_scoring", customers: 1500, seed: 11, asOf: "2026-11-02")
+        defer { workspace.cleanUp() }
+        let url = workspace.databaseURL
+        let schema = workspace.schema
+        let checkpoints = workspace.checkpoints
         func pipeline(_ name: String, scoreWith: String?) throws -> String {
-            let path = folder.appendingPathComponent("\(name).yaml").path
-            try """
-            name: scoring
-            sources:
-              customers: {path: customers.csv}
-              orders: {path: orders.csv}
-              email_events: {path: email_events.csv}
-            clean:
-              max_reject_rate: 0.5
-              currency_rates: {EUR: 1.0, CHF: 1.04, GBP: 1.17}
-            features:
-              clustering: [recency_days, frequency, monetary_total]
-              winsorize: {monetary_total: 0.99}
-              categorical: {country: 0.5}
-            segment: {k: 4\(scoreWith.map { ", score_with: \($0)" } ?? "")}
-            load: {schema: \(schema)}
-            """.write(toFile: path, atomically: true, encoding: .utf8)
-            return path
+            try workspace.writePipeline(
+                name, name: "scoring",
+                sections: """
+                    features:
+                      clustering: [recency_days, frequency, monetary_total]
+                      winsorize: {monetary_total: 0.99}
+                      categorical: {country: 0.5}
+                    segment: {k: 4\(scoreWith.map { ", score_with: \($0)" } ?? "")}
+                    """)
         }
-        let checkpoints = folder.appendingPathComponent("checkpoints")
         func run(_ pipeline: String, _ asOf: String, _ runID: String) throws -> SegpipeBinary.Result {
-            try SegpipeBinary.run([
-                "run", "--pipeline", pipeline, "--data-dir", data, "--database-url", url, "--checkpoint-dir",
-                checkpoints.path, "--as-of", asOf, "--run-id", runID, "--log-format", "json",
-            ])
+            try SegpipeBinary.run(workspace.runArguments(pipeline, asOf: asOf, runID: runID))
         }
         func manifest(_ runID: String) throws -> [String: Any] {
             let file = checkpoints.appendingPathComponent("\(runID)/segment/_manifest.json")
