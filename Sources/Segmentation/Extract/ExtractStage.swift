@@ -124,7 +124,13 @@ struct ExtractStage {
                 }
                 // Read in parts, the first reader saw only its part of the bytes.
                 bytesRead += reader.stoppedAt == nil ? reader.bytesRead : Self.fileSize(file.absolute)
-                columns = columns.map { Self.concatenate($0, table.columns) } ?? table.columns
+                // Each further file's rows are appended in place (no copy of what the earlier files gave).
+                if var collected = columns {
+                    columns = nil
+                    columns = Self.appendingInPlace(&collected, table.columns)
+                } else {
+                    columns = table.columns
+                }
             } catch let error as PipelineError {
                 throw error
             } catch {
@@ -519,10 +525,6 @@ struct ExtractStage {
     }
 
     // MARK: - Tables
-
-    private static func concatenate(_ left: [Column], _ right: [Column]) -> [Column] {
-        zip(left, right).map { Column.concatenating($0, $1) }
-    }
 
     private static func makeTable(_ columns: [Column]) throws(PipelineError) -> Table {
         do {
