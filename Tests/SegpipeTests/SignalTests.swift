@@ -7,23 +7,18 @@ import Testing
 /// Each test uses its own checkpoint folder, database schema and pipeline name (the advisory lock is per pipeline
 /// and the database is shared).
 @Suite(.serialized) struct SignalTests {
-    let folder: URL
-    let data: URL
-    let name: String
-    let databaseURL: String
+    let workspace: Workspace
+    var folder: URL { workspace.folder }
+    var data: URL { workspace.data }
+    /// The pipeline name, also its schema.
+    var name: String { workspace.schema }
+    var databaseURL: String { workspace.databaseURL }
 
     init() throws {
-        databaseURL = try Database.url()
-        folder = try Scratch.makeFolder()
-        data = folder.appendingPathComponent("data")
-        name = "signals_\(UUID().uuidString.prefix(8).lowercased())"
-        let generated = try SegpipeBinary.run([
-            "generate", "--customers", "600", "--out", data.path, "--seed", "5", "--as-of", "2026-11-01",
-        ])
-        try #require(generated.exitCode == 0, "generate failed: \(generated.stderr)")
+        workspace = try Workspace(schemaPrefix: "signals", customers: 600, seed: 5)
     }
 
-    private var checkpoints: URL { folder.appendingPathComponent("checkpoints") }
+    private var checkpoints: URL { workspace.checkpoints }
 
     private func pipeline() throws -> String {
         let path = folder.appendingPathComponent("signals.yaml").path
@@ -49,8 +44,7 @@ import Testing
     }
 
     private func cleanUp() {
-        Scratch.remove(folder)
-        Database.dropSchema(name, url: databaseURL)
+        workspace.cleanUp()
     }
 
     /// The manifest text of `stage` of the only run, or nil while it does not exist.
