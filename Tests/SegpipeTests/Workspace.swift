@@ -30,13 +30,16 @@ struct Workspace {
 
     /// Writes `<file>.yaml`: pipeline `name` over the generated files with lenient cleaning (half the rows may be
     /// rejected) and this workspace's load schema, plus `sections` (more top-level YAML); returns its path.
-    func writePipeline(_ file: String, name: String, sections: String) throws -> String {
+    /// `orders` replaces the orders source (YAML flow mapping).
+    func writePipeline(_ file: String, name: String, sections: String, orders: String = "{path: orders.csv}") throws
+        -> String
+    {
         let path = folder.appendingPathComponent("\(file).yaml").path
         try """
             name: \(name)
             sources:
               customers: {path: customers.csv}
-              orders: {path: orders.csv}
+              orders: \(orders)
               email_events: {path: email_events.csv}
             clean:
               max_reject_rate: 0.5

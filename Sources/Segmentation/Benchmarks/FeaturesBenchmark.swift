@@ -114,9 +114,10 @@ public enum FeaturesBenchmark {
             if case .int(let value) = output.metrics["customers_with_orders"] { customersWithOrders = value }
             if case .double(let value) = output.metrics["revenue_total"] { revenueTotal = value }
             let clvStarted = clock.now
-            _ = try stage.lifetimeValue(
+            let summary = try CLVSummary(
                 customerCount: completed.customerCount, customerIndex: completed.customer, orderDay: completed.day,
-                amount: completed.amount)
+                amount: completed.amount, observationDay: context.asOf)
+            _ = stage.lifetimeValue(summary)
             clvSeconds.append(LoadBenchmark.seconds(clock.now - clvStarted))
         }
         let median = ExtractBenchmark.median(seconds)

@@ -52,7 +52,13 @@ struct ExtractStage {
                 var rejects: [Reject] = []
                 var metrics: [String: JSONValue] = [:]
                 let table: Table
-                if let source {
+                if let source, schema.name == CanonicalSchema.orders.name, context.configuration.features.pushdown,
+                    source.isDatabase
+                {
+                    // The features stage asks the source's server for the order features: nothing to copy.
+                    table = try Self.emptyTable(schema)
+                    metrics["source.\(schema.name)"] = .string("left in the source (features.pushdown)")
+                } else if let source {
                     table = try extract(
                         source, files: files[index] ?? [], schema: schema, rejects: &rejects, metrics: &metrics)
                 } else {

@@ -79,6 +79,67 @@ struct OrderAggregates: Sendable {
     }
 }
 
+/// Everything of the features that comes from the orders, per merged customer row: the aggregates, the CLV
+/// summary (distinct purchase days, first-to-last and first-to-`as_of` days, mean repeat spend) and the category
+/// tally. Computed in process from the orders table, or by the orders source's server (`features.pushdown`).
+struct OrderFeatures: Sendable {
+    var frequency: [Int64]
+    var monetary: [Double]
+    var returned: [Int64]
+    var firstOrder: [Int32]
+    var lastOrder: [Int32]
+    var revenueLastYear: [Double]
+    var summary: CLVSummary
+    /// Distinct categories of each customer's completed orders (0 without categorised orders).
+    var categoryCount: [Int32]
+    /// Ordinal in `categoryNames` of each customer's top category, or -1.
+    var topCategory: [Int32]
+    var categoryNames: FrozenInterner
+    /// With pushdown, the rows the server returned (one per merged customer with orders); nil in process.
+    var rowsFetched: Int?
+
+    /// The features of the orders aggregated in process.
+    init(_ aggregates: OrderAggregates, customerCount: Int, asOf: Int32) throws(PipelineError) {
+        frequency = aggregates.frequency
+        monetary = aggregates.monetary
+        returned = aggregates.returned
+        firstOrder = aggregates.firstOrder
+        lastOrder = aggregates.lastOrder
+        revenueLastYear = aggregates.revenueLastYear
+        do {
+            summary = try CLVSummary(
+                customerCount: customerCount, customerIndex: aggregates.orderCustomer, orderDay: aggregates.orderDay,
+                amount: aggregates.orderAmount, observationDay: asOf)
+        } catch {
+            throw PipelineError(.internal, "cannot summarise orders for the CLV model", underlying: error)
+        }
+        let tally = CategoryTally(
+            customerCount: customerCount, orderCustomer: aggregates.orderCustomer,
+            orderCategory: aggregates.orderCategory, names: aggregates.categoryNames.interner)
+        categoryCount = tally.distinctCount
+        topCategory = tally.top
+        categoryNames = aggregates.categoryNames
+    }
+
+    /// The features of the orders as the server computed them (see ``OrderAggregatePushdown``).
+    init(
+        frequency: [Int64], monetary: [Double], returned: [Int64], firstOrder: [Int32], lastOrder: [Int32],
+        revenueLastYear: [Double], summary: CLVSummary, categoryCount: [Int32], topCategory: [Int32],
+        categoryNames: StringInterner
+    ) {
+        self.frequency = frequency
+        self.monetary = monetary
+        self.returned = returned
+        self.firstOrder = firstOrder
+        self.lastOrder = lastOrder
+        self.revenueLastYear = revenueLastYear
+        self.summary = summary
+        self.categoryCount = categoryCount
+        self.topCategory = topCategory
+        self.categoryNames = FrozenInterner(interner: categoryNames)
+    }
+}
+
 /// Per-customer email engagement counts of the features stage.
 struct EmailAggregates: Sendable {
     var lastOpen: [Int64]

@@ -24,48 +24,33 @@ struct FeaturesStage {
 
         let asOf = context.asOf
         let frozenIndex = FrozenInterner(interner: customerIndex)
+        let pushdown = context.configuration.features.pushdown && context.configuration.sources.orders.isDatabase
         let orders = try inputs.table("orders", of: .dedupe)
         let events = try inputs.table("email_events", of: .dedupe)
         try context.checkCancellation()
-        context.progress.expectTotal(Int64(orders.rowCount + events.rowCount), of: .rows)
+        context.progress.expectTotal(Int64((pushdown ? 0 : orders.rowCount) + events.rowCount), of: .rows)
         let ticker = RowTicker(context)
-        // Orders and email events only read the customer index: aggregate them side by side.
-        let (orderAggregates, emailAggregates) = try concurrently(
+        // Orders and email events only read the customer index: aggregate them side by side. With pushdown the
+        // orders' side waits for the server while the events are counted here.
+        let (orderFeatures, emailAggregates) = try concurrently(
             { () throws(PipelineError) in
-                try OrderAggregates(orders, customers: frozenIndex, customerCount: count, asOf: asOf, ticker: ticker)
+                if pushdown { return try pushedDownOrderFeatures(inputs, customerIndex: frozenIndex) }
+                let aggregates = try OrderAggregates(
+                    orders, customers: frozenIndex, customerCount: count, asOf: asOf, ticker: ticker)
+                return try OrderFeatures(aggregates, customerCount: count, asOf: asOf)
             },
             { () throws(PipelineError) in
                 try EmailAggregates(events, customers: frozenIndex, customerCount: count, ticker: ticker)
             })
         try context.checkCancellation()
-        var frequency = orderAggregates.frequency
-        var monetary = orderAggregates.monetary
-        var returned = orderAggregates.returned
-        var firstOrder = orderAggregates.firstOrder
-        var lastOrder = orderAggregates.lastOrder
-        var revenueLastYear = orderAggregates.revenueLastYear
-        let orderCustomer = orderAggregates.orderCustomer
-        let orderDay = orderAggregates.orderDay
-        let orderAmount = orderAggregates.orderAmount
-        let orderCategory = orderAggregates.orderCategory
-        let categoryNames = orderAggregates.categoryNames.interner
-        let categories = CategoryTally(
-            customerCount: count, orderCustomer: orderCustomer, orderCategory: orderCategory, names: categoryNames)
-
-        var pushdownMetrics: JSONValue?
-        if context.configuration.features.pushdown, context.configuration.sources.orders.isDatabase {
-            var indexOf: [String: Int] = [:]
-            indexOf.reserveCapacity(count)
-            for row in 0..<count { indexOf[ids[row]] = row }
-            let aggregates = try pushedDownAggregates(inputs, indexOf: indexOf)
-            frequency = aggregates.frequency
-            monetary = aggregates.monetary
-            firstOrder = aggregates.firstOrder
-            lastOrder = aggregates.lastOrder
-            returned = aggregates.returned
-            revenueLastYear = aggregates.revenueLastYear
-            pushdownMetrics = .object(["rows_fetched": .int(Int64(aggregates.rowsFetched))])
-        }
+        let frequency = orderFeatures.frequency
+        let monetary = orderFeatures.monetary
+        let returned = orderFeatures.returned
+        let firstOrder = orderFeatures.firstOrder
+        let lastOrder = orderFeatures.lastOrder
+        let categoryNames = orderFeatures.categoryNames.interner
+        let pushdownMetrics: JSONValue =
+            orderFeatures.rowsFetched.map { .object(["rows_fetched": .int(Int64($0))]) } ?? .bool(false)
 
         let lastOpen = emailAggregates.lastOpen
         let sent = emailAggregates.sent
@@ -80,8 +65,7 @@ struct FeaturesStage {
         let birthValid = try customers.validity("birth_date")
         let postal = try customers.strings("postal_code")
         let postalValid = try customers.validity("postal_code")
-        let clv = try lifetimeValue(
-            customerCount: count, customerIndex: orderCustomer, orderDay: orderDay, amount: orderAmount)
+        let clv = lifetimeValue(orderFeatures.summary)
         var recency = ColumnBuilder(name: "recency_days", type: .int64, capacity: count)
         var averageOrderValue = ColumnBuilder(name: "avg_order_value", type: .float64, capacity: count)
         var tenure = ColumnBuilder(name: "tenure_days", type: .int64, capacity: count)
@@ -99,11 +83,11 @@ struct FeaturesStage {
         var ageBand = ColumnBuilder(name: "age_band", type: .utf8, capacity: count)
         var postalArea = ColumnBuilder(name: "postal_area", type: .utf8, capacity: count)
         for row in 0..<count {
-            let days = Int64(clv.summary?.purchaseDays[row] ?? 0)
+            let days = Int64(orderFeatures.summary.purchaseDays[row])
             purchaseDays[row] = days
             meanInterval.append(days >= 2 ? Double(lastOrder[row] - firstOrder[row]) / Double(days - 1) : nil)
-            categoryCount[row] = Int64(categories.distinctCount[row])
-            let top = Int(categories.top[row])
+            categoryCount[row] = Int64(orderFeatures.categoryCount[row])
+            let top = Int(orderFeatures.topCategory[row])
             if top >= 0 {
                 categoryNames.withUTF8(at: top) { topCategory.append(utf8: $0) }
             } else {
@@ -151,7 +135,7 @@ struct FeaturesStage {
             age.build(),
             ageBand.build(),
             postalArea.build(),
-            Column(name: "clv_historical_12m", values: .float64(revenueLastYear)),
+            Column(name: "clv_historical_12m", values: .float64(orderFeatures.revenueLastYear)),
         ]
         columns.append(contentsOf: clv.columns)
         for name in ["country", "city", "postal_code", "acquisition_channel"] {
@@ -172,21 +156,16 @@ struct FeaturesStage {
                 "revenue_total": .double(monetary.reduce(0, +)),
                 "clv_model": clv.metrics,
                 "as_of": .string(CalendarDate.isoString(asOf)),
-                "pushdown": pushdownMetrics ?? .bool(false),
+                "pushdown": pushdownMetrics,
             ])
     }
 
-    /// The order aggregates computed by the orders source's server, combined per merged customer.
-    private func pushedDownAggregates(_ inputs: StageInputs, indexOf: [String: Int]) throws(PipelineError)
-        -> OrderAggregatePushdown.Aggregates
+    /// The order features computed by the orders source's server per merged customer (``OrderAggregatePushdown``).
+    private func pushedDownOrderFeatures(_ inputs: StageInputs, customerIndex: FrozenInterner) throws(PipelineError)
+        -> OrderFeatures
     {
         let configuration = context.configuration
         let map = try inputs.table("customer_id_map", of: .dedupe)
-        let sourceIDs = try map.strings("source_customer_id")
-        let mergedIDs = try map.strings("customer_id")
-        var mergedID: [String: String] = [:]
-        mergedID.reserveCapacity(map.rowCount)
-        for row in 0..<map.rowCount { mergedID[sourceIDs[row]] = mergedIDs[row] }
         var url = context.databaseURL
         if let variable = configuration.sources.orders.databaseEnv {
             guard let value = ProcessInfo.processInfo.environment[variable], !value.isEmpty else {
@@ -197,7 +176,14 @@ struct FeaturesStage {
         }
         let pushdown = OrderAggregatePushdown(
             source: configuration.sources.orders, clean: configuration.clean, asOf: context.asOf)
-        return try pushdown.fetch(url: url, indexOf: indexOf, mergedID: mergedID, logger: context.logger)
+        let rows = try pushdown.fetch(
+            url: url, sourceIDs: try map.strings("source_customer_id"), mergedIDs: try map.strings("customer_id"),
+            logger: context.logger)
+        var features = OrderAggregatePushdown.features(
+            of: rows, customerIDs: customerIndex.interner, customerCount: customerIndex.interner.count,
+            asOf: context.asOf)
+        features.rowsFetched = rows.count
+        return features
     }
 
     // MARK: - Helpers
@@ -231,28 +217,18 @@ struct FeaturesStage {
         }
     }
 
-    /// Predicted lifetime value and its model inputs per customer.
+    /// Predicted lifetime value per customer.
     struct LifetimeValue {
-        var summary: CLVSummary?
         var columns: [Column]
         var metrics: JSONValue
     }
 
-    /// Fits BG/NBD and Gamma-Gamma on the completed orders and predicts 12-month CLV (see docs/clv.md).
+    /// Fits BG/NBD and Gamma-Gamma on the customers' CLV summary and predicts 12-month CLV (see docs/clv.md).
     ///
     /// When the models cannot be fitted (too few repeat customers), the predicted columns are null and the reason
     /// is recorded in the manifest; the run goes on.
-    func lifetimeValue(customerCount: Int, customerIndex: [Int32], orderDay: [Int32], amount: [Double])
-        throws(PipelineError) -> LifetimeValue
-    {
-        let summary: CLVSummary
-        do {
-            summary = try CLVSummary(
-                customerCount: customerCount, customerIndex: customerIndex, orderDay: orderDay, amount: amount,
-                observationDay: context.asOf)
-        } catch {
-            throw PipelineError(.internal, "cannot summarise orders for the CLV model", underlying: error)
-        }
+    func lifetimeValue(_ summary: CLVSummary) -> LifetimeValue {
+        let customerCount = summary.count
         var predicted = ColumnBuilder(name: "predicted_clv_12m", type: .float64, capacity: customerCount)
         var purchases = ColumnBuilder(name: "expected_purchases_12m", type: .float64, capacity: customerCount)
         var alive = ColumnBuilder(name: "probability_alive", type: .float64, capacity: customerCount)
@@ -282,8 +258,7 @@ struct FeaturesStage {
                 ]),
                 "period": .string("day"), "months": .int(12), "monthly_discount_rate": .double(0.01),
             ])
-            return LifetimeValue(
-                summary: summary, columns: [predicted.build(), purchases.build(), alive.build()], metrics: metrics)
+            return LifetimeValue(columns: [predicted.build(), purchases.build(), alive.build()], metrics: metrics)
         } catch {
             context.logger.info("CLV model not fitted", metadata: ["reason": "\(error)"])
             for _ in 0..<customerCount {
@@ -292,7 +267,7 @@ struct FeaturesStage {
                 alive.append(nil as Double?)
             }
             return LifetimeValue(
-                summary: summary, columns: [predicted.build(), purchases.build(), alive.build()],
+                columns: [predicted.build(), purchases.build(), alive.build()],
                 metrics: .object(["not_fitted": .string(error.description)]))
         }
     }

@@ -1,31 +1,39 @@
+import Columnar
 import Foundation
 import Logging
 import Postgres
 
-/// Per-customer order aggregates computed by the orders source's PostgreSQL server (`features.pushdown: true`).
+/// Every order feature of the merged customers computed by the orders source's PostgreSQL server
+/// (`features.pushdown: true`), so that one row per customer crosses the wire and the orders are never extracted.
 ///
-/// One `GROUP BY` over the orders source returns a row per *source* customer id: completed orders, their amount
-/// total, first and last order day, revenue of the 365 days before `as_of`, and returned orders. The query applies
-/// the clean stage's order rules itself — customer id and order id trimmed, orders after `as_of` left out, the
-/// currency (upper-cased; empty means the only configured currency, else EUR) converted with
-/// `clean.currency_rates` and unknown currencies left out, the status mapped with `clean.order_status`
-/// (trimmed, lower-cased) and unknown statuses left out, completed orders with a negative amount left out, a
-/// repeated order id counted once. Deduplication merged customers after that, so the rows are then combined per
-/// merged id through the `customer_id_map` in Swift: counts and sums add up, first and last days take the minimum
-/// and maximum — all exact. Source ids not in the map (unknown customers) are dropped, as clean rejects them.
+/// The stage first copies the `customer_id_map` (source id → merged id) into a temporary table on that server.
+/// One query then applies the clean stage's order rules — customer id and order id trimmed, orders after `as_of`
+/// left out, the currency (upper-cased; empty means the only configured currency, else EUR) converted with
+/// `clean.currency_rates` and unknown currencies left out, the status mapped with `clean.order_status` (trimmed,
+/// lower-cased) and unknown statuses left out, completed orders with a negative amount left out, a repeated order
+/// id counted once — joins the orders to the map (source ids not in it are unknown customers, whose orders clean
+/// rejects) and groups them per *merged* id: completed orders, their amount total, first and last order day,
+/// revenue of the 365 days before `as_of`, returned orders, distinct purchase days and the amount of the purchase
+/// days after the first (the CLV summary), distinct categories and the top category (most completed orders, ties
+/// to the name first in byte order, as in process). Grouping per merged id on the server keeps the per-day and
+/// per-category counts exact when deduplication merged several source customers.
 ///
-/// The orders source must expose `order_date` as a date (or ISO text) and `amount` as a number.
+/// The orders source must expose `order_date` as a date (or ISO text), `amount` as a number, and `currency`,
+/// `status` and `category` columns.
 struct OrderAggregatePushdown {
-    /// Aggregates per merged customer, indexed like the merged customers table.
-    struct Aggregates {
-        var frequency: [Int64]
-        var monetary: [Double]
-        var firstOrder: [Int32]
-        var lastOrder: [Int32]
-        var returned: [Int64]
-        var revenueLastYear: [Double]
-        /// Rows that crossed the wire (one per source customer id with orders).
-        var rowsFetched: Int
+    /// One merged customer's orders as the server aggregated them.
+    struct Row {
+        var customerID: String
+        var frequency: Int64
+        var monetary: Double
+        var firstDay: Int32?
+        var lastDay: Int32?
+        var returned: Int64
+        var revenueLastYear: Double
+        var purchaseDays: Int32
+        var repeatTotal: Double
+        var categoryCount: Int32
+        var topCategory: String?
     }
 
     let source: PipelineConfiguration.Source
@@ -65,6 +73,7 @@ struct OrderAggregatePushdown {
                        btrim(o.\(column("customer_id"))::text, \(whitespace)) AS customer_id,
                        o.\(column("order_date"))::date AS order_date,
                        o.\(column("amount"))::float8 * rates.rate AS amount,
+                       nullif(btrim(o.\(column("category"))::text, E' \\t'), '') AS category,
                        statuses.status
                 FROM (\(rows)) AS o
                 JOIN (VALUES \(rates.joined(separator: ", "))) AS rates (code, rate)
@@ -78,66 +87,157 @@ struct OrderAggregatePushdown {
                   AND NOT (statuses.status = 'completed' AND o.\(column("amount"))::float8 < 0)
             ), unique_orders AS (
                 SELECT DISTINCT ON (order_id) * FROM valid_orders ORDER BY order_id
+            ), merged_orders AS (
+                SELECT map.customer_id, u.order_date, u.amount, u.status, u.category
+                FROM unique_orders AS u
+                JOIN \(Self.mapTable) AS map ON map.source_customer_id = u.customer_id
+            ), per_customer AS (
+                SELECT customer_id,
+                       count(*) FILTER (WHERE status = 'completed') AS frequency,
+                       coalesce(sum(amount) FILTER (WHERE status = 'completed'), 0) AS monetary,
+                       min(order_date) FILTER (WHERE status = 'completed') - DATE '1970-01-01' AS first_day,
+                       max(order_date) FILTER (WHERE status = 'completed') - DATE '1970-01-01' AS last_day,
+                       count(*) FILTER (WHERE status = 'returned') AS returned,
+                       coalesce(sum(amount) FILTER (WHERE status = 'completed' AND order_date > $1 - 365), 0)
+                         AS revenue_12m
+                FROM merged_orders
+                GROUP BY customer_id
+            ), purchase_days AS (
+                SELECT customer_id, order_date, sum(amount) AS amount,
+                       min(order_date) OVER (PARTITION BY customer_id) AS first_date
+                FROM merged_orders WHERE status = 'completed'
+                GROUP BY customer_id, order_date
+            ), day_summary AS (
+                SELECT customer_id, count(*) AS purchase_days,
+                       coalesce(sum(amount) FILTER (WHERE order_date > first_date), 0) AS repeat_total
+                FROM purchase_days
+                GROUP BY customer_id
+            ), category_orders AS (
+                SELECT customer_id, category, count(*) AS orders
+                FROM merged_orders WHERE status = 'completed' AND category IS NOT NULL
+                GROUP BY customer_id, category
+            ), top_categories AS (
+                SELECT DISTINCT ON (customer_id) customer_id, category AS top_category,
+                       count(*) OVER (PARTITION BY customer_id) AS category_count
+                FROM category_orders
+                ORDER BY customer_id, orders DESC, category COLLATE "C"
             )
-            SELECT customer_id,
-                   count(*) FILTER (WHERE status = 'completed') AS frequency,
-                   coalesce(sum(amount) FILTER (WHERE status = 'completed'), 0) AS monetary,
-                   min(order_date) FILTER (WHERE status = 'completed') - DATE '1970-01-01' AS first_day,
-                   max(order_date) FILTER (WHERE status = 'completed') - DATE '1970-01-01' AS last_day,
-                   count(*) FILTER (WHERE status = 'returned') AS returned,
-                   coalesce(sum(amount) FILTER (WHERE status = 'completed' AND order_date > $1 - 365), 0) AS revenue_12m
-            FROM unique_orders
-            GROUP BY customer_id
+            SELECT p.customer_id, p.frequency, p.monetary, p.first_day, p.last_day, p.returned, p.revenue_12m,
+                   coalesce(d.purchase_days, 0) AS purchase_days, coalesce(d.repeat_total, 0) AS repeat_total,
+                   coalesce(t.category_count, 0) AS category_count, t.top_category
+            FROM per_customer AS p
+            LEFT JOIN day_summary AS d USING (customer_id)
+            LEFT JOIN top_categories AS t USING (customer_id)
             """
         return (sql, parameters)
     }
 
-    /// Runs the query and combines its rows per merged customer.
+    /// The temporary table the `customer_id_map` is copied into (schema-qualified, so no table of the source's
+    /// search path can stand in for it).
+    static let mapTable = "pg_temp.segpipe_customer_map"
+
+    /// Copies the id map to the orders source's server, runs the query and returns its rows (one per merged
+    /// customer with orders).
     ///
     /// - Parameters:
     ///   - url: the orders source's connection string (nil: libpq defaults).
-    ///   - indexOf: row of each merged customer id in the merged customers table.
-    ///   - mergedID: the merged id of each source customer id (the `customer_id_map`).
-    func fetch(url: String?, indexOf: [String: Int], mergedID: [String: String], logger: Logger) throws(PipelineError)
-        -> Aggregates
+    ///   - sourceIDs: the `customer_id_map`'s source ids; `mergedIDs` the merged id of each.
+    func fetch(url: String?, sourceIDs: StringColumn, mergedIDs: StringColumn, logger: Logger) throws(PipelineError)
+        -> [Row]
     {
-        let count = indexOf.count
-        var aggregates = Aggregates(
-            frequency: [Int64](repeating: 0, count: count), monetary: [Double](repeating: 0, count: count),
-            firstOrder: [Int32](repeating: .max, count: count), lastOrder: [Int32](repeating: .min, count: count),
-            returned: [Int64](repeating: 0, count: count), revenueLastYear: [Double](repeating: 0, count: count),
-            rowsFetched: 0)
         let (sql, parameters) = query()
         do {
             let connection = try PostgresConnection(url: url, logger: logger)
+            try connection.execute(
+                "CREATE TEMPORARY TABLE \(Self.mapTable) (source_customer_id text NOT NULL, customer_id text NOT NULL)")
+            try connection.copyIn("COPY \(Self.mapTable) (source_customer_id, customer_id) FROM STDIN") { writer in
+                var encoder = CopyTextEncoder()
+                for row in 0..<sourceIDs.count {
+                    sourceIDs.withUTF8(at: row) { encoder.writeText($0) }
+                    mergedIDs.withUTF8(at: row) { encoder.writeText($0) }
+                    encoder.endRow()
+                    if encoder.byteCount >= CopyInWriter.chunkSize {
+                        try writer.write(encoder.bytes)
+                        encoder.removeAll()
+                    }
+                }
+                try writer.write(encoder.bytes)
+            }
+            try connection.execute("ANALYZE \(Self.mapTable)")
             let result = try connection.execute(sql, parameters)
-            aggregates.rowsFetched = result.rowCount
-            // Rows in source-id order, so sums over a merged customer's source ids add up in a fixed order.
-            var rows: [(id: String, row: Int)] = []
+            var rows: [Row] = []
             rows.reserveCapacity(result.rowCount)
             for row in 0..<result.rowCount {
-                rows.append((try result.decode(String.self, row: row, column: 0), row))
+                rows.append(
+                    Row(
+                        customerID: try result.decode(String.self, row: row, column: 0),
+                        frequency: try result.decode(Int64.self, row: row, column: 1),
+                        monetary: try result.decode(Double.self, row: row, column: 2),
+                        firstDay: try result.decodeIfPresent(Int64.self, row: row, column: 3).map { Int32($0) },
+                        lastDay: try result.decodeIfPresent(Int64.self, row: row, column: 4).map { Int32($0) },
+                        returned: try result.decode(Int64.self, row: row, column: 5),
+                        revenueLastYear: try result.decode(Double.self, row: row, column: 6),
+                        purchaseDays: Int32(try result.decode(Int64.self, row: row, column: 7)),
+                        repeatTotal: try result.decode(Double.self, row: row, column: 8),
+                        categoryCount: Int32(try result.decode(Int64.self, row: row, column: 9)),
+                        topCategory: try result.decodeIfPresent(String.self, row: row, column: 10)))
             }
-            rows.sort { $0.id < $1.id }
-            for (sourceID, row) in rows {
-                guard let merged = mergedID[sourceID], let customer = indexOf[merged] else { continue }
-                aggregates.frequency[customer] += try result.decode(Int64.self, row: row, column: 1)
-                aggregates.monetary[customer] += try result.decode(Double.self, row: row, column: 2)
-                if let first = try result.decodeIfPresent(Int64.self, row: row, column: 3) {
-                    aggregates.firstOrder[customer] = min(aggregates.firstOrder[customer], Int32(first))
-                }
-                if let last = try result.decodeIfPresent(Int64.self, row: row, column: 4) {
-                    aggregates.lastOrder[customer] = max(aggregates.lastOrder[customer], Int32(last))
-                }
-                aggregates.returned[customer] += try result.decode(Int64.self, row: row, column: 5)
-                aggregates.revenueLastYear[customer] += try result.decode(Double.self, row: row, column: 6)
-            }
+            return rows
         } catch let error as PipelineError {
             throw error
         } catch {
             throw PipelineError(
-                .input, "features.pushdown: the order aggregates cannot be read from PostgreSQL", underlying: error)
+                .input, "features.pushdown: the order features cannot be read from PostgreSQL", underlying: error)
         }
-        return aggregates
+    }
+
+    /// The order features of the merged customers (indexed like `customerIDs`) from the server's rows.
+    ///
+    /// A customer without a row has no orders; a row whose id is not a merged customer is ignored.
+    static func features(of rows: [Row], customerIDs: StringInterner, customerCount count: Int, asOf: Int32)
+        -> OrderFeatures
+    {
+        var frequency = [Int64](repeating: 0, count: count)
+        var monetary = [Double](repeating: 0, count: count)
+        var returned = [Int64](repeating: 0, count: count)
+        var firstOrder = [Int32](repeating: .max, count: count)
+        var lastOrder = [Int32](repeating: .min, count: count)
+        var revenueLastYear = [Double](repeating: 0, count: count)
+        var repeatDays = [Double](repeating: 0, count: count)
+        var recency = [Double](repeating: 0, count: count)
+        var age = [Double](repeating: 0, count: count)
+        var monetaryValue = [Double](repeating: 0, count: count)
+        var purchaseDays = [Int32](repeating: 0, count: count)
+        var categoryCount = [Int32](repeating: 0, count: count)
+        var topCategory = [Int32](repeating: -1, count: count)
+        let categoryNames = StringInterner(capacity: 64)
+        for row in rows {
+            guard let customer = customerIDs.ordinal(of: row.customerID) else { continue }
+            frequency[customer] = row.frequency
+            monetary[customer] = row.monetary
+            returned[customer] = row.returned
+            revenueLastYear[customer] = row.revenueLastYear
+            if let first = row.firstDay, let last = row.lastDay {
+                firstOrder[customer] = first
+                lastOrder[customer] = last
+                if row.purchaseDays > 0 {
+                    // The CLV summary, as CLVSummary defines it from the orders.
+                    purchaseDays[customer] = row.purchaseDays
+                    repeatDays[customer] = Double(row.purchaseDays - 1)
+                    recency[customer] = Double(last - first)
+                    age[customer] = Double(asOf - first)
+                    monetaryValue[customer] = row.purchaseDays > 1 ? row.repeatTotal / Double(row.purchaseDays - 1) : 0
+                }
+            }
+            categoryCount[customer] = row.categoryCount
+            if let name = row.topCategory { topCategory[customer] = Int32(categoryNames.insert(name).ordinal) }
+        }
+        return OrderFeatures(
+            frequency: frequency, monetary: monetary, returned: returned, firstOrder: firstOrder, lastOrder: lastOrder,
+            revenueLastYear: revenueLastYear,
+            summary: CLVSummary(
+                frequency: repeatDays, recency: recency, age: age, monetaryValue: monetaryValue,
+                purchaseDays: purchaseDays),
+            categoryCount: categoryCount, topCategory: topCategory, categoryNames: categoryNames)
     }
 }

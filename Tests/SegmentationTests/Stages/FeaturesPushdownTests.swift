@@ -6,21 +6,16 @@ import Testing
 
 @testable import Segmentation
 
-/// `features.pushdown` computes the same order aggregates in PostgreSQL as the in-process path.
+/// `features.pushdown` computes every order feature in PostgreSQL, identical to the in-process path, and the orders
+/// are then not extracted at all.
 @Suite(.serialized, .enabled(if: TestDatabase.isEnabled, "DATABASE_URL not set: run scripts/dev-postgres start"))
 struct FeaturesPushdownTests {
-    /// The columns the pushdown query computes (and those derived from them).
-    static let pushedColumns = [
-        "recency_days", "frequency", "monetary_total", "avg_order_value", "first_order_date", "last_order_date",
-        "return_rate", "clv_historical_12m",
-    ]
-
-    @Test func pushdownAndInProcessAggregatesAreIdentical() throws {
+    @Test func pushdownAndInProcessFeaturesAreIdentical() throws {
         let schema = try TestSchema(prefix: "pushdown")
         defer { schema.drop() }
         let folder = try TemporaryDirectory(prefix: "pushdown")
         let asOf = CalendarDate.days(year: 2026, month: 11, day: 1)
-        _ = try SyntheticDataGenerator(customers: 600, seed: 11, asOf: asOf).write(to: folder.path)
+        _ = try SyntheticDataGenerator(customers: 1500, seed: 11, asOf: asOf).write(to: folder.path)
 
         var context = StageFixtures.context()
         context.dataDirectory = folder.path
@@ -50,24 +45,36 @@ struct FeaturesPushdownTests {
         for (name, table) in dedupe.tables { inputs.set(table, named: name, of: .dedupe) }
         let merged = try #require(dedupe.metrics["duplicates_merged"]?.intValue)
         #expect(merged > 0, "the data should exercise combining source customers per merged id")
-
         let inProcess = try FeaturesStage(context: context).run(inputs)
+
+        // The pushdown run: extract leaves the orders in the source, and features sees no order rows.
         var pushed = context
         pushed.configuration.sources.orders = .init(table: "\(schema.name).orders")
         pushed.configuration.features.pushdown = true
+        let pushedExtract = try ExtractStage(context: pushed).run()
+        #expect(try #require(pushedExtract.table("orders")).rowCount == 0)
+        #expect(pushedExtract.metrics["source.orders"] == .string("left in the source (features.pushdown)"))
+        inputs.set(try ExtractStage.emptyTable(CanonicalSchema.orders), named: "orders", of: .dedupe)
         let pushdown = try FeaturesStage(context: pushed).run(inputs)
 
         let expected = try #require(inProcess.table("customer_features"))
         let actual = try #require(pushdown.table("customer_features"))
         #expect(expected.rowCount == actual.rowCount)
-        #expect(try expected.int64s("frequency").reduce(0, +) > 1000)
-        for name in Self.pushedColumns {
-            let left = try #require(expected[name])
-            let right = try #require(actual[name])
-            #expect(left == right, "\(name) differs")
+        #expect(try expected.int64s("frequency").reduce(0, +) > 3000)
+        #expect(try expected.int64s("category_count").contains { $0 > 1 })
+        #expect(try expected.validity("predicted_clv_12m")?.contains(true) ?? true, "the CLV models should fit")
+        #expect(expected.columns.map(\.name) == actual.columns.map(\.name))
+        for column in expected.columns {
+            #expect(actual[column.name] == column, "\(column.name) differs")
         }
-        let fetched = try #require(pushdown.metrics["pushdown"])
-        #expect(fetched != .bool(false))
+        #expect(inProcess.metrics["clv_model"] == pushdown.metrics["clv_model"])
+        let withOrders = try #require(inProcess.metrics["customers_with_orders"]?.intValue)
+        guard case .object(let pushdownMetrics) = pushdown.metrics["pushdown"] else {
+            Issue.record("the pushdown run records no rows_fetched")
+            return
+        }
+        let fetched = try #require(pushdownMetrics["rows_fetched"]?.intValue)
+        #expect(fetched >= withOrders && fetched <= Int64(expected.rowCount), "one row per merged customer at most")
         #expect(inProcess.metrics["pushdown"] == .bool(false))
     }
 
@@ -79,31 +86,49 @@ struct FeaturesPushdownTests {
             CREATE TABLE orders (order_id text, customer_id text, order_date date, amount numeric, currency text,
                                  category text, quantity int, status text);
             INSERT INTO orders VALUES
-              ('1', ' A ', '2026-01-30', 10.5, 'eur', 'x', 1, 'Completed'),
-              ('1', 'A', '2026-01-30', 10.5, 'EUR', 'x', 1, 'completed'),
-              ('2', 'A', '2025-01-01', 20, '', 'x', 1, 'paid'),
-              ('3', 'A', '2026-02-05', 99, 'EUR', 'x', 1, 'completed'),
-              ('4', 'A', '2026-01-01', 99, 'XXX', 'x', 1, 'completed'),
-              ('5', 'A', '2026-01-01', 99, 'EUR', 'x', 1, 'mystery'),
-              ('6', 'A', '2026-01-01', -5, 'EUR', 'x', 1, 'completed'),
-              ('7', 'A', '2026-01-02', 7, 'CHF', 'x', 1, 'retoure'),
-              ('8', 'B', '2026-01-10', 4, 'CHF', 'x', 1, 'delivered'),
-              ('9', 'Z', '2026-01-10', 1000, 'EUR', 'x', 1, 'completed');
+              ('1', ' A ', '2026-01-30', 10.5, 'eur', 'Shoes', 1, 'Completed'),
+              ('1', 'A', '2026-01-30', 10.5, 'EUR', 'Shoes', 1, 'completed'),
+              ('2', 'A', '2025-01-01', 20, '', ' Books ', 1, 'paid'),
+              ('3', 'A', '2026-02-05', 99, 'EUR', 'Toys', 1, 'completed'),
+              ('4', 'A', '2026-01-01', 99, 'XXX', 'Toys', 1, 'completed'),
+              ('5', 'A', '2026-01-01', 99, 'EUR', 'Toys', 1, 'mystery'),
+              ('6', 'A', '2026-01-01', -5, 'EUR', 'Toys', 1, 'completed'),
+              ('7', 'A', '2026-01-02', 7, 'CHF', 'Toys', 1, 'retoure'),
+              ('8', 'B', '2026-01-10', 4, 'CHF', 'Books', 1, 'delivered'),
+              ('10', 'B', '2026-01-30', 1.5, 'EUR', '', 1, 'completed'),
+              ('9', 'Z', '2026-01-10', 1000, 'EUR', 'Toys', 1, 'completed'),
+              ('11', 'C', '2026-01-05', 3, 'EUR', NULL, 1, 'retoure');
             """)
         let context = StageFixtures.context()
         let pushdown = OrderAggregatePushdown(
             source: .init(table: "\(schema.name).orders"), clean: context.configuration.clean, asOf: StageFixtures.asOf)
-        // A and B were merged into A; Z is not a known customer.
-        let aggregates = try pushdown.fetch(
-            url: try TestDatabase.url(), indexOf: ["A": 0, "C": 1], mergedID: ["A": "A", "B": "A", "C": "C"],
+        // A and B were merged into A; Z is not a known customer; C has only a return; D has no orders.
+        let rows = try pushdown.fetch(
+            url: try TestDatabase.url(), sourceIDs: StringColumn(["A", "B", "C", "D"]),
+            mergedIDs: StringColumn(["A", "A", "C", "D"]),
             logger: context.logger)
-        #expect(aggregates.frequency == [3, 0])
-        #expect(aggregates.monetary == [10.5 + 20 + 8, 0])
-        #expect(aggregates.firstOrder == [StageFixtures.date(2025, 1, 1), .max])
-        #expect(aggregates.lastOrder == [StageFixtures.date(2026, 1, 30), .min])
-        #expect(aggregates.returned == [1, 0])
-        #expect(aggregates.revenueLastYear == [10.5 + 8, 0])
-        #expect(aggregates.rowsFetched == 3)
+        #expect(rows.count == 2)
+        let customers = StringInterner(StringColumn(["A", "C", "D"]))
+        let features = OrderAggregatePushdown.features(
+            of: rows, customerIDs: customers, customerCount: 3, asOf: StageFixtures.asOf)
+        // A: orders 1 (once), 2, 8 (B's) and 10 (B's) completed; 3 is after as_of; 4, 5, 6 left out; 7 returned.
+        let a = (first: StageFixtures.date(2025, 1, 1), last: StageFixtures.date(2026, 1, 30))
+        #expect(features.frequency == [4, 0, 0])
+        #expect(features.monetary == [10.5 + 20 + 8 + 1.5, 0, 0])
+        #expect(features.firstOrder == [a.first, .max, .max])
+        #expect(features.lastOrder == [a.last, .min, .min])
+        #expect(features.returned == [1, 1, 0])
+        #expect(features.revenueLastYear == [10.5 + 8 + 1.5, 0, 0])
+        // Purchase days 2025-01-01, 2026-01-10 and 2026-01-30 (orders 1 and 10 on one day).
+        #expect(features.summary.purchaseDays == [3, 0, 0])
+        #expect(features.summary.frequency == [2, 0, 0])
+        #expect(features.summary.recency == [Double(a.last - a.first), 0, 0])
+        #expect(features.summary.age == [Double(StageFixtures.asOf - a.first), 0, 0])
+        #expect(features.summary.monetaryValue == [(8 + 10.5 + 1.5) / 2, 0, 0])
+        // Categories of completed orders: Shoes, Books (trimmed, twice), none for order 10; Books wins.
+        #expect(features.categoryCount == [2, 0, 0])
+        #expect(features.topCategory[1...] == [-1, -1])
+        #expect(features.categoryNames.interner.string(at: Int(features.topCategory[0])) == "Books")
     }
 
     /// Creates `orders` with typed columns in the schema and copies the table's rows into it.
@@ -121,6 +146,8 @@ struct FeaturesPushdownTests {
         let statuses = try orders.strings("status")
         let statusValid = try orders.validity("status")
         let currencyValid = try orders.validity("currency")
+        let categories = try orders.strings("category")
+        let categoryValid = try orders.validity("category")
         var encoder = CopyTextEncoder()
         for row in 0..<orders.rowCount {
             encoder.writeText(ids[row])
@@ -128,7 +155,7 @@ struct FeaturesPushdownTests {
             encoder.writeDate(daysSince1970: dates[row])
             encoder.writeDouble(amounts[row])
             if currencyValid?[row] ?? true { encoder.writeText(currencies[row]) } else { encoder.writeNull() }
-            encoder.writeText("x")
+            if categoryValid?[row] ?? true { encoder.writeText(categories[row]) } else { encoder.writeNull() }
             encoder.writeInt64(1)
             if statusValid?[row] ?? true { encoder.writeText(statuses[row]) } else { encoder.writeNull() }
             encoder.endRow()
