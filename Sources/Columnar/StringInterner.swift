@@ -6,7 +6,10 @@
 ///
 /// Open addressing with linear probing over a power-of-two slot array kept at most half full. Each slot packs the
 /// upper 32 bits of the key's hash with the ordinal + 1 (0 marks an empty slot), so a probe rejects almost every
-/// other key without reading its bytes. The hash is seeded per table, so crafted keys cannot force collisions.
+/// other key without reading its bytes. Keys of up to 15 bytes (most ids, statuses and codes) are also kept packed
+/// with their length in 16 bytes per ordinal, so confirming a match is one comparison of two words instead of a
+/// read of the key's offsets and bytes elsewhere in memory. The hash is seeded per table, so crafted keys cannot
+/// force collisions.
 ///
 /// ```swift
 /// let interner = StringInterner(capacity: ids.count)
@@ -22,6 +25,8 @@ public final class StringInterner {
     /// Start offset of each key in `keyBytes`, with one more entry (the end) than there are keys.
     private var keyOffsets: UnsafeMutablePointer<Int>
     private var keyOffsetCapacity: Int
+    /// Per ordinal: the key packed by ``packed(_:)``, or ``longKey`` for keys of 16 bytes and more.
+    private var packedKeys: UnsafeMutablePointer<PackedKey>
     private let seed: UInt64
 
     /// Number of distinct keys.
@@ -37,6 +42,7 @@ public final class StringInterner {
         keyOffsetCapacity = max(capacity, 8) + 1
         keyOffsets = .allocate(capacity: keyOffsetCapacity)
         keyOffsets[0] = 0
+        packedKeys = .allocate(capacity: keyOffsetCapacity)
         keyByteCapacity = max(capacity * 8, 64)
         keyBytes = .allocate(capacity: keyByteCapacity)
         seed = UInt64.random(in: 0...UInt64.max) | 1
@@ -55,6 +61,7 @@ public final class StringInterner {
     deinit {
         slots.deallocate()
         keyOffsets.deallocate()
+        packedKeys.deallocate()
         keyBytes.deallocate()
     }
 
@@ -62,7 +69,8 @@ public final class StringInterner {
 
     /// The ordinal of `key`, or nil when it has not been inserted.
     public func ordinal(of key: UnsafeBufferPointer<UInt8>) -> Int? {
-        let hash = hashValue(key)
+        let packed = Self.packed(key)
+        let hash = hashValue(key, packed)
         let tag = hash & 0xffff_ffff_0000_0000
         var slot = Int(truncatingIfNeeded: hash) & slotMask
         while true {
@@ -70,7 +78,7 @@ public final class StringInterner {
             if entry == 0 { return nil }
             if entry & 0xffff_ffff_0000_0000 == tag {
                 let ordinal = Int(truncatingIfNeeded: entry & 0xffff_ffff) - 1
-                if keyEquals(ordinal, key) { return ordinal }
+                if keyEquals(ordinal, key, packed) { return ordinal }
             }
             slot = (slot + 1) & slotMask
         }
@@ -79,7 +87,8 @@ public final class StringInterner {
     /// Inserts `key` if it is new; returns its ordinal and whether it was inserted now.
     @discardableResult
     public func insert(_ key: UnsafeBufferPointer<UInt8>) -> (ordinal: Int, inserted: Bool) {
-        let hash = hashValue(key)
+        let packed = Self.packed(key)
+        let hash = hashValue(key, packed)
         let tag = hash & 0xffff_ffff_0000_0000
         var slot = Int(truncatingIfNeeded: hash) & slotMask
         while true {
@@ -87,13 +96,13 @@ public final class StringInterner {
             if entry == 0 { break }
             if entry & 0xffff_ffff_0000_0000 == tag {
                 let ordinal = Int(truncatingIfNeeded: entry & 0xffff_ffff) - 1
-                if keyEquals(ordinal, key) { return (ordinal, false) }
+                if keyEquals(ordinal, key, packed) { return (ordinal, false) }
             }
             slot = (slot + 1) & slotMask
         }
         precondition(count < Int(UInt32.max - 1), "StringInterner holds at most 2^32 - 2 keys")
         let ordinal = count
-        appendKey(key)
+        appendKey(key, packed)
         slots[slot] = tag | UInt64(ordinal + 1)
         if count * 2 > slotMask + 1 { grow() }
         return (ordinal, true)
@@ -163,21 +172,63 @@ public final class StringInterner {
     @inline(__always)
     private func keyLength(_ ordinal: Int) -> Int { keyOffsets[ordinal + 1] - keyOffsets[ordinal] }
 
+    /// A key of up to 15 bytes as two little-endian words, zero-padded, with the length in the top byte of the
+    /// second; keys of 16 bytes and more are ``longKey``.
+    struct PackedKey: Equatable {
+        var low: UInt64
+        var high: UInt64
+    }
+
+    /// The packed form of every key of 16 bytes or more (no short key has a length byte of 255).
+    static let longKey = PackedKey(low: 0, high: .max)
+
+    /// `key` packed into two words when it has at most 15 bytes, else ``longKey``. Reads only the key's bytes.
     @inline(__always)
-    private func keyEquals(_ ordinal: Int, _ key: UnsafeBufferPointer<UInt8>) -> Bool {
+    static func packed(_ key: UnsafeBufferPointer<UInt8>) -> PackedKey {
+        let length = key.count
+        guard length <= 15 else { return longKey }
+        guard let base = key.baseAddress, length > 0 else { return PackedKey(low: 0, high: 0) }
+        let raw = UnsafeRawPointer(base)
+        var low: UInt64 = 0
+        var high: UInt64 = 0
+        if length >= 8 {
+            low = raw.loadUnaligned(as: UInt64.self)
+            if length > 8 {
+                // The last eight bytes, shifted so that bytes 8… land at the bottom.
+                high = raw.loadUnaligned(fromByteOffset: length - 8, as: UInt64.self) >> UInt64((16 - length) * 8)
+            }
+        } else if length >= 4 {
+            // Two overlapping four-byte reads; the shared bytes are equal, so OR joins them.
+            let first = UInt64(raw.loadUnaligned(as: UInt32.self))
+            let last = UInt64(raw.loadUnaligned(fromByteOffset: length - 4, as: UInt32.self))
+            low = first | last << UInt64((length - 4) * 8)
+        } else {
+            for position in 0..<length { low |= UInt64(base[position]) << UInt64(position * 8) }
+        }
+        return PackedKey(low: low, high: high | UInt64(length) << 56)
+    }
+
+    @inline(__always)
+    private func keyEquals(_ ordinal: Int, _ key: UnsafeBufferPointer<UInt8>, _ packed: PackedKey) -> Bool {
+        guard packedKeys[ordinal] == packed else { return false }
+        if packed != Self.longKey { return true }
         let length = keyLength(ordinal)
         guard length == key.count else { return false }
-        guard length > 0, let base = key.baseAddress else { return true }
+        guard let base = key.baseAddress else { return true }
         return memoryEquals(keyBytes + keyOffsets[ordinal], base, length)
     }
 
-    private func appendKey(_ key: UnsafeBufferPointer<UInt8>) {
+    private func appendKey(_ key: UnsafeBufferPointer<UInt8>, _ packed: PackedKey) {
         if count + 2 > keyOffsetCapacity {
             let capacity = keyOffsetCapacity * 2
             let grown = UnsafeMutablePointer<Int>.allocate(capacity: capacity)
             grown.moveInitialize(from: keyOffsets, count: count + 1)
             keyOffsets.deallocate()
             keyOffsets = grown
+            let grownPacked = UnsafeMutablePointer<PackedKey>.allocate(capacity: capacity)
+            grownPacked.moveInitialize(from: packedKeys, count: count)
+            packedKeys.deallocate()
+            packedKeys = grownPacked
             keyOffsetCapacity = capacity
         }
         if keyByteCount + key.count > keyByteCapacity {
@@ -193,6 +244,7 @@ public final class StringInterner {
             (keyBytes + keyByteCount).initialize(from: base, count: key.count)
         }
         keyByteCount += key.count
+        (packedKeys + count).initialize(to: packed)
         count += 1
         keyOffsets[count] = keyByteCount
     }
@@ -205,16 +257,24 @@ public final class StringInterner {
         slots.initialize(repeating: 0, count: slotCount)
         slotMask = slotCount - 1
         for ordinal in 0..<count {
-            let hash = hashValue(UnsafeBufferPointer(start: keyBytes + keyOffsets[ordinal], count: keyLength(ordinal)))
+            let key = UnsafeBufferPointer(start: keyBytes + keyOffsets[ordinal], count: keyLength(ordinal))
+            let hash = hashValue(key, packedKeys[ordinal])
             var slot = Int(truncatingIfNeeded: hash) & slotMask
             while slots[slot] != 0 { slot = (slot + 1) & slotMask }
             slots[slot] = (hash & 0xffff_ffff_0000_0000) | UInt64(ordinal + 1)
         }
     }
 
+    /// The key's hash: from its packed words when it has at most 15 bytes, else from its bytes.
     @inline(__always)
-    private func hashValue(_ key: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        ByteHash.hash(key, seed: seed)
+    private func hashValue(_ key: UnsafeBufferPointer<UInt8>, _ packed: PackedKey) -> UInt64 {
+        guard packed != Self.longKey else { return ByteHash.hash(key, seed: seed) }
+        let multiplier: UInt64 = 0x9e37_79b9_7f4a_7c15
+        var hash = (seed ^ packed.low) &* multiplier
+        hash ^= hash >> 29
+        hash = (hash ^ packed.high) &* multiplier
+        hash ^= hash >> 29
+        return ByteHash.avalanche(hash)
     }
 }
 

@@ -37,6 +37,34 @@ import Testing
         #expect(interner.count == keys.count)
     }
 
+    @Test func keysOfEveryShortLengthDifferingInOneByteStayDistinct() {
+        // Lengths 0…20 cover the packed (≤ 15 bytes) and the long form; each key also has variants differing in its
+        // first, middle or last byte, and a key padded with a NUL, which packing must not confuse with a shorter key.
+        var keys: [String] = []
+        for length in 0...20 {
+            let base = String(repeating: "k", count: length)
+            keys.append(base)
+            keys.append(base + "\u{0}")
+            guard length > 0 else { continue }
+            for position in Set([0, length / 2, length - 1]) {
+                var characters = Array(base)
+                characters[position] = "x"
+                keys.append(String(characters))
+            }
+        }
+        let unique = Array(Set(keys)).sorted()
+        let interner = StringInterner(capacity: 4)
+        for (index, key) in unique.enumerated() { #expect(interner.insert(key) == (index, true), "\(key.debugDescription)") }
+        #expect(interner.count == unique.count)
+        for (index, key) in unique.enumerated() {
+            #expect(interner.ordinal(of: key) == index, "\(key.debugDescription)")
+            #expect(interner.insert(key) == (index, false))
+            #expect(interner.string(at: index) == key)
+        }
+        #expect(interner.ordinal(of: "kkkkkkkkkkkkkkkkkkkkkk") == nil)
+        #expect(interner.ordinal(of: "y") == nil)
+    }
+
     @Test func repeatedRowsMarksEveryLaterOccurrenceAmongTheGivenRows() {
         let column = StringColumn(["a", "b", "a", "c", "b", "a", ""])
         #expect(column.repeatedRows(among: [0, 1, 2, 3, 4, 5, 6]) == [false, false, true, false, true, true, false])

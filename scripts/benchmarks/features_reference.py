@@ -3,8 +3,9 @@
 
 Subcommands:
   run TOOL DEDUPE_DIR AS_OF   Read the dedupe checkpoint's Arrow files with pyarrow and aggregate per customer with
-                              TOOL (pandas, duckdb, duckdb-1-thread, pandas+events, duckdb+events); print one JSON line
-                              with the read, conversion and aggregation times, peak RSS and check sums.
+                              TOOL (pandas, duckdb, duckdb-1-thread, pandas+events, duckdb+events,
+                              duckdb+events+lifetimes); print one JSON line with the read, conversion and aggregation
+                              times, peak RSS and check sums.
   compare ...                 Run segpipe (`segpipe bench features`) and every tool round-robin, one process per run,
                               and print the side-by-side table.
 
@@ -12,7 +13,11 @@ The aggregation is segpipe's definition (Sources/Segmentation/Stages/FeaturesSta
 minus the last completed order's date), frequency and monetary_total (completed orders), avg_order_value,
 first_order_date and last_order_date (completed orders), return_rate (returned / (completed + returned)); one row per
 merged customer, nulls where segpipe has nulls. The `+events` variants also count sent, opened and clicked emails,
-the last open and unsubscribes per customer from email_events, as segpipe's stage does.
+the last open and unsubscribes per customer from email_events, as segpipe's stage does. `duckdb+events+lifetimes`
+adds what segpipe's stage does besides: the CLV summary per customer in DuckDB (lifetimes' definitions with daily
+periods: repeat purchase days, first-to-last and first-to-as_of days, mean amount of the repeat purchase days), then
+the `lifetimes` library's BetaGeoFitter and GammaGammaFitter fits and 12-month customer_lifetime_value (1 % monthly
+discount), as segpipe's stage computes predicted_clv_12m (docs/clv.md); its "aggregate" time is the whole of that.
 """
 
 import argparse
@@ -25,7 +30,7 @@ import subprocess
 import sys
 import time
 
-TOOLS = ["pandas", "duckdb", "duckdb-1-thread", "pandas+events", "duckdb+events"]
+TOOLS = ["pandas", "duckdb", "duckdb-1-thread", "pandas+events", "duckdb+events", "duckdb+events+lifetimes"]
 
 
 def _peak_rss_bytes():
@@ -151,8 +156,53 @@ def aggregate_duckdb(tables, as_of, events, threads):
     return 0.0, time.perf_counter() - started, result
 
 
+_CLV_SUMMARY_SQL = """
+WITH daily AS (
+    SELECT customer_id, order_date, sum(amount) AS amount
+    FROM orders WHERE status = 'completed' AND order_date <= DATE '{as_of}'
+    GROUP BY customer_id, order_date
+)
+SELECT customer_id,
+    count(*) - 1 AS frequency,
+    max(order_date) - min(order_date) AS recency,
+    DATE '{as_of}' - min(order_date) AS T,
+    coalesce((sum(amount) - arg_min(amount, order_date)) / nullif(count(*) - 1, 0), 0) AS monetary_value
+FROM daily GROUP BY customer_id
+"""
+
+
+def lifetime_value_lifetimes(tables, as_of):
+    """The CLV summary in DuckDB, then lifetimes' BG/NBD and Gamma-Gamma fits and 12-month CLV.
+
+    Returns (seconds, predicted CLV total, fitted parameters)."""
+    import duckdb
+    from lifetimes import BetaGeoFitter, GammaGammaFitter
+
+    started = time.perf_counter()
+    connection = duckdb.connect()
+    connection.register("orders", tables["orders"])
+    summary = connection.sql(_CLV_SUMMARY_SQL.format(as_of=as_of)).df()
+    purchases = BetaGeoFitter(penalizer_coef=0.0)
+    purchases.fit(summary["frequency"], summary["recency"], summary["T"])
+    repeat = summary[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)]
+    spend = GammaGammaFitter(penalizer_coef=0.0)
+    spend.fit(repeat["frequency"], repeat["monetary_value"])
+    value = spend.customer_lifetime_value(
+        purchases, summary["frequency"], summary["recency"], summary["T"], summary["monetary_value"],
+        time=12, discount_rate=0.01, freq="D")
+    seconds = time.perf_counter() - started
+    parameters = {name: float(purchases.params_[name]) for name in ["r", "alpha", "a", "b"]}
+    parameters.update({name: float(spend.params_[name]) for name in ["p", "q", "v"]})
+    return seconds, float(value.sum()), parameters
+
+
 def run(tool, directory, as_of):
-    events = tool.endswith("+events")
+    lifetimes = tool.endswith("+lifetimes")
+    if lifetimes:
+        tool_events = tool.removesuffix("+lifetimes")
+    else:
+        tool_events = tool
+    events = tool_events.endswith("+events")
     baseline = _peak_rss_bytes()
     started = time.perf_counter()
     tables = _read(directory, events)
@@ -171,7 +221,12 @@ def run(tool, directory, as_of):
         customers = features.num_rows
         with_orders = pc.sum(pc.greater(features.column("frequency"), 0)).as_py()
         revenue = pc.sum(features.column("monetary_total")).as_py()
-    return {
+    extra = {}
+    if lifetimes:
+        clv_seconds, clv_total, parameters = lifetime_value_lifetimes(tables, as_of)
+        aggregate += clv_seconds
+        extra = {"clv_seconds": clv_seconds, "predicted_clv_total": clv_total, "clv_parameters": parameters}
+    return {**extra,
         "tool": tool,
         "customers": customers,
         "orders": tables["orders"].num_rows,
@@ -216,6 +271,8 @@ def compare(arguments):
                 result["aggregate_seconds"] = result["median_seconds"]
                 result["clv_seconds_run"] = result["median_clv_seconds"]
                 result["convert_seconds"] = 0.0
+                model = result.get("clv_model") or {}
+                result["clv_parameters"] = {**model.get("bg_nbd", {}), **model.get("gamma_gamma", {})}
             else:
                 result = _run_json([sys.executable, __file__, "run", tool, dedupe, as_of])
             runs[tool].append(result)
@@ -229,7 +286,7 @@ def compare(arguments):
     base = median("segpipe", "aggregate_seconds")
     base_rss = median("segpipe", "peak_rss_bytes")
     clv = median("segpipe", "clv_seconds_run")
-    no_clv = statistics.median(r["median_seconds"] - r["median_clv_seconds"] for r in runs["segpipe"])
+    no_clv = median("segpipe", "median_seconds_without_clv")
     versions = _versions()
     print(f"{runs['segpipe'][0]['customers']:,} customers, {orders:,} orders; medians of {arguments.repeats} "
           f"rounds, one process per run; pandas {versions['pandas']}, pyarrow {versions['pyarrow']}, "
@@ -249,7 +306,7 @@ def compare(arguments):
     line("segpipe features stage (all features + CLV)", "segpipe", base,
          ", ".join(f"{r['aggregate_seconds']:.2f}" for r in runs["segpipe"]))
     line("segpipe stage without the CLV models", "segpipe", no_clv,
-         ", ".join(f"{r['median_seconds'] - r['median_clv_seconds']:.2f}" for r in runs["segpipe"]))
+         ", ".join(f"{r['median_seconds_without_clv']:.2f}" for r in runs["segpipe"]))
     print(f"| (segpipe CLV models alone) | | | {clv:.2f} | "
           + ", ".join(f"{r['clv_seconds_run']:.2f}" for r in runs["segpipe"]) + " | | | | |")
     for tool in TOOLS:
@@ -259,6 +316,12 @@ def compare(arguments):
               for tool in tools}
     print("check (customers with orders, revenue total): "
           + "; ".join(f"{tool} {value[0]:,} / {value[1]:,.2f}" for tool, value in checks.items()))
+    for tool in tools:
+        result = runs[tool][0]
+        if "predicted_clv_total" in result:
+            parameters = ", ".join(f"{name} {value:.6g}" for name, value in sorted(result["clv_parameters"].items()))
+            print(f"check (CLV) {tool}: predicted 12-month CLV total {result['predicted_clv_total']:,.2f}; "
+                  f"{parameters}")
     if arguments.json_out:
         with open(arguments.json_out, "w") as file:
             json.dump({"runs": runs, "versions": versions}, file, indent=2)

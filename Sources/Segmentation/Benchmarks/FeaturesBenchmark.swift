@@ -5,10 +5,11 @@ import Logging
 /// Measures the features stage on a run's dedupe checkpoint, for `segpipe bench features`.
 ///
 /// Reads `customers`, `orders` and `email_events` of `<run>/dedupe/` (the stage's real inputs, with the
-/// checksums the runner verifies) once, then runs `FeaturesStage.run` `repeats` times, timing only the stage.
-/// The CLV part of the stage (order summary, BG/NBD and Gamma-Gamma fits, predictions) is timed separately by
-/// calling the stage's own `lifetimeValue` on the same completed orders, so the stage's time without the CLV
-/// models can be reported as the difference.
+/// checksums the runner verifies) once, then, `repeats` times, runs `FeaturesStage.run` as configured and again
+/// with `features.predict_clv: false`, timing only the stage. The CLV part of the stage (order summary, BG/NBD and
+/// Gamma-Gamma fits, predictions) is also timed alone by calling the stage's own `lifetimeValue` on the same
+/// completed orders. (Inside the stage the CLV models run while the other columns are built, so the stage
+/// without them is measured, not computed as a difference.)
 ///
 /// ```swift
 /// let measurement = try FeaturesBenchmark.run(runDirectory: "bench-data/ck/20261123T100823Z", repeats: 3)
@@ -33,6 +34,14 @@ public enum FeaturesBenchmark {
         public let clvSeconds: [Double]
         /// The median of ``clvSeconds``.
         public let medianCLVSeconds: Double
+        /// Wall-clock seconds of each `FeaturesStage.run` with `features.predict_clv: false`.
+        public let secondsWithoutCLV: [Double]
+        /// The median of ``secondsWithoutCLV``.
+        public let medianSecondsWithoutCLV: Double
+        /// Sum of `predicted_clv_12m` (a check against the reference tools).
+        public let predictedCLVTotal: Double
+        /// The fitted BG/NBD and Gamma-Gamma parameters, as in the stage's manifest.
+        public let clvModel: JSONValue
         /// Orders per second of the whole stage at the median time.
         public let ordersPerSecond: Double
         /// Customers with at least one completed order (a check against the reference tools).
@@ -51,6 +60,10 @@ public enum FeaturesBenchmark {
             case medianSeconds = "median_seconds"
             case clvSeconds = "clv_seconds"
             case medianCLVSeconds = "median_clv_seconds"
+            case secondsWithoutCLV = "seconds_without_clv"
+            case medianSecondsWithoutCLV = "median_seconds_without_clv"
+            case predictedCLVTotal = "predicted_clv_total"
+            case clvModel = "clv_model"
             case ordersPerSecond = "orders_per_second"
             case customersWithOrders = "customers_with_orders"
             case revenueTotal = "revenue_total"
@@ -99,9 +112,14 @@ public enum FeaturesBenchmark {
             configuration: configuration, runID: runID, asOf: asOf, dataDirectory: ".", databaseURL: nil,
             logger: logger)
         let stage = FeaturesStage(context: context)
+        var withoutCLV = context
+        withoutCLV.configuration.features.predictCLV = false
         let completed = try completedOrders(inputs)
         var seconds: [Double] = []
         var clvSeconds: [Double] = []
+        var secondsWithoutCLV: [Double] = []
+        var predictedCLVTotal = 0.0
+        var clvModel = JSONValue.null
         var customersWithOrders: Int64 = 0
         var revenueTotal = 0.0
         for _ in 0..<repeats {
@@ -113,6 +131,15 @@ public enum FeaturesBenchmark {
             }
             if case .int(let value) = output.metrics["customers_with_orders"] { customersWithOrders = value }
             if case .double(let value) = output.metrics["revenue_total"] { revenueTotal = value }
+            clvModel = output.metrics["clv_model"] ?? .null
+            if let features = output.table("customer_features") {
+                let predicted = try features.doubles("predicted_clv_12m")
+                let valid = try features.validity("predicted_clv_12m")
+                predictedCLVTotal = predicted.indices.reduce(0) { $0 + ((valid?[$1] ?? true) ? predicted[$1] : 0) }
+            }
+            let withoutStarted = clock.now
+            _ = try FeaturesStage(context: withoutCLV).run(inputs)
+            secondsWithoutCLV.append(LoadBenchmark.seconds(clock.now - withoutStarted))
             let clvStarted = clock.now
             let summary = try CLVSummary(
                 customerCount: completed.customerCount, customerIndex: completed.customer, orderDay: completed.day,
@@ -126,7 +153,9 @@ public enum FeaturesBenchmark {
             customers: try inputs.table("customers", of: .dedupe).rowCount, orders: orders,
             emailEvents: try inputs.table("email_events", of: .dedupe).rowCount, readSeconds: readSeconds,
             seconds: seconds, medianSeconds: median, clvSeconds: clvSeconds,
-            medianCLVSeconds: ExtractBenchmark.median(clvSeconds),
+            medianCLVSeconds: ExtractBenchmark.median(clvSeconds), secondsWithoutCLV: secondsWithoutCLV,
+            medianSecondsWithoutCLV: ExtractBenchmark.median(secondsWithoutCLV), predictedCLVTotal: predictedCLVTotal,
+            clvModel: clvModel,
             ordersPerSecond: median > 0 ? Double(orders) / median : 0, customersWithOrders: customersWithOrders,
             revenueTotal: revenueTotal, residentBytesAfterRead: residentAfterRead,
             peakResidentBytes: ExtractBenchmark.peakResidentBytes())

@@ -83,6 +83,7 @@ indirect enum KeySchema: Sendable {
                 "clustering": .sequence(.scalar), "transforms": .dictionary(.scalar), "weights": .dictionary(.scalar),
                 "winsorize": .dictionary(.scalar), "scaling": .scalarOrDictionary(.scalar),
                 "categorical": .dictionary(.scalar), "max_categories": .scalar, "pushdown": .scalar,
+                "predict_clv": .scalar,
             ]),
             "segment": .mapping([
                 "method": .scalar, "k": .scalar, "k_min": .scalar, "k_max": .scalar, "linkage": .scalar,

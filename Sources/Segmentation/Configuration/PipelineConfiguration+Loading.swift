@@ -220,6 +220,11 @@ extension PipelineConfiguration {
         if features.pushdown, clean.placeholderCustomer != nil {
             throw fail(["features", "pushdown"], "cannot be combined with clean.unknown_customers: placeholder")
         }
+        let predicted = ["predicted_clv_12m", "expected_purchases_12m", "probability_alive"]
+        if !features.predictCLV, let feature = features.clustering.first(where: predicted.contains) {
+            throw fail(
+                ["features", "predict_clv"], "is false, but features.clustering uses \(feature), which it computes")
+        }
         if !["kmeans", "hierarchical"].contains(segment.method) {
             throw fail(["segment", "method"], "unknown method \"\(segment.method)\" (expected kmeans or hierarchical)")
         }

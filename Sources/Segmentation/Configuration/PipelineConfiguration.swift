@@ -374,10 +374,14 @@ extension PipelineConfiguration {
         public var maxCategories: Int
         /// Whether order aggregates are computed by the orders source's PostgreSQL server (database sources only).
         public var pushdown: Bool
+        /// Whether the CLV models (BG/NBD and Gamma-Gamma) are fitted and predicted CLV computed (default true);
+        /// when false, `predicted_clv_12m`, `expected_purchases_12m` and `probability_alive` are null.
+        public var predictCLV: Bool
 
         enum CodingKeys: String, CodingKey, CaseIterable {
             case clustering, transforms, weights, winsorize, scaling, categorical, pushdown
             case maxCategories = "max_categories"
+            case predictCLV = "predict_clv"
         }
 
         /// Creates feature settings.
@@ -385,7 +389,7 @@ extension PipelineConfiguration {
             clustering: [String] = ["recency_days", "frequency", "monetary_total"],
             transforms: [String: String] = [:], weights: [String: Double] = [:], winsorize: [String: String] = [:],
             scaling: String = "zscore", scalingByFeature: [String: String] = [:], categorical: [String: Double] = [:],
-            maxCategories: Int = 10, pushdown: Bool = false
+            maxCategories: Int = 10, pushdown: Bool = false, predictCLV: Bool = true
         ) {
             self.clustering = clustering
             self.transforms = transforms
@@ -396,6 +400,7 @@ extension PipelineConfiguration {
             self.categorical = categorical
             self.maxCategories = maxCategories
             self.pushdown = pushdown
+            self.predictCLV = predictCLV
         }
 
         public init(from decoder: any Decoder) throws {
@@ -415,6 +420,7 @@ extension PipelineConfiguration {
             categorical = try container.decodeIfPresent([String: Double].self, forKey: .categorical) ?? [:]
             maxCategories = try container.decodeIfPresent(Int.self, forKey: .maxCategories) ?? defaults.maxCategories
             pushdown = try container.decodeIfPresent(Bool.self, forKey: .pushdown) ?? defaults.pushdown
+            predictCLV = try container.decodeIfPresent(Bool.self, forKey: .predictCLV) ?? defaults.predictCLV
         }
 
         /// Encodes the settings; keys at their defaults that older files lacked are left out, so configuration
@@ -433,6 +439,7 @@ extension PipelineConfiguration {
             if !categorical.isEmpty { try container.encode(categorical, forKey: .categorical) }
             if maxCategories != 10 { try container.encode(maxCategories, forKey: .maxCategories) }
             if pushdown { try container.encode(pushdown, forKey: .pushdown) }
+            if !predictCLV { try container.encode(predictCLV, forKey: .predictCLV) }
         }
 
         /// The scaling method of a clustering feature: its own setting, else the global one.

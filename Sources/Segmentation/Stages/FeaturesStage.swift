@@ -43,29 +43,67 @@ struct FeaturesStage {
                 try EmailAggregates(events, customers: frozenIndex, customerCount: count, ticker: ticker)
             })
         try context.checkCancellation()
-        let frequency = orderFeatures.frequency
-        let monetary = orderFeatures.monetary
-        let returned = orderFeatures.returned
-        let firstOrder = orderFeatures.firstOrder
-        let lastOrder = orderFeatures.lastOrder
-        let categoryNames = orderFeatures.categoryNames.interner
         let pushdownMetrics: JSONValue =
             orderFeatures.rowsFetched.map { .object(["rows_fetched": .int(Int64($0))]) } ?? .bool(false)
-
-        let lastOpen = emailAggregates.lastOpen
-        let sent = emailAggregates.sent
-        let opens = emailAggregates.opens
-        let clicks = emailAggregates.clicks
-        let unsubscribed = emailAggregates.unsubscribed
+        // The CLV models need only the summary: fit them while the other columns are built.
+        let parts = try concurrentMap([ColumnGroup.lifetimeValue, .ordersAndEmail, .rhythmAndProfile]) {
+            group throws(PipelineError) -> (columns: [Column], metrics: JSONValue?) in
+            switch group {
+            case .lifetimeValue:
+                let clv = lifetimeValue(orderFeatures.summary)
+                return (clv.columns, clv.metrics)
+            case .ordersAndEmail:
+                return (try orderAndEmailColumns(customers, orders: orderFeatures, emails: emailAggregates), nil)
+            case .rhythmAndProfile:
+                return (try rhythmAndProfileColumns(customers, orders: orderFeatures, emails: emailAggregates), nil)
+            }
+        }
         try context.checkCancellation()
+        let clvMetrics = parts[0].metrics ?? .null
+        var built: [String: Column] = [:]
+        for column in parts.flatMap(\.columns) { built[column.name] = column }
+        var columns: [Column] = [
+            Column(name: "customer_id", values: .utf8(ids)),
+            Column(name: "frequency", values: .int64(orderFeatures.frequency)),
+            Column(name: "monetary_total", values: .float64(orderFeatures.monetary)),
+            Column(name: "unsubscribed", values: .bool(emailAggregates.unsubscribed)),
+            Column(name: "clv_historical_12m", values: .float64(orderFeatures.revenueLastYear)),
+        ]
+        for column in columns { built[column.name] = column }
+        columns = Self.columnOrder.compactMap { built[$0] }
+        guard columns.count == Self.columnOrder.count else {
+            throw PipelineError(.internal, "features built \(columns.count) of \(Self.columnOrder.count) columns")
+        }
+        for name in ["country", "city", "postal_code", "acquisition_channel"] {
+            if let column = customers[name] { columns.append(column) }
+        }
+        let features: Table
+        do {
+            features = try Table(columns: columns)
+        } catch {
+            throw PipelineError(.internal, "features produced an inconsistent table", underlying: error)
+        }
+        let withOrders = orderFeatures.frequency.lazy.filter { $0 > 0 }.count
+        return StageOutput(
+            tables: [("customer_features", features)],
+            metrics: [
+                "customers": .int(Int64(count)),
+                "customers_with_orders": .int(Int64(withOrders)),
+                "revenue_total": .double(orderFeatures.monetary.reduce(0, +)),
+                "clv_model": clvMetrics,
+                "as_of": .string(CalendarDate.isoString(asOf)),
+                "pushdown": pushdownMetrics,
+            ])
+    }
 
+    /// The order, email and tenure columns of `customer_features`.
+    private func orderAndEmailColumns(_ customers: Table, orders: OrderFeatures, emails: EmailAggregates)
+        throws(PipelineError) -> [Column]
+    {
+        let count = customers.rowCount
+        let asOf = context.asOf
         let signup = try customers.dates("signup_date")
         let signupValid = try customers.validity("signup_date")
-        let birth = try customers.dates("birth_date")
-        let birthValid = try customers.validity("birth_date")
-        let postal = try customers.strings("postal_code")
-        let postalValid = try customers.validity("postal_code")
-        let clv = lifetimeValue(orderFeatures.summary)
         var recency = ColumnBuilder(name: "recency_days", type: .int64, capacity: count)
         var averageOrderValue = ColumnBuilder(name: "avg_order_value", type: .float64, capacity: count)
         var tenure = ColumnBuilder(name: "tenure_days", type: .int64, capacity: count)
@@ -74,33 +112,9 @@ struct FeaturesStage {
         var clickRate = ColumnBuilder(name: "email_click_rate", type: .float64, capacity: count)
         var first = ColumnBuilder(name: "first_order_date", type: .date32, capacity: count)
         var last = ColumnBuilder(name: "last_order_date", type: .date32, capacity: count)
-        var purchaseDays = [Int64](repeating: 0, count: count)
-        var meanInterval = ColumnBuilder(name: "mean_days_between_purchases", type: .float64, capacity: count)
-        var categoryCount = [Int64](repeating: 0, count: count)
-        var topCategory = ColumnBuilder(name: "top_category", type: .utf8, capacity: count)
-        var daysSinceOpen = ColumnBuilder(name: "days_since_last_open", type: .int64, capacity: count)
-        var age = ColumnBuilder(name: "age", type: .int64, capacity: count)
-        var ageBand = ColumnBuilder(name: "age_band", type: .utf8, capacity: count)
-        var postalArea = ColumnBuilder(name: "postal_area", type: .utf8, capacity: count)
-        for row in 0..<count {
-            let days = Int64(orderFeatures.summary.purchaseDays[row])
-            purchaseDays[row] = days
-            meanInterval.append(days >= 2 ? Double(lastOrder[row] - firstOrder[row]) / Double(days - 1) : nil)
-            categoryCount[row] = Int64(orderFeatures.categoryCount[row])
-            let top = Int(orderFeatures.topCategory[row])
-            if top >= 0 {
-                categoryNames.withUTF8(at: top) { topCategory.append(utf8: $0) }
-            } else {
-                topCategory.appendNull()
-            }
-            daysSinceOpen.append(
-                lastOpen[row] == .min ? nil : max(0, Int64(asOf) - Self.day(ofMicroseconds: lastOpen[row])))
-            let years: Int64? = (birthValid?[row] ?? true) ? Self.completedYears(from: birth[row], to: asOf) : nil
-            age.append(years)
-            ageBand.append(years.map(Self.ageBand))
-            postalArea.append(
-                (postalValid?[row] ?? true) && postal.byteCount(at: row) >= 2 ? String(postal[row].prefix(2)) : nil)
-        }
+        let (frequency, monetary, returned) = (orders.frequency, orders.monetary, orders.returned)
+        let (firstOrder, lastOrder) = (orders.firstOrder, orders.lastOrder)
+        let (sent, opens, clicks) = (emails.sent, emails.opens, emails.clicks)
         for row in 0..<count {
             let hasOrders = frequency[row] > 0
             recency.append(hasOrders ? Int64(asOf - lastOrder[row]) : nil)
@@ -114,50 +128,67 @@ struct FeaturesStage {
             openRate.append(sent[row] > 0 ? Double(opens[row]) / Double(sent[row]) : nil)
             clickRate.append(sent[row] > 0 ? Double(clicks[row]) / Double(sent[row]) : nil)
         }
-        var columns: [Column] = [
-            Column(name: "customer_id", values: .utf8(ids)),
-            recency.build(),
-            Column(name: "frequency", values: .int64(frequency)),
-            Column(name: "monetary_total", values: .float64(monetary)),
-            averageOrderValue.build(),
-            tenure.build(),
-            returnRate.build(),
-            openRate.build(),
-            clickRate.build(),
-            Column(name: "unsubscribed", values: .bool(unsubscribed)),
-            first.build(),
-            last.build(),
-            Column(name: "purchase_days", values: .int64(purchaseDays)),
-            meanInterval.build(),
-            Column(name: "category_count", values: .int64(categoryCount)),
-            topCategory.build(),
-            daysSinceOpen.build(),
-            age.build(),
-            ageBand.build(),
-            postalArea.build(),
-            Column(name: "clv_historical_12m", values: .float64(orderFeatures.revenueLastYear)),
+        return [
+            recency.build(), averageOrderValue.build(), tenure.build(), returnRate.build(), openRate.build(),
+            clickRate.build(), first.build(), last.build(),
         ]
-        columns.append(contentsOf: clv.columns)
-        for name in ["country", "city", "postal_code", "acquisition_channel"] {
-            if let column = customers[name] { columns.append(column) }
+    }
+
+    /// The purchase rhythm, category, last-open, age and postal-area columns of `customer_features`.
+    private func rhythmAndProfileColumns(_ customers: Table, orders: OrderFeatures, emails: EmailAggregates)
+        throws(PipelineError) -> [Column]
+    {
+        let count = customers.rowCount
+        let asOf = context.asOf
+        let birth = try customers.dates("birth_date")
+        let birthValid = try customers.validity("birth_date")
+        let postal = try customers.strings("postal_code")
+        let postalValid = try customers.validity("postal_code")
+        let categoryNames = orders.categoryNames.interner
+        let (firstOrder, lastOrder, lastOpen) = (orders.firstOrder, orders.lastOrder, emails.lastOpen)
+        var purchaseDays = [Int64](repeating: 0, count: count)
+        var meanInterval = ColumnBuilder(name: "mean_days_between_purchases", type: .float64, capacity: count)
+        var categoryCount = [Int64](repeating: 0, count: count)
+        var topCategory = ColumnBuilder(name: "top_category", type: .utf8, capacity: count)
+        var daysSinceOpen = ColumnBuilder(name: "days_since_last_open", type: .int64, capacity: count)
+        var age = ColumnBuilder(name: "age", type: .int64, capacity: count)
+        var ageBand = ColumnBuilder(name: "age_band", type: .utf8, capacity: count)
+        var postalArea = ColumnBuilder(name: "postal_area", type: .utf8, capacity: count)
+        for row in 0..<count {
+            let days = Int64(orders.summary.purchaseDays[row])
+            purchaseDays[row] = days
+            meanInterval.append(days >= 2 ? Double(lastOrder[row] - firstOrder[row]) / Double(days - 1) : nil)
+            categoryCount[row] = Int64(orders.categoryCount[row])
+            let top = Int(orders.topCategory[row])
+            if top >= 0 {
+                categoryNames.withUTF8(at: top) { topCategory.append(utf8: $0) }
+            } else {
+                topCategory.appendNull()
+            }
+            daysSinceOpen.append(
+                lastOpen[row] == .min ? nil : max(0, Int64(asOf) - Self.day(ofMicroseconds: lastOpen[row])))
+            let years: Int64? = (birthValid?[row] ?? true) ? Self.completedYears(from: birth[row], to: asOf) : nil
+            age.append(years)
+            ageBand.append(years.map(Self.ageBand))
+            if (postalValid?[row] ?? true) && postal.byteCount(at: row) >= 2 {
+                // The first two characters; on ASCII (every postal code of the supported countries) the first two
+                // bytes, without building a String.
+                postal.withUTF8(at: row) { bytes in
+                    if bytes[0] < 0x80 && bytes[1] < 0x80 {
+                        postalArea.append(utf8: UnsafeBufferPointer(rebasing: bytes[0..<2]))
+                    } else {
+                        postalArea.append(String(String(decoding: bytes, as: UTF8.self).prefix(2)))
+                    }
+                }
+            } else {
+                postalArea.appendNull()
+            }
         }
-        let features: Table
-        do {
-            features = try Table(columns: columns)
-        } catch {
-            throw PipelineError(.internal, "features produced an inconsistent table", underlying: error)
-        }
-        let withOrders = frequency.lazy.filter { $0 > 0 }.count
-        return StageOutput(
-            tables: [("customer_features", features)],
-            metrics: [
-                "customers": .int(Int64(count)),
-                "customers_with_orders": .int(Int64(withOrders)),
-                "revenue_total": .double(monetary.reduce(0, +)),
-                "clv_model": clv.metrics,
-                "as_of": .string(CalendarDate.isoString(asOf)),
-                "pushdown": pushdownMetrics,
-            ])
+        return [
+            Column(name: "purchase_days", values: .int64(purchaseDays)), meanInterval.build(),
+            Column(name: "category_count", values: .int64(categoryCount)), topCategory.build(), daysSinceOpen.build(),
+            age.build(), ageBand.build(), postalArea.build(),
+        ]
     }
 
     /// The order features computed by the orders source's server per merged customer (``OrderAggregatePushdown``).
@@ -187,6 +218,19 @@ struct FeaturesStage {
     }
 
     // MARK: - Helpers
+
+    /// The columns of `customer_features` before the descriptive attributes, in checkpoint order.
+    static let columnOrder = [
+        "customer_id", "recency_days", "frequency", "monetary_total", "avg_order_value", "tenure_days", "return_rate",
+        "email_open_rate", "email_click_rate", "unsubscribed", "first_order_date", "last_order_date", "purchase_days",
+        "mean_days_between_purchases", "category_count", "top_category", "days_since_last_open", "age", "age_band",
+        "postal_area", "clv_historical_12m", "predicted_clv_12m", "expected_purchases_12m", "probability_alive",
+    ]
+
+    /// The independent groups of columns the stage builds at once.
+    enum ColumnGroup: Sendable {
+        case lifetimeValue, ordersAndEmail, rhythmAndProfile
+    }
 
     /// The day (since 1970-01-01) of a timestamp in microseconds.
     static func day(ofMicroseconds value: Int64) -> Int64 {
@@ -232,6 +276,17 @@ struct FeaturesStage {
         var predicted = ColumnBuilder(name: "predicted_clv_12m", type: .float64, capacity: customerCount)
         var purchases = ColumnBuilder(name: "expected_purchases_12m", type: .float64, capacity: customerCount)
         var alive = ColumnBuilder(name: "probability_alive", type: .float64, capacity: customerCount)
+        func notFitted(_ reason: String) -> LifetimeValue {
+            for _ in 0..<customerCount {
+                predicted.append(nil as Double?)
+                purchases.append(nil as Double?)
+                alive.append(nil as Double?)
+            }
+            return LifetimeValue(
+                columns: [predicted.build(), purchases.build(), alive.build()],
+                metrics: .object(["not_fitted": .string(reason)]))
+        }
+        guard context.configuration.features.predictCLV else { return notFitted("features.predict_clv is false") }
         do {
             let purchaseModel = try BetaGeometricModel.fit(summary)
             let spendModel = try GammaGammaModel.fit(summary)
@@ -261,14 +316,7 @@ struct FeaturesStage {
             return LifetimeValue(columns: [predicted.build(), purchases.build(), alive.build()], metrics: metrics)
         } catch {
             context.logger.info("CLV model not fitted", metadata: ["reason": "\(error)"])
-            for _ in 0..<customerCount {
-                predicted.append(nil as Double?)
-                purchases.append(nil as Double?)
-                alive.append(nil as Double?)
-            }
-            return LifetimeValue(
-                columns: [predicted.build(), purchases.build(), alive.build()],
-                metrics: .object(["not_fitted": .string(error.description)]))
+            return notFitted(error.description)
         }
     }
 }

@@ -44,6 +44,10 @@ import Testing
         ("  categorical: {country: -1}", "p.yaml:6:", "weight must be a non-negative number"),
         ("  max_categories: 0", "p.yaml:6:19", "must be between 1 and 100"),
         ("  pushdown: true", "p.yaml:6:13", "needs an orders source read from PostgreSQL"),
+        (
+            "  predict_clv: false\n  clustering: [recency_days, predicted_clv_12m]", "p.yaml:6:",
+            "features.clustering uses predicted_clv_12m"
+        ),
         ("  winsorise: {frequency: 0.99}", "p.yaml:6:3", "unknown key \"features.winsorise\""),
     ])
     func invalidFeatureSettingsNameTheirPlace(line: String, place: String, expected: String) {
@@ -59,5 +63,8 @@ import Testing
         let encoded = try JSONEncoder().encode(PipelineConfiguration.Features())
         let text = String(decoding: encoded, as: UTF8.self)
         #expect(!text.contains("scaling") && !text.contains("pushdown") && !text.contains("categorical"))
+        #expect(!text.contains("predict_clv"))
+        let off = try PipelineConfiguration.parse(yaml: minimal + "\n  predict_clv: false\n", path: "p.yaml")
+        #expect(off.features.predictCLV == false)
     }
 }

@@ -1,4 +1,5 @@
 import Columnar
+import TestSupport
 import Testing
 
 @testable import Segmentation
@@ -31,6 +32,49 @@ import Testing
             ]), named: "email_events", of: .dedupe)
         let output = try FeaturesStage(context: StageFixtures.context()).run(inputs)
         return try #require(output.table("customer_features"))
+    }
+
+    @Test func predictCLVOffLeavesThePredictedColumnsNullAndEverythingElseEqual() throws {
+        let folder = try TemporaryDirectory(prefix: "predict-clv")
+        let asOf = CalendarDate.days(year: 2026, month: 11, day: 1)
+        _ = try SyntheticDataGenerator(customers: 800, seed: 3, asOf: asOf).write(to: folder.path)
+        var context = StageFixtures.context()
+        context.dataDirectory = folder.path
+        context.asOf = asOf
+        context.configuration.clean.maxRejectRate = 1
+        context.configuration.clean.currencyRates = ["EUR": 1.0, "CHF": 2.0, "USD": 0.5]
+        context.configuration.sources = .init(
+            customers: .init(path: "customers.csv"), orders: .init(path: "orders.csv"),
+            emailEvents: .init(path: "email_events.csv", required: false))
+        var inputs = StageInputs()
+        for (name, table) in try ExtractStage(context: context).run().tables { inputs.set(table, named: name, of: .extract) }
+        for (name, table) in try CleanStage(context: context).run(inputs).tables { inputs.set(table, named: name, of: .clean) }
+        for (name, table) in try DedupeStage(context: context).run(inputs).tables {
+            inputs.set(table, named: name, of: .dedupe)
+        }
+
+        let fitted = try FeaturesStage(context: context).run(inputs)
+        var off = context
+        off.configuration.features.predictCLV = false
+        let skipped = try FeaturesStage(context: off).run(inputs)
+        let withModels = try #require(fitted.table("customer_features"))
+        let without = try #require(skipped.table("customer_features"))
+        #expect(withModels.columns.map(\.name) == without.columns.map(\.name))
+        let predicted = ["predicted_clv_12m", "expected_purchases_12m", "probability_alive"]
+        for column in withModels.columns {
+            if predicted.contains(column.name) {
+                #expect(try withModels.validity(column.name)?.contains(true) ?? true, "\(column.name) fitted")
+                #expect(try without.validity(column.name)?.allSatisfy { !$0 } == true, "\(column.name) null")
+            } else {
+                #expect(without[column.name] == column, "\(column.name) differs")
+            }
+        }
+        guard case .object(let model) = fitted.metrics["clv_model"] else {
+            Issue.record("no clv_model metrics")
+            return
+        }
+        #expect(model["bg_nbd"] != nil)
+        #expect(skipped.metrics["clv_model"] == .object(["not_fitted": .string("features.predict_clv is false")]))
     }
 
     @Test func recencyFrequencyMonetaryMatchHandComputedValues() throws {

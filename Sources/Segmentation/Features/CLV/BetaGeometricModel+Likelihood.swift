@@ -51,7 +51,26 @@ extension BetaGeometricModel {
             customerCount = frequency.count
             totalWeight = Double(frequency.count)
             weightPerFrequency = [Double](repeating: 0, count: self.maximumFrequency + 1)
-            // Recency does not enter the likelihood when x = 0, so those customers differ only by T.
+            // Recency does not enter the likelihood when x = 0, so those customers differ only by T. Patterns are
+            // kept in (x, T, t_x) order.
+            if let keys = Self.packedKeys(frequency: frequency, recency: recency, age: age) {
+                let mask: UInt64 = (1 << Self.packedBits) - 1
+                var last: UInt64?
+                for key in keys.sorted() {
+                    let x = Double(key >> (2 * Self.packedBits))
+                    weightPerFrequency[Int(x)] += 1
+                    if key == last {
+                        weight[weight.count - 1] += 1
+                    } else {
+                        self.frequency.append(x)
+                        self.age.append(Double((key >> Self.packedBits) & mask))
+                        self.recency.append(Double(key & mask))
+                        weight.append(1)
+                        last = key
+                    }
+                }
+                return
+            }
             let order = frequency.indices.sorted { left, right in
                 let leftRecency = frequency[left] == 0 ? 0 : recency[left]
                 let rightRecency = frequency[right] == 0 ? 0 : recency[right]
@@ -73,6 +92,25 @@ extension BetaGeometricModel {
                     weight.append(1)
                 }
             }
+        }
+
+        /// Bits per value in a packed (x, T, t_x) key.
+        static let packedBits: UInt64 = 21
+
+        /// With whole x, T and t_x below 2²¹ (daily data), one key per customer whose integer order is the
+        /// (x, T, t_x) order, so grouping is a sort of plain integers; nil otherwise.
+        static func packedKeys(frequency: [Double], recency: [Double], age: [Double]) -> [UInt64]? {
+            let limit = Double(1 << packedBits)
+            var keys = [UInt64]()
+            keys.reserveCapacity(frequency.count)
+            for customer in frequency.indices {
+                let x = frequency[customer]
+                let tx = x == 0 ? 0 : recency[customer]
+                let t = age[customer]
+                guard x < limit, t < limit, t == t.rounded(), tx == tx.rounded() else { return nil }
+                keys.append(UInt64(x) << (2 * packedBits) | UInt64(t) << packedBits | UInt64(tx))
+            }
+            return keys
         }
 
         /// The same observations with recency and age multiplied by `scale`.
@@ -115,19 +153,58 @@ extension BetaGeometricModel {
             gradA += count * (digammaAB - digamma(a + b + xd))
             gradB += count * (digammaAB + digamma(b + xd) - digammaB - digamma(a + b + xd))
         }
+        // The patterns in one or two halves (two cores on large data), each summed in a fixed order, so the result
+        // does not depend on scheduling.
+        let patterns = data.frequency.count
+        let logDropOut = dropOut
+        let parts: [PatternSums]
+        if patterns >= Self.parallelPatterns {
+            let middle = patterns / 2
+            let halves = try? concurrently(
+                { () throws(PipelineError) in patternSums(data, 0..<middle, dropOut: logDropOut) },
+                { () throws(PipelineError) in patternSums(data, middle..<patterns, dropOut: logDropOut) })
+            parts = halves.map { [$0.0, $0.1] } ?? [patternSums(data, 0..<patterns, dropOut: logDropOut)]
+        } else {
+            parts = [patternSums(data, 0..<patterns, dropOut: logDropOut)]
+        }
+        for part in parts {
+            total += part.total
+            gradR += part.gradR
+            gradAlpha += part.gradAlpha
+            gradA += part.gradA
+            gradB += part.gradB
+        }
+        let scale = 1 / data.totalWeight
+        return (total * scale, [gradR * scale, gradAlpha * scale, gradA * scale, gradB * scale])
+    }
+    /// Patterns from which the likelihood is evaluated in two halves at once.
+    static let parallelPatterns = 65_536
+
+    /// The log-likelihood terms of some patterns and their gradient, before averaging.
+    struct PatternSums {
+        var total = 0.0
+        var gradR = 0.0
+        var gradAlpha = 0.0
+        var gradA = 0.0
+        var gradB = 0.0
+    }
+
+    /// ln A₃ and ln A₄ summed over the patterns in `range`, weighted; `dropOut[x]` is ln a − ln(b + x − 1).
+    private func patternSums(_ data: Observations, _ range: Range<Int>, dropOut: [Double]) -> PatternSums {
+        var sums = PatternSums()
         // Compensated (Kahan) summation keeps the objective smooth enough for the line search near the optimum.
         var compensation = 0.0
         func add(_ value: Double) {
             let term = value - compensation
-            let sum = total + term
-            compensation = (sum - total) - term
-            total = sum
+            let sum = sums.total + term
+            compensation = (sum - sums.total) - term
+            sums.total = sum
         }
         data.frequency.withUnsafeBufferPointer { frequency in
             data.recency.withUnsafeBufferPointer { recency in
                 data.age.withUnsafeBufferPointer { age in
                     data.weight.withUnsafeBufferPointer { weight in
-                        for pattern in 0..<frequency.count {
+                        for pattern in range {
                             let x = frequency[pattern]
                             let w = weight[pattern]
                             let rx = r + x
@@ -136,8 +213,8 @@ extension BetaGeometricModel {
                             let a3 = -rx * logAlphaT
                             if x == 0 {
                                 add(w * a3)
-                                gradR -= w * logAlphaT
-                                gradAlpha -= w * rx / alphaT
+                                sums.gradR -= w * logAlphaT
+                                sums.gradAlpha -= w * rx / alphaT
                                 continue
                             }
                             let alphaTx = alpha + recency[pattern]
@@ -150,17 +227,16 @@ extension BetaGeometricModel {
                             let w3 = e3 / sum
                             let w4 = e4 / sum
                             add(w * (larger + log(sum)))
-                            gradR -= w * (w3 * logAlphaT + w4 * logAlphaTx)
-                            gradAlpha -= w * rx * (w3 / alphaT + w4 / alphaTx)
-                            gradA += w * w4 / a
-                            gradB -= w * w4 / (b + x - 1)
+                            sums.gradR -= w * (w3 * logAlphaT + w4 * logAlphaTx)
+                            sums.gradAlpha -= w * rx * (w3 / alphaT + w4 / alphaTx)
+                            sums.gradA += w * w4 / a
+                            sums.gradB -= w * w4 / (b + x - 1)
                         }
                     }
                 }
             }
         }
-        let scale = 1 / data.totalWeight
-        return (total * scale, [gradR * scale, gradAlpha * scale, gradA * scale, gradB * scale])
+        return sums
     }
 }
 

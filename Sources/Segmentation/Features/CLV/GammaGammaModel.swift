@@ -112,15 +112,49 @@ public struct GammaGammaModel: Sendable, Hashable {
             constantP[x] = xd * (digammaPXQ - digamma(px) + logX)
             constantQ[x] = digammaPXQ - digammaQ + logV
         }
+        // The customers in one or two halves (two cores on large data), each summed in a fixed order, so the
+        // result does not depend on scheduling.
+        let table = (constant: constant, p: constantP, q: constantQ)
+        let customers = data.count
+        let parts: [CustomerSums]
+        if customers >= Self.parallelCustomers {
+            let middle = customers / 2
+            let halves = try? concurrently(
+                { () throws(PipelineError) in customerSums(data, 0..<middle, table) },
+                { () throws(PipelineError) in customerSums(data, middle..<customers, table) })
+            parts = halves.map { [$0.0, $0.1] } ?? [customerSums(data, 0..<customers, table)]
+        } else {
+            parts = [customerSums(data, 0..<customers, table)]
+        }
+        let total = parts.reduce(0) { $0 + $1.total }
+        let gradP = parts.reduce(0) { $0 + $1.gradP }
+        let gradQ = parts.reduce(0) { $0 + $1.gradQ }
+        let gradV = parts.reduce(0) { $0 + $1.gradV }
+        let scale = 1 / Double(data.count)
+        return (total * scale, [gradP * scale, gradQ * scale, gradV * scale])
+    }
+
+    /// Customers from which the likelihood is evaluated in two halves at once.
+    static let parallelCustomers = 65_536
+
+    /// The log-likelihood terms of some customers and their gradient, before averaging.
+    struct CustomerSums {
         var total = 0.0
-        var compensation = 0.0
         var gradP = 0.0
         var gradQ = 0.0
         var gradV = 0.0
+    }
+
+    /// The terms of the customers in `range`; `table` holds the terms that depend only on x.
+    private func customerSums(
+        _ data: Observations, _ range: Range<Int>, _ table: (constant: [Double], p: [Double], q: [Double])
+    ) -> CustomerSums {
+        var sums = CustomerSums()
+        var compensation = 0.0
         data.frequency.withUnsafeBufferPointer { frequency in
             data.monetaryValue.withUnsafeBufferPointer { monetary in
                 data.logMonetaryValue.withUnsafeBufferPointer { logMonetary in
-                    for customer in 0..<frequency.count {
+                    for customer in range {
                         let x = frequency[customer]
                         let index = Int(x)
                         let px = p * x
@@ -129,20 +163,19 @@ public struct GammaGammaModel: Sendable, Hashable {
                         // Compensated (Kahan) summation keeps the objective smooth enough for the line search
                         // near the optimum on millions of customers.
                         let term =
-                            constant[index] + (px - 1) * logMonetary[customer] - (px + q) * logSpend
+                            table.constant[index] + (px - 1) * logMonetary[customer] - (px + q) * logSpend
                             - compensation
-                        let sum = total + term
-                        compensation = (sum - total) - term
-                        total = sum
-                        gradP += constantP[index] + x * (logMonetary[customer] - logSpend)
-                        gradQ += constantQ[index] - logSpend
-                        gradV += q / v - (px + q) / spend
+                        let sum = sums.total + term
+                        compensation = (sum - sums.total) - term
+                        sums.total = sum
+                        sums.gradP += table.p[index] + x * (logMonetary[customer] - logSpend)
+                        sums.gradQ += table.q[index] - logSpend
+                        sums.gradV += q / v - (px + q) / spend
                     }
                 }
             }
         }
-        let scale = 1 / Double(data.count)
-        return (total * scale, [gradP * scale, gradQ * scale, gradV * scale])
+        return sums
     }
 
     /// The expected mean value per transaction of a customer with x repeat transactions of mean value m.
