@@ -87,7 +87,12 @@ public final class StringInterner {
     /// Inserts `key` if it is new; returns its ordinal and whether it was inserted now.
     @discardableResult
     public func insert(_ key: UnsafeBufferPointer<UInt8>) -> (ordinal: Int, inserted: Bool) {
-        let packed = Self.packed(key)
+        insert(key, Self.packed(key))
+    }
+
+    /// Inserts `key` (packed as `packed`) if it is new.
+    @inline(__always)
+    private func insert(_ key: UnsafeBufferPointer<UInt8>, _ packed: PackedKey) -> (ordinal: Int, inserted: Bool) {
         let hash = hashValue(key, packed)
         let tag = hash & 0xffff_ffff_0000_0000
         var slot = Int(truncatingIfNeeded: hash) & slotMask
@@ -135,12 +140,24 @@ public final class StringInterner {
     }
 
     /// For each string of `column`, its ordinal, inserting the strings not yet in the table.
+    ///
+    /// A row equal to the row before reuses its ordinal without hashing: in the low-cardinality columns this is
+    /// for (statuses, currencies, event types), the most frequent value often repeats.
     public func insertAll(_ column: StringColumn) -> [Int32] {
         [Int32](unsafeUninitializedCapacity: column.count) { result, initialized in
             column.withUnsafeStorage { offsets, bytes in
+                var previous = Self.longKey
+                var previousOrdinal: Int32 = -1
                 for row in 0..<column.count {
                     let key = UnsafeBufferPointer(rebasing: bytes[offsets[row]..<offsets[row + 1]])
-                    result[row] = Int32(truncatingIfNeeded: insert(key).ordinal)
+                    let packed = Self.packed(key)
+                    if packed == previous && packed != Self.longKey {
+                        result[row] = previousOrdinal
+                        continue
+                    }
+                    previousOrdinal = Int32(truncatingIfNeeded: insert(key, packed).ordinal)
+                    previous = packed
+                    result[row] = previousOrdinal
                 }
             }
             initialized = column.count
