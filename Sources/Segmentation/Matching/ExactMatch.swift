@@ -1,3 +1,5 @@
+import Columnar
+
 /// Exact-rule duplicates: records sharing a normalised key (e-mail, phone).
 enum ExactMatch {
     /// Groups of at least two positions whose keys are equal, ignoring nil and empty keys.
@@ -22,5 +24,38 @@ enum ExactMatch {
     /// Pairs linking every later record to the first record with the same key, as `(first, later)`.
     static func pairs(byKey keys: [String?]) -> [(Int, Int)] {
         groups(byKey: keys).flatMap { group in group.dropFirst().map { (group[0], $0) } }
+    }
+
+    /// The pairs of ``pairs(byKey:)`` for `rule` over a text column (null and empty values have no key), hashed
+    /// on the column's bytes: the same pairs in the same order, without a `String` per row.
+    /// - Complexity: O(n) expected.
+    static func pairs(byKey keys: StringColumn, validity: [Bool]?, rule: String) -> [MatchPair] {
+        let interner = StringInterner(capacity: 1024)
+        var keyOfRow = [Int32](repeating: -1, count: keys.count)
+        keys.withUnsafeStorage { offsets, bytes in
+            for row in 0..<keys.count where offsets[row + 1] > offsets[row] && (validity?[row] ?? true) {
+                let key = UnsafeBufferPointer(rebasing: bytes[offsets[row]..<offsets[row + 1]])
+                keyOfRow[row] = Int32(truncatingIfNeeded: interner.insert(key).ordinal)
+            }
+        }
+        // Rows grouped by key with a counting sort: keys in first-seen order (groups by first member), rows
+        // ascending within a key.
+        var start = [Int](repeating: 0, count: interner.count + 1)
+        for key in keyOfRow where key >= 0 { start[Int(key) + 1] += 1 }
+        for key in 0..<interner.count { start[key + 1] += start[key] }
+        var next = start
+        var members = [Int](repeating: 0, count: start[interner.count])
+        for (row, key) in keyOfRow.enumerated() where key >= 0 {
+            members[next[Int(key)]] = row
+            next[Int(key)] += 1
+        }
+        var pairs: [MatchPair] = []
+        for key in 0..<interner.count where start[key + 1] - start[key] > 1 {
+            let first = members[start[key]]
+            for position in (start[key] + 1)..<start[key + 1] {
+                pairs.append(MatchPair(first: first, second: members[position], score: 1, rule: rule))
+            }
+        }
+        return pairs
     }
 }

@@ -116,14 +116,26 @@ struct FuzzyMatcher: Sendable {
             return (lhs.first, lhs.second) < (rhs.first, rhs.second)
         }
         pairs.append(contentsOf: fuzzyPairs)
-        statistics.pairsFound = pairs.count
 
-        // Guarded union-find.
-        var sets = GroupSets(count: records.count)
+        return Self.merging(
+            pairs, recordCount: records.count, maximumGroupSize: configuration.maximumGroupSize,
+            statistics: statistics, skippedBlocks: skipped)
+    }
+
+    /// Merges `pairs` in order with the guarded union-find (step 4) into the match result.
+    ///
+    /// `statistics` gets `pairsFound` and `mergesRefused`; the other counts are kept.
+    static func merging(
+        _ pairs: [MatchPair], recordCount: Int, maximumGroupSize: Int, statistics: MatchStatistics,
+        skippedBlocks: [SkippedBlock] = []
+    ) -> MatchResult {
+        var statistics = statistics
+        statistics.pairsFound = pairs.count
+        var sets = GroupSets(count: recordCount)
         var merged: [MatchPair] = []
         var refused: [MatchPair] = []
         for pair in pairs {
-            switch sets.union(pair.first, pair.second, maximumSize: configuration.maximumGroupSize) {
+            switch sets.union(pair.first, pair.second, maximumSize: maximumGroupSize) {
             case .merged: merged.append(pair)
             case .alreadyTogether: break
             case .refused: refused.append(pair)
@@ -131,7 +143,7 @@ struct FuzzyMatcher: Sendable {
         }
         statistics.mergesRefused = refused.count
         return MatchResult(
-            pairs: merged, groups: sets.groups(), skippedBlocks: skipped, refusedMerges: refused,
+            pairs: merged, groups: sets.groups(), skippedBlocks: skippedBlocks, refusedMerges: refused,
             statistics: statistics)
     }
 

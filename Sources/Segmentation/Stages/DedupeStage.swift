@@ -20,7 +20,22 @@ struct DedupeStage {
         let clock = ContinuousClock()
         let started = clock.now
 
-        let result = FuzzyMatcher(configuration: try matcherConfiguration()).match(try matchRecords(customers))
+        let configuration = try matcherConfiguration()
+        let result: MatchResult
+        if configuration.blockingKeys.isEmpty {
+            // Exact rules only: keys hashed on the column bytes, no matcher records.
+            var pairs: [MatchPair] = []
+            for rule in configuration.exactRules {
+                let name = rule == .email ? "email" : "phone"
+                pairs += ExactMatch.pairs(
+                    byKey: try customers.strings(name), validity: try customers.validity(name), rule: rule.rawValue)
+            }
+            result = FuzzyMatcher.merging(
+                pairs, recordCount: count, maximumGroupSize: configuration.maximumGroupSize,
+                statistics: MatchStatistics())
+        } else {
+            result = FuzzyMatcher(configuration: configuration).match(try matchRecords(customers))
+        }
         try context.checkCancellation()
         // Best rule and score per record, from the pairs that merged it.
         var ruleOf = [String](repeating: "identity", count: count)
@@ -33,70 +48,91 @@ struct DedupeStage {
                 scoreOf[record] = pair.score
             }
         }
-        var grouped = [Bool](repeating: false, count: count)
-        var groupList = result.groups.map { group in
-            group.sorted { ids[$0].utf8.lexicographicallyPrecedes(ids[$1].utf8) }
-        }
-        for group in groupList { for row in group { grouped[row] = true } }
-        for row in 0..<count where !grouped[row] { groupList.append([row]) }
-        groupList.sort { ids[$0[0]].utf8.lexicographicallyPrecedes(ids[$1[0]].utf8) }
 
-        let signup = try customers.dates("signup_date")
-        let signupValid = try customers.validity("signup_date")
-        // Row of the surviving (merged) record for every source row.
+        // Merged records in the byte order of their id (the smallest of the group), a group's members by id.
+        let idPrecedes = { (left: Int, right: Int) -> Bool in
+            ids.withUTF8(at: left) { a in ids.withUTF8(at: right) { b in a.lexicographicallyPrecedes(b) } }
+        }
+        let groups = result.groups.map { $0.sorted(by: idPrecedes) }
+        var groupOf = [Int32](repeating: -1, count: count)
+        for (index, group) in groups.enumerated() { for row in group { groupOf[row] = Int32(index) } }
+        let byID = Self.rowsByID(ids)
+        // Per merged record: its row (the group's smallest id) and group (-1 alone); per id map row: the source row
+        // and the merged record's row.
+        var leaders: [Int] = []
+        var leaderGroup: [Int32] = []
+        var mapRows: [Int] = []
+        var mapLeaders: [Int] = []
+        leaders.reserveCapacity(count)
+        leaderGroup.reserveCapacity(count)
+        mapRows.reserveCapacity(count)
+        mapLeaders.reserveCapacity(count)
+        for row in byID {
+            let group = Int(groupOf[row])
+            if group < 0 {
+                leaders.append(row)
+                leaderGroup.append(-1)
+                mapRows.append(row)
+                mapLeaders.append(row)
+            } else if groups[group][0] == row {
+                leaders.append(row)
+                leaderGroup.append(Int32(group))
+                for member in groups[group] {
+                    mapRows.append(member)
+                    mapLeaders.append(row)
+                }
+            }
+        }
         var mergedRowOf = [Int32](repeating: 0, count: count)
-        var mapSource = StringColumn(capacity: count)
-        var mapMerged = StringColumn(capacity: count)
-        var mapRule = StringColumn(capacity: count)
+        for (row, leader) in zip(mapRows, mapLeaders) { mergedRowOf[row] = Int32(leader) }
+
+        var mapRule = StringColumn(capacity: count, byteCapacity: count * 8)
         var mapScore: [Double] = []
         mapScore.reserveCapacity(count)
-        var builders = customers.columns.filter { $0.name != CanonicalSchema.lineColumn }.map {
-            ColumnBuilder(name: $0.name, type: $0.type, capacity: groupList.count)
-        }
-        var sourceCounts: [Int64] = []
-        sourceCounts.reserveCapacity(groupList.count)
-        var duplicatesMerged: Int64 = 0
-        var largestGroup = 1
         var mergedByRule: [String: Int64] = [:]
+        for (row, leader) in zip(mapRows, mapLeaders) {
+            let merged = groupOf[row] >= 0
+            let rule = merged ? ruleOf[row] : "identity"
+            mapRule.append(rule)
+            mapScore.append(merged ? scoreOf[row] : 1)
+            if merged, row != leader { mergedByRule[rule, default: 0] += 1 }
+        }
+        let duplicatesMerged = Int64(count - leaders.count)
+        let largestGroup = groups.reduce(1) { max($0, $1.count) }
+        let sourceCounts = leaderGroup.map { $0 < 0 ? Int64(1) : Int64(groups[Int($0)].count) }
 
-        for group in groupList {
-            let mergedID = ids[group[0]]
-            largestGroup = max(largestGroup, group.count)
-            duplicatesMerged += Int64(group.count - 1)
-            sourceCounts.append(Int64(group.count))
-            for row in group {
-                mergedRowOf[row] = Int32(group[0])
-                mapSource.append(ids[row])
-                mapMerged.append(mergedID)
-                let rule = group.count > 1 ? ruleOf[row] : "identity"
-                mapRule.append(rule)
-                mapScore.append(group.count > 1 ? scoreOf[row] : 1)
-                if group.count > 1, row != group[0] { mergedByRule[rule, default: 0] += 1 }
-            }
+        // Each column of the merged customers gathers the leaders' rows, except in merged groups, where the
+        // survivorship policy picks the row per column.
+        let signup = try customers.dates("signup_date")
+        let signupValid = try customers.validity("signup_date")
+        var bySignupOf: [Int32: [Int]] = [:]
+        for group in leaderGroup where group >= 0 {
             // Most recent signup first; records without a signup date last; ties by source id order.
-            let bySignup = group.sorted { lhs, rhs in
+            bySignupOf[group] = groups[Int(group)].sorted { lhs, rhs in
                 let left = (signupValid?[lhs] ?? true) ? Int(signup[lhs]) : Int.min
                 let right = (signupValid?[rhs] ?? true) ? Int(signup[rhs]) : Int.min
                 return left != right ? left > right : lhs < rhs
             }
-            for index in builders.indices {
-                let name = builders[index].name
-                guard let column = customers[name] else { continue }
-                if name == "customer_id" {
-                    builders[index].append(mergedID)
-                    continue
-                }
-                let policy = settings.survivorship[name] ?? (name == "signup_date" ? "earliest" : "most_recent")
-                let source = Self.survivor(of: group, bySignup: bySignup, column: column, policy: policy)
-                builders[index].appendValue(of: column, row: source)
-            }
         }
-        var mergedColumns = builders.map { $0.build() }
+        var mergedColumns: [Column] = []
+        for column in customers.columns where column.name != CanonicalSchema.lineColumn {
+            var rows = leaders
+            if column.name != "customer_id" {
+                let policy =
+                    settings.survivorship[column.name] ?? (column.name == "signup_date" ? "earliest" : "most_recent")
+                for (record, group) in leaderGroup.enumerated() where group >= 0 {
+                    let members = groups[Int(group)]
+                    rows[record] = Self.survivor(
+                        of: members, bySignup: bySignupOf[group] ?? members, column: column, policy: policy)
+                }
+            }
+            mergedColumns.append(Self.gathered(column, rows))
+        }
         mergedColumns.append(Column(name: "source_records", values: .int64(sourceCounts)))
         let merged = try makeTable(mergedColumns)
         let idMap = try makeTable([
-            Column(name: "source_customer_id", values: .utf8(mapSource)),
-            Column(name: "customer_id", values: .utf8(mapMerged)),
+            Column(name: "source_customer_id", values: .utf8(ids.gathering(mapRows))),
+            Column(name: "customer_id", values: .utf8(ids.gathering(mapLeaders))),
             Column(name: "rule", values: .utf8(mapRule)),
             Column(name: "score", values: .float64(mapScore)),
         ])
@@ -185,6 +221,26 @@ struct DedupeStage {
                 postalCode: value(postal), city: value(city), country: value(country),
                 birthDate: (birthValid?[row] ?? true) ? birth[row] : nil)
         }
+    }
+
+    /// Every row, ordered by the bytes of its id.
+    static func rowsByID(_ ids: StringColumn) -> [Int] {
+        ids.withUnsafeStorage { offsets, bytes in
+            (0..<ids.count).sorted { left, right in
+                UnsafeBufferPointer(rebasing: bytes[offsets[left]..<offsets[left + 1]])
+                    .lexicographicallyPrecedes(UnsafeBufferPointer(rebasing: bytes[offsets[right]..<offsets[right + 1]]))
+            }
+        }
+    }
+
+    /// `column` at `rows`, with no validity when every gathered value is present (as a builder leaves it).
+    static func gathered(_ column: Column, _ rows: [Int]) -> Column {
+        let values = column.values.gathering(rows)
+        guard let validity = column.validity else { return Column(name: column.name, values: values) }
+        let gatheredValidity = rows.map { validity[$0] }
+        return Column(
+            name: column.name, values: values,
+            validity: gatheredValidity.allSatisfy { $0 } ? nil : gatheredValidity)
     }
 
     /// The record of `group` whose value of `column` the merged customer keeps.
