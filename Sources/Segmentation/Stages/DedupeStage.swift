@@ -57,6 +57,12 @@ struct DedupeStage {
         var groupOf = [Int32](repeating: -1, count: count)
         for (index, group) in groups.enumerated() { for row in group { groupOf[row] = Int32(index) } }
         let byID = Self.rowsByID(ids)
+        for (previous, row) in zip(byID, byID.dropFirst()) where ids.withUTF8(at: previous, { a in
+            ids.withUTF8(at: row) { b in a.elementsEqual(b) }
+        }) {
+            throw PipelineError(
+                .checkpoint, "the clean customers repeat customer_id \"\(ids[row])\"; rerun clean with --force")
+        }
         // Per merged record: its row (the group's smallest id) and group (-1 alone); per id map row: the source row
         // and the merged record's row.
         var leaders: [Int] = []
@@ -136,13 +142,7 @@ struct DedupeStage {
             Column(name: "rule", values: .utf8(mapRule)),
             Column(name: "score", values: .float64(mapScore)),
         ])
-        let sourceIndex = StringInterner(ids)
-        guard sourceIndex.count == count else {
-            throw PipelineError(.checkpoint, "the clean customers repeat a customer_id; rerun clean with --force")
-        }
-        let remapping = Remapping(
-            sourceIndex: FrozenInterner(interner: sourceIndex), ids: ids, mergedRowOf: mergedRowOf,
-            isIdentity: duplicatesMerged == 0, ticker: RowTicker(context))
+        let remapping = Remapping(ids: ids, mergedRowOf: mergedRowOf, ticker: RowTicker(context))
         try context.checkCancellation()
         let rawOrders = try inputs.table("orders", of: .clean)
         let rawEvents = try inputs.table("email_events", of: .clean)
@@ -285,27 +285,49 @@ struct DedupeStage {
 }
 
 /// Rewrites the `customer_id` of orders and events from source ids to merged ids, on the column bytes.
+///
+/// Only the rows of customers merged into another record change. Their source ids are few (the duplicates), so
+/// they sit in a small hash table that stays in the CPU cache while every row is looked up; a row whose id is not
+/// there keeps it. When each replacement id is as long as the id it replaces (fixed-width ids), the bytes are
+/// patched in place and the offsets are shared with the source column. Every order and event references a clean
+/// customer: clean rejects (or maps to the placeholder customer) the rows of unknown ones.
 struct Remapping: Sendable {
-    /// Source customer id → row of the clean customers.
-    let sourceIndex: FrozenInterner
     /// The clean customers' ids.
     let ids: StringColumn
     /// Row of the merged record of each row.
     let mergedRowOf: [Int32]
-    /// Whether no record was merged (then tables pass through unchanged).
-    let isIdentity: Bool
     /// Progress and cancellation, a block of rows at a time.
     let ticker: RowTicker
+    /// The ids of rows merged into another row, and the row each one is merged into (by ordinal).
+    private let moved: FrozenInterner
+    private let targetOf: [Int32]
+
+    init(ids: StringColumn, mergedRowOf: [Int32], ticker: RowTicker) {
+        self.ids = ids
+        self.mergedRowOf = mergedRowOf
+        self.ticker = ticker
+        let moved = StringInterner(capacity: 64)
+        var targetOf: [Int32] = []
+        ids.withUnsafeStorage { offsets, bytes in
+            for row in mergedRowOf.indices where Int(mergedRowOf[row]) != row {
+                moved.insert(UnsafeBufferPointer(rebasing: bytes[offsets[row]..<offsets[row + 1]]))
+                targetOf.append(mergedRowOf[row])
+            }
+        }
+        self.moved = FrozenInterner(interner: moved)
+        self.targetOf = targetOf
+    }
 
     func apply(to table: Table) throws(PipelineError) -> Table {
-        guard table.rowCount > 0, !isIdentity else { return table }
+        guard table.rowCount > 0, !targetOf.isEmpty else { return table }
         let source = try table.strings("customer_id")
-        var remapped = StringColumn(capacity: table.rowCount, byteCapacity: source.bytes.count)
-        var unknown: Int?
+        // (row, merged row) of every row whose customer was merged into another.
+        var patches: [(row: Int, target: Int)] = []
+        var sameLength = true
         var cancelled = false
         var ticker = self.ticker
         defer { ticker.finish() }
-        ids.withUnsafeStorage { idOffsets, idBytes in
+        ids.withUnsafeStorage { idOffsets, _ in
             source.withUnsafeStorage { offsets, bytes in
                 for row in 0..<table.rowCount {
                     if ticker.tick() {
@@ -313,21 +335,16 @@ struct Remapping: Sendable {
                         break
                     }
                     let key = UnsafeBufferPointer(rebasing: bytes[offsets[row]..<offsets[row + 1]])
-                    guard let ordinal = sourceIndex.interner.ordinal(of: key) else {
-                        unknown = row
-                        break
-                    }
-                    let merged = Int(mergedRowOf[ordinal])
-                    remapped.append(
-                        utf8: UnsafeBufferPointer(rebasing: idBytes[idOffsets[merged]..<idOffsets[merged + 1]]))
+                    guard let ordinal = moved.interner.ordinal(of: key) else { continue }
+                    let target = Int(targetOf[ordinal])
+                    patches.append((row, target))
+                    if idOffsets[target + 1] - idOffsets[target] != key.count { sameLength = false }
                 }
             }
         }
         if cancelled { throw PipelineError(.cancelled, "cancelled by signal") }
-        if let unknown {
-            throw PipelineError(
-                .internal, "customer \"\(source[unknown])\" passed clean but is not in the merged customers")
-        }
+        guard !patches.isEmpty else { return table }
+        let remapped = sameLength ? patchedInPlace(source, patches) : rebuilt(source, patches)
         let columns = table.columns.map {
             $0.name == "customer_id" ? Column(name: "customer_id", values: .utf8(remapped)) : $0
         }
@@ -336,6 +353,71 @@ struct Remapping: Sendable {
         } catch {
             throw PipelineError(.internal, "dedupe produced an inconsistent table", underlying: error)
         }
+    }
+
+    /// `source` with the ids of the patched rows overwritten by their merged ids of the same length.
+    private func patchedInPlace(_ source: StringColumn, _ patches: [(row: Int, target: Int)]) -> StringColumn {
+        var bytes = source.bytes
+        let offsets = source.offsets
+        bytes.withUnsafeMutableBufferPointer { output in
+            ids.withUnsafeStorage { idOffsets, idBytes in
+                for (row, target) in patches {
+                    let length = idOffsets[target + 1] - idOffsets[target]
+                    for index in 0..<length { output[offsets[row] + index] = idBytes[idOffsets[target] + index] }
+                }
+            }
+        }
+        return StringColumn(offsets: offsets, bytes: bytes)
+    }
+
+    /// `source` with the patched rows taking their merged ids: the runs of rows between patches are copied whole
+    /// and their offsets shifted by the length change so far.
+    private func rebuilt(_ source: StringColumn, _ patches: [(row: Int, target: Int)]) -> StringColumn {
+        let growth = ids.withUnsafeStorage { idOffsets, _ in
+            source.withUnsafeStorage { offsets, _ in
+                patches.reduce(0) {
+                    $0 + (idOffsets[$1.target + 1] - idOffsets[$1.target]) - (offsets[$1.row + 1] - offsets[$1.row])
+                }
+            }
+        }
+        let rowCount = source.count
+        var newOffsets = [Int](repeating: 0, count: rowCount + 1)
+        var newBytes = [UInt8](repeating: 0, count: source.bytes.count + growth)
+        ids.withUnsafeStorage { idOffsets, idBytes in
+            source.withUnsafeStorage { offsets, bytes in
+                newOffsets.withUnsafeMutableBufferPointer { newOffsets in
+                    newBytes.withUnsafeMutableBufferPointer { output in
+                        var delta = 0
+                        var row = 0
+                        func copyRun(to end: Int) {
+                            for index in row..<end { newOffsets[index] = offsets[index] + delta }
+                            let from = offsets[row]
+                            let length = offsets[end] - from
+                            if length > 0 {
+                                UnsafeMutableRawPointer(output.baseAddress! + from + delta)
+                                    .copyMemory(from: bytes.baseAddress! + from, byteCount: length)
+                            }
+                            row = end
+                        }
+                        for (patched, target) in patches {
+                            copyRun(to: patched)
+                            newOffsets[patched] = offsets[patched] + delta
+                            let start = idOffsets[target]
+                            let length = idOffsets[target + 1] - start
+                            if length > 0 {
+                                UnsafeMutableRawPointer(output.baseAddress! + offsets[patched] + delta)
+                                    .copyMemory(from: idBytes.baseAddress! + start, byteCount: length)
+                            }
+                            delta += length - (offsets[patched + 1] - offsets[patched])
+                            row = patched + 1
+                        }
+                        copyRun(to: rowCount)
+                        newOffsets[rowCount] = offsets[rowCount] + delta
+                    }
+                }
+            }
+        }
+        return StringColumn(offsets: newOffsets, bytes: newBytes)
     }
 }
 

@@ -1,3 +1,4 @@
+import Clustering
 import Columnar
 import Foundation
 import Logging
@@ -44,6 +45,57 @@ import Testing
         let events = try #require(output.table("email_events"))
         #expect(try events.strings("customer_id")[0] == "C0002")
         #expect(output.metrics["duplicates_merged"] == .int(1))
+    }
+
+    @Test func idsOfDifferentLengthsAreRemappedAndRunsBetweenThemKept() throws {
+        let d = StageFixtures.date
+        var inputs = StageInputs()
+        // K77 and K1000 share an email with K1 (merged id K1, shorter), K5 has none; ids differ in length, so
+        // the remapped id columns are rebuilt with shifted offsets.
+        inputs.set(
+            try StageFixtures.customers(
+                ids: ["K77", "K1", "K1000", "K5"],
+                emails: ["x@example.de", "x@example.de", "x@example.de", nil],
+                signups: [d(2025, 6, 1), d(2024, 1, 1), d(2025, 1, 1), d(2025, 1, 1)]),
+            named: "customers", of: .clean)
+        inputs.set(
+            try StageFixtures.orders([
+                ("o1", "K5", d(2026, 1, 1), 10, "completed"), ("o2", "K1000", d(2026, 1, 2), 20, "completed"),
+                ("o3", "K5", d(2026, 1, 3), 30, "completed"), ("o4", "K77", d(2026, 1, 4), 40, "completed"),
+                ("o5", "K1", d(2026, 1, 5), 50, "completed"), ("o6", "K5", d(2026, 1, 6), 60, "completed"),
+            ]), named: "orders", of: .clean)
+        inputs.set(try StageFixtures.events([("K1000", "open"), ("K5", "sent")]), named: "email_events", of: .clean)
+        let output = try DedupeStage(context: StageFixtures.context()).run(inputs)
+
+        let ids = try #require(output.table("customers")).strings("customer_id")
+        #expect((0..<ids.count).map { ids[$0] } == ["K1", "K5"])
+        let map = try #require(output.table("customer_id_map"))
+        let source = try map.strings("source_customer_id")
+        let merged = try map.strings("customer_id")
+        #expect((0..<map.rowCount).map { "\(source[$0])→\(merged[$0])" } == ["K1→K1", "K1000→K1", "K77→K1", "K5→K5"])
+        let orders = try #require(output.table("orders")).strings("customer_id")
+        #expect((0..<orders.count).map { orders[$0] } == ["K5", "K1", "K5", "K1", "K1", "K5"])
+        #expect(orders.offsets == [0, 2, 4, 6, 8, 10, 12])
+        let events = try #require(output.table("email_events")).strings("customer_id")
+        #expect((0..<events.count).map { events[$0] } == ["K1", "K5"])
+        #expect(output.metrics["duplicates_merged"] == .int(2))
+    }
+
+    @Test func exactPairsOnColumnBytesEqualThePairsOnStrings() {
+        var generator = SeededGenerator(seed: 5)
+        var keys: [String?] = []
+        for _ in 0..<5_000 {
+            switch Int.random(in: 0..<10, using: &generator) {
+            case 0: keys.append(nil)
+            case 1: keys.append("")
+            default: keys.append("user\(Int.random(in: 0..<800, using: &generator))@example.de")
+            }
+        }
+        let column = StringColumn(keys.map { $0 ?? "" })
+        let validity = keys.map { $0 != nil }
+        let expected = ExactMatch.pairs(byKey: keys).map { MatchPair(first: $0.0, second: $0.1, score: 1, rule: "email") }
+        #expect(expected.count > 3_000)
+        #expect(ExactMatch.pairs(byKey: column, validity: validity, rule: "email") == expected)
     }
 
     @Test func generatedDuplicatesAreFoundWithHighPrecisionAndRecallThroughTheStages() throws {
