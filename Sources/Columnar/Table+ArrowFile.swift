@@ -8,6 +8,15 @@ extension Table {
         self = try ArrowFileReader(path: path, expectedSHA256: expectedSHA256).readTable()
     }
 
+    /// Reads only the columns of an Arrow IPC file whose names are in `columns`, in the file's order (names the
+    /// file lacks are ignored); the checksum still covers the whole file.
+    public init(readingArrowFile path: String, expectedSHA256: String? = nil, columns: Set<String>)
+        throws(ColumnarError)
+    {
+        let reader = try ArrowFileReader(path: path, expectedSHA256: expectedSHA256)
+        self = try reader.readTable(columns: reader.columns.map(\.name).filter(columns.contains))
+    }
+
     /// Writes the table to `path` as an Arrow IPC file, crash-safely, and returns its size and SHA-256.
     @discardableResult
     public func write(to path: String) throws(ColumnarError) -> WrittenFile {

@@ -191,6 +191,24 @@ import Testing
             try Table(readingArrowFile: path, expectedSHA256: written.sha256)
         }
         #expect(error?.code == .checksumMismatch)
+        // Reading some columns still verifies the whole file.
+        let selected = #expect(throws: ColumnarError.self) {
+            try Table(readingArrowFile: path, expectedSHA256: written.sha256, columns: ["name"])
+        }
+        #expect(selected?.code == .checksumMismatch)
+    }
+
+    @Test func aColumnSetReadsThoseColumnsInFileOrderIgnoringUnknownNames() throws {
+        let directory = try TestDirectory()
+        defer { directory.remove() }
+        let table = try Self.sampleTable(rows: 20, withNulls: true)
+        let path = directory.file("t.arrow")
+        let written = try table.write(to: path)
+        let selected = try Table(
+            readingArrowFile: path, expectedSHA256: written.sha256, columns: ["name", "flag", "not_there"])
+        #expect(selected.columnNames == table.columnNames.filter { ["name", "flag"].contains($0) })
+        #expect(selected["name"] == table["name"])
+        #expect(selected.rowCount == 20)
     }
 
     @Test func equalTablesGiveByteIdenticalFiles() throws {

@@ -4,9 +4,9 @@ import Logging
 
 /// Measures the features stage on a run's dedupe checkpoint, for `segpipe bench features`.
 ///
-/// Reads `customers`, `orders` and `email_events` of `<run>/dedupe/` (the stage's real inputs, with the
-/// checksums the runner verifies) once, then, `repeats` times, runs `FeaturesStage.run` as configured and again
-/// with `features.predict_clv: false`, timing only the stage. The CLV part of the stage (order summary, BG/NBD and
+/// Reads `customers`, `orders` and `email_events` of `<run>/dedupe/` (the stage's real inputs: the columns the
+/// runner reads for it, with the checksums it verifies) once, then, `repeats` times, runs `FeaturesStage.run` as
+/// configured and again with `features.predict_clv: false`, timing only the stage. The CLV part of the stage (order summary, BG/NBD and
 /// Gamma-Gamma fits, predictions) is also timed alone by calling the stage's own `lifetimeValue` on the same
 /// completed orders. (Inside the stage the CLV models run while the other columns are built, so the stage
 /// without them is measured, not computed as a difference.)
@@ -99,7 +99,8 @@ public enum FeaturesBenchmark {
         let readStarted = clock.now
         var inputs = StageInputs()
         for name in ["customers", "orders", "email_events"] {
-            inputs.set(try store.readTable(name, of: manifest), named: name, of: .dedupe)
+            let columns = Planner.columnsRead(by: .features, of: name, from: .dedupe)
+            inputs.set(try store.readTable(name, of: manifest, columns: columns), named: name, of: .dedupe)
         }
         let readSeconds = LoadBenchmark.seconds(clock.now - readStarted)
         let residentAfterRead = ExtractBenchmark.peakResidentBytes()

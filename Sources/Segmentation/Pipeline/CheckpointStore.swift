@@ -72,8 +72,11 @@ public struct CheckpointStore: Sendable {
         }
     }
 
-    /// Reads a table of a completed stage, verifying size and checksum against the manifest.
-    public func readTable(_ name: String, of manifest: StageManifest) throws(PipelineError) -> Table {
+    /// Reads a table of a completed stage, verifying size and checksum against the manifest; with `columns`, only
+    /// the columns named there (the checksum still covers the whole file).
+    public func readTable(_ name: String, of manifest: StageManifest, columns: Set<String>? = nil)
+        throws(PipelineError) -> Table
+    {
         guard let entry = manifest.file(for: name) else {
             throw PipelineError(
                 .checkpoint,
@@ -86,6 +89,7 @@ public struct CheckpointStore: Sendable {
                 .checkpoint, "checkpoint file \(path) is missing; rerun with --from \(manifest.stage)")
         }
         do {
+            if let columns { return try Table(readingArrowFile: path, expectedSHA256: entry.sha256, columns: columns) }
             return try Table(readingArrowFile: path, expectedSHA256: entry.sha256)
         } catch  where error.code == .checksumMismatch {
             throw PipelineError(

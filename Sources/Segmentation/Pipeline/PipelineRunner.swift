@@ -250,7 +250,9 @@ public struct PipelineRunner {
         }
         // The input tables are independent files: read (and checksum) them on both cores.
         let tables = try concurrentMap(reads) { read throws(PipelineError) in
-            try store.readTable(read.table, of: read.manifest)
+            try store.readTable(
+                read.table, of: read.manifest,
+                columns: Planner.columnsRead(by: stage, of: read.table, from: read.upstream))
         }
         for (read, table) in zip(reads, tables) { inputs.set(table, named: read.table, of: read.upstream) }
 

@@ -183,6 +183,18 @@ struct Planner {
         }
     }
 
+    /// The columns `stage` reads of `table` from `upstream`, or nil for all of them.
+    ///
+    /// The features stage reads only what it aggregates of the two largest tables (tens of millions of rows),
+    /// not the order ids, currencies, quantities, campaigns or source lines it never uses.
+    static func columnsRead(by stage: StageName, of table: String, from upstream: StageName) -> Set<String>? {
+        switch (stage, upstream, table) {
+        case (.features, .dedupe, "orders"): ["customer_id", "order_date", "amount", "status", "category"]
+        case (.features, .dedupe, "email_events"): ["customer_id", "event_type", "event_time"]
+        default: nil
+        }
+    }
+
     private struct ExtractDigestInput: Encodable {
         let sources: PipelineConfiguration.Sources
         let dataDirectory: String
