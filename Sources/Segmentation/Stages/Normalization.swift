@@ -36,6 +36,13 @@ enum Normalization {
     /// leading, trailing or doubled dots; a domain of at least two dot-separated labels of letters, digits and
     /// hyphens, the last one at least two letters long.
     static func email(_ raw: String) -> String? {
+        var text = raw
+        if let ascii = text.withUTF8({ asciiEmail($0) }) { return ascii }
+        return generalEmail(raw)
+    }
+
+    /// ``email(_:)`` for any text, on `String`s and Unicode scalars (the ASCII fast path's reference).
+    static func generalEmail(_ raw: String) -> String? {
         let email = trimmed(raw).lowercased()
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, parts[0].utf8.count <= 64, email.utf8.count <= 254 else {
@@ -58,6 +65,64 @@ enum Normalization {
         guard let top = labels.last, top.count >= 2, top.allSatisfy(\.isLetter) else { return nil }
         return email
     }
+
+    /// ``email(_:)`` on the bytes of an all-ASCII text, without building intermediate strings: `.some(nil)` when
+    /// invalid, nil when the text has a non-ASCII byte (the caller takes the general path).
+    static func asciiEmail(_ text: UnsafeBufferPointer<UInt8>) -> String?? {
+        for byte in text where byte >= 0x80 { return nil }
+        var start = 0
+        var end = text.count
+        while start < end, isASCIIWhitespace(text[start]) { start += 1 }
+        while end > start, isASCIIWhitespace(text[end - 1]) { end -= 1 }
+        func lower(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
+        func isLetter(_ byte: UInt8) -> Bool { (0x61...0x7A).contains(lower(byte)) }
+        func isDigit(_ byte: UInt8) -> Bool { (0x30...0x39).contains(byte) }
+        let at = UInt8(ascii: "@")
+        let dot = UInt8(ascii: ".")
+        let hyphen = UInt8(ascii: "-")
+        guard let separator = (start..<end).first(where: { text[$0] == at }),
+            !(separator + 1..<end).contains(where: { text[$0] == at })
+        else { return .some(nil) }
+        guard separator > start, separator - start <= 64, end - start <= 254 else { return .some(nil) }
+        // Local part: allowed characters, no dot at either end, no two dots in a row.
+        guard text[start] != dot, text[separator - 1] != dot else { return .some(nil) }
+        for position in start..<separator {
+            let byte = text[position]
+            guard isLetter(byte) || isDigit(byte) || emailLocalSymbols[Int(byte)] else { return .some(nil) }
+            if byte == dot && position > start && text[position - 1] == dot { return .some(nil) }
+        }
+        // Domain: at least two labels of letters, digits and inner hyphens; the last of two letters or more.
+        var labelStart = separator + 1
+        var labels = 0
+        for position in (separator + 1)...end where position == end || text[position] == dot {
+            guard position > labelStart, text[labelStart] != hyphen, text[position - 1] != hyphen else {
+                return .some(nil)
+            }
+            for index in labelStart..<position where !(isLetter(text[index]) || isDigit(text[index])) {
+                guard text[index] == hyphen else { return .some(nil) }
+            }
+            labels += 1
+            if position == end {
+                guard position - labelStart >= 2, (labelStart..<position).allSatisfy({ isLetter(text[$0]) }) else {
+                    return .some(nil)
+                }
+            }
+            labelStart = position + 1
+        }
+        guard labels >= 2 else { return .some(nil) }
+        return .some(
+            String(unsafeUninitializedCapacity: end - start) { output in
+                for position in start..<end { output[position - start] = lower(text[position]) }
+                return end - start
+            })
+    }
+
+    /// The ASCII symbols allowed in the local part of an email address, by byte.
+    private static let emailLocalSymbols: [Bool] = {
+        var allowed = [Bool](repeating: false, count: 256)
+        for byte in "!#$%&'*+-/=?^_`{|}~.".utf8 { allowed[Int(byte)] = true }
+        return allowed
+    }()
 
     /// Characters allowed in the local part of an email address (besides non-ASCII ones).
     private static let emailLocalCharacters = Set(

@@ -1,3 +1,4 @@
+import Clustering
 import Testing
 
 @testable import Segmentation
@@ -17,6 +18,39 @@ import Testing
     ])
     func invalidEmailsAreNil(raw: String) {
         #expect(Normalization.email(raw) == nil)
+    }
+
+    @Test func asciiFastPathAgreesWithTheGeneralPathOnRandomText() {
+        // Email-shaped text (local part, @, dot-separated labels, optional surrounding whitespace) from small
+        // alphabets that include every character class the rules treat differently, plus fully random text, so
+        // valid addresses and every kind of invalid one occur often.
+        var generator = SeededGenerator(seed: 17)
+        func pick(_ characters: String, _ count: ClosedRange<Int>) -> String {
+            let scalars = Array(characters.unicodeScalars)
+            var text = String.UnicodeScalarView()
+            for _ in 0..<Int.random(in: count, using: &generator) {
+                text.append(scalars[Int.random(in: 0..<scalars.count, using: &generator)])
+            }
+            return String(text)
+        }
+        var valid = 0
+        for _ in 0..<60_000 {
+            let raw: String
+            if Int.random(in: 0..<4, using: &generator) == 0 {
+                raw = pick("aZx9.-@+_'!#~ \t\r\nQ0é", 0...14)
+            } else {
+                let labels = (0..<Int.random(in: 1...3, using: &generator)).map { _ in pick("aZq7-", 0...4) }
+                raw = pick(" \t", 0...1) + pick("aZx9._+'-!#", 1...6) + "@" + labels.joined(separator: ".")
+                    + pick(" \n", 0...1)
+            }
+            let expected = Normalization.generalEmail(raw)
+            #expect(Normalization.email(raw) == expected, "\(raw.debugDescription)")
+            if expected != nil { valid += 1 }
+        }
+        for raw in ["a@b.cd", " A.B@C-D.Example.ORG\t", "x@y.z", "a..b@c.de", "a@b..de", "a@b.d3", String(repeating: "a", count: 65) + "@b.de"] {
+            #expect(Normalization.email(raw) == Normalization.generalEmail(raw), "\(raw)")
+        }
+        #expect(valid > 100, "the random text should contain valid addresses")
     }
 
     @Test(arguments: [
