@@ -8,6 +8,13 @@ enum TextNormalizer {
     /// whitespace scalar (tab, no-break space, line separators) counts as whitespace.
     /// - Complexity: O(n) in the length of `text`.
     static func collapsed(_ text: String) -> String {
+        var copy = text
+        if let ascii = copy.withUTF8({ asciiCollapsed($0, original: text) }) { return ascii }
+        return generalCollapsed(text)
+    }
+
+    /// ``collapsed(_:)`` for any text, scalar by scalar (the ASCII fast path's reference).
+    static func generalCollapsed(_ text: String) -> String {
         let composed = composedNFC(text)
         var result = String.UnicodeScalarView()
         var pendingSpace = false
@@ -21,6 +28,33 @@ enum TextNormalizer {
             }
         }
         return String(result)
+    }
+
+    /// ``collapsed(_:)`` of all-ASCII bytes (already NFC): the original string when nothing changes (no whitespace
+    /// but single inner spaces), else the collapsed bytes; nil when a byte is not ASCII.
+    static func asciiCollapsed(_ bytes: UnsafeBufferPointer<UInt8>, original: String) -> String? {
+        var unchanged = true
+        for (position, byte) in bytes.enumerated() {
+            if byte >= 0x80 { return nil }
+            guard byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) else { continue }
+            if byte != 0x20 || position == 0 || position == bytes.count - 1 || bytes[position - 1] == 0x20 {
+                unchanged = false
+            }
+        }
+        if unchanged { return original }
+        var result: [UInt8] = []
+        result.reserveCapacity(bytes.count)
+        var pendingSpace = false
+        for byte in bytes {
+            if byte == 0x20 || (byte >= 0x09 && byte <= 0x0D) {
+                pendingSpace = !result.isEmpty
+            } else {
+                if pendingSpace { result.append(0x20) }
+                pendingSpace = false
+                result.append(byte)
+            }
+        }
+        return String(decoding: result, as: UTF8.self)
     }
 
     /// The scalars of `text` lower-cased and folded for matching: umlauts and `ß` transliterated the German way

@@ -1,8 +1,24 @@
+import Clustering
 import Testing
 
 @testable import Segmentation
 
 @Suite struct FieldNormalizerTests {
+    @Test func asciiCollapsingAgreesWithTheScalarPath() {
+        let alphabet = Array("ab Z\t\n\r\u{0B}\u{0C}-.é\u{00A0}".unicodeScalars)
+        var generator = SeededGenerator(seed: 23)
+        for _ in 0..<40_000 {
+            var text = String.UnicodeScalarView()
+            for _ in 0..<Int.random(in: 0...10, using: &generator) {
+                text.append(alphabet[Int.random(in: 0..<alphabet.count, using: &generator)])
+            }
+            let raw = String(text)
+            #expect(TextNormalizer.collapsed(raw) == TextNormalizer.generalCollapsed(raw), "\(raw.debugDescription)")
+        }
+        #expect(TextNormalizer.collapsed(" Anna  Maria\t") == "Anna Maria")
+        #expect(TextNormalizer.collapsed("Anna Maria") == "Anna Maria")
+    }
+
     @Test(arguments: [
         ("  Jürgen   Müller ", "Jürgen Müller"),
         ("Mu\u{308}ller", "Müller"),
