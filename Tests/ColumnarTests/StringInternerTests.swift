@@ -54,7 +54,9 @@ import Testing
         }
         let unique = Array(Set(keys)).sorted()
         let interner = StringInterner(capacity: 4)
-        for (index, key) in unique.enumerated() { #expect(interner.insert(key) == (index, true), "\(key.debugDescription)") }
+        for (index, key) in unique.enumerated() {
+            #expect(interner.insert(key) == (index, true), "\(key.debugDescription)")
+        }
         #expect(interner.count == unique.count)
         for (index, key) in unique.enumerated() {
             #expect(interner.ordinal(of: key) == index, "\(key.debugDescription)")

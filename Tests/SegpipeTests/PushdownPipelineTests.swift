@@ -46,8 +46,9 @@ import Testing
                 JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any])
             return try #require(manifest["metrics"] as? [String: Any])
         }
-        #expect(try metrics("pushed", "extract")["source.orders"] as? String == "left in the source (features.pushdown)")
-        #expect(try metrics("pushed", "extract")["rows_extracted.orders"] as? Int == 0)
+        let extract = try metrics("pushed", "extract")
+        #expect(extract["source.orders"] as? String == "left in the source (features.pushdown)")
+        #expect(extract["rows_extracted.orders"] as? Int == 0)
         #expect(try (metrics("extracted", "extract")["rows_extracted.orders"] as? Int ?? 0) > 1000)
         let pushdown = try #require(try metrics("pushed", "features")["pushdown"] as? [String: Any])
         let fetched = try #require(pushdown["rows_fetched"] as? Int)
@@ -71,7 +72,9 @@ import Testing
             """)
         #expect(differing == "0")
         let customers = try Database.query(
-            url, "SELECT count(*) FILTER (WHERE frequency > 0) FROM \(schema).customer_features WHERE run_id = 'pushed'")
+            url,
+            "SELECT count(*) FILTER (WHERE frequency > 0) FROM \(schema).customer_features WHERE run_id = 'pushed'"
+        )
         #expect((Int(customers) ?? 0) > 500)
     }
 }

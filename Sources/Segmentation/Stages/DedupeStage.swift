@@ -57,9 +57,10 @@ struct DedupeStage {
         var groupOf = [Int32](repeating: -1, count: count)
         for (index, group) in groups.enumerated() { for row in group { groupOf[row] = Int32(index) } }
         let byID = Self.rowsByID(ids)
-        for (previous, row) in zip(byID, byID.dropFirst()) where ids.withUTF8(at: previous, { a in
-            ids.withUTF8(at: row) { b in a.elementsEqual(b) }
-        }) {
+        let sameID = { (left: Int, right: Int) -> Bool in
+            ids.withUTF8(at: left) { a in ids.withUTF8(at: right) { b in a.elementsEqual(b) } }
+        }
+        for (previous, row) in zip(byID, byID.dropFirst()) where sameID(previous, row) {
             throw PipelineError(
                 .checkpoint, "the clean customers repeat customer_id \"\(ids[row])\"; rerun clean with --force")
         }
@@ -227,8 +228,9 @@ struct DedupeStage {
     static func rowsByID(_ ids: StringColumn) -> [Int] {
         ids.withUnsafeStorage { offsets, bytes in
             (0..<ids.count).sorted { left, right in
-                UnsafeBufferPointer(rebasing: bytes[offsets[left]..<offsets[left + 1]])
-                    .lexicographicallyPrecedes(UnsafeBufferPointer(rebasing: bytes[offsets[right]..<offsets[right + 1]]))
+                let leftID = UnsafeBufferPointer(rebasing: bytes[offsets[left]..<offsets[left + 1]])
+                return leftID.lexicographicallyPrecedes(
+                    UnsafeBufferPointer(rebasing: bytes[offsets[right]..<offsets[right + 1]]))
             }
         }
     }

@@ -1,14 +1,34 @@
 import Columnar
 
+/// Per-customer counts and sums of the orders, indexed like the merged customers.
+struct OrderTotals: Sendable {
+    /// Completed orders.
+    var frequency: [Int64]
+    /// Amount of the completed orders.
+    var monetary: [Double]
+    /// Returned orders.
+    var returned: [Int64]
+    /// Day of the first and last completed order (`.max` and `.min` without one).
+    var firstOrder: [Int32]
+    var lastOrder: [Int32]
+    /// Amount of the completed orders of the 365 days before `as_of`.
+    var revenueLastYear: [Double]
+
+    /// Totals of customers without orders.
+    init(customerCount count: Int) {
+        frequency = [Int64](repeating: 0, count: count)
+        monetary = [Double](repeating: 0, count: count)
+        returned = [Int64](repeating: 0, count: count)
+        firstOrder = [Int32](repeating: .max, count: count)
+        lastOrder = [Int32](repeating: .min, count: count)
+        revenueLastYear = [Double](repeating: 0, count: count)
+    }
+}
+
 /// Per-customer order aggregates of the features stage, plus the completed orders as flat columns (for the CLV
 /// summary and the category tally).
 struct OrderAggregates: Sendable {
-    var frequency: [Int64]
-    var monetary: [Double]
-    var returned: [Int64]
-    var firstOrder: [Int32]
-    var lastOrder: [Int32]
-    var revenueLastYear: [Double]
+    var totals: OrderTotals
     /// Customer row, day, amount and category ordinal (-1 for none) of every completed order.
     var orderCustomer: [Int32] = []
     var orderDay: [Int32] = []
@@ -27,12 +47,7 @@ struct OrderAggregates: Sendable {
     {
         var ticker = ticker
         defer { ticker.finish() }
-        frequency = [Int64](repeating: 0, count: count)
-        monetary = [Double](repeating: 0, count: count)
-        returned = [Int64](repeating: 0, count: count)
-        firstOrder = [Int32](repeating: .max, count: count)
-        lastOrder = [Int32](repeating: .min, count: count)
-        revenueLastYear = [Double](repeating: 0, count: count)
+        totals = OrderTotals(customerCount: count)
         guard orders.rowCount > 0 else { return }
         let customerOfOrder = customers.interner.ordinals(of: try orders.strings("customer_id"))
         let dates = try orders.dates("order_date")
@@ -61,17 +76,17 @@ struct OrderAggregates: Sendable {
             case .completed:
                 let day = dates[row]
                 let amount = amounts[row]
-                frequency[customer] += 1
-                monetary[customer] += amount
-                firstOrder[customer] = min(firstOrder[customer], day)
-                lastOrder[customer] = max(lastOrder[customer], day)
-                if asOf - day < 365 { revenueLastYear[customer] += amount }
+                totals.frequency[customer] += 1
+                totals.monetary[customer] += amount
+                totals.firstOrder[customer] = min(totals.firstOrder[customer], day)
+                totals.lastOrder[customer] = max(totals.lastOrder[customer], day)
+                if asOf - day < 365 { totals.revenueLastYear[customer] += amount }
                 orderCustomer.append(Int32(customer))
                 orderDay.append(day)
                 orderAmount.append(amount)
                 orderCategory.append(categoryOfOrder[row])
             case .returned:
-                returned[customer] += 1
+                totals.returned[customer] += 1
             case .other:
                 break
             }
@@ -83,12 +98,7 @@ struct OrderAggregates: Sendable {
 /// summary (distinct purchase days, first-to-last and first-to-`as_of` days, mean repeat spend) and the category
 /// tally. Computed in process from the orders table, or by the orders source's server (`features.pushdown`).
 struct OrderFeatures: Sendable {
-    var frequency: [Int64]
-    var monetary: [Double]
-    var returned: [Int64]
-    var firstOrder: [Int32]
-    var lastOrder: [Int32]
-    var revenueLastYear: [Double]
+    var totals: OrderTotals
     var summary: CLVSummary
     /// Distinct categories of each customer's completed orders (0 without categorised orders).
     var categoryCount: [Int32]
@@ -100,12 +110,7 @@ struct OrderFeatures: Sendable {
 
     /// The features of the orders aggregated in process.
     init(_ aggregates: OrderAggregates, customerCount: Int, asOf: Int32) throws(PipelineError) {
-        frequency = aggregates.frequency
-        monetary = aggregates.monetary
-        returned = aggregates.returned
-        firstOrder = aggregates.firstOrder
-        lastOrder = aggregates.lastOrder
-        revenueLastYear = aggregates.revenueLastYear
+        totals = aggregates.totals
         do {
             summary = try CLVSummary(
                 customerCount: customerCount, customerIndex: aggregates.orderCustomer, orderDay: aggregates.orderDay,
@@ -123,16 +128,10 @@ struct OrderFeatures: Sendable {
 
     /// The features of the orders as the server computed them (see ``OrderAggregatePushdown``).
     init(
-        frequency: [Int64], monetary: [Double], returned: [Int64], firstOrder: [Int32], lastOrder: [Int32],
-        revenueLastYear: [Double], summary: CLVSummary, categoryCount: [Int32], topCategory: [Int32],
+        totals: OrderTotals, summary: CLVSummary, categoryCount: [Int32], topCategory: [Int32],
         categoryNames: StringInterner
     ) {
-        self.frequency = frequency
-        self.monetary = monetary
-        self.returned = returned
-        self.firstOrder = firstOrder
-        self.lastOrder = lastOrder
-        self.revenueLastYear = revenueLastYear
+        self.totals = totals
         self.summary = summary
         self.categoryCount = categoryCount
         self.topCategory = topCategory

@@ -64,10 +64,10 @@ struct FeaturesStage {
         for column in parts.flatMap(\.columns) { built[column.name] = column }
         var columns: [Column] = [
             Column(name: "customer_id", values: .utf8(ids)),
-            Column(name: "frequency", values: .int64(orderFeatures.frequency)),
-            Column(name: "monetary_total", values: .float64(orderFeatures.monetary)),
+            Column(name: "frequency", values: .int64(orderFeatures.totals.frequency)),
+            Column(name: "monetary_total", values: .float64(orderFeatures.totals.monetary)),
             Column(name: "unsubscribed", values: .bool(emailAggregates.unsubscribed)),
-            Column(name: "clv_historical_12m", values: .float64(orderFeatures.revenueLastYear)),
+            Column(name: "clv_historical_12m", values: .float64(orderFeatures.totals.revenueLastYear)),
         ]
         for column in columns { built[column.name] = column }
         columns = Self.columnOrder.compactMap { built[$0] }
@@ -83,13 +83,13 @@ struct FeaturesStage {
         } catch {
             throw PipelineError(.internal, "features produced an inconsistent table", underlying: error)
         }
-        let withOrders = orderFeatures.frequency.lazy.filter { $0 > 0 }.count
+        let withOrders = orderFeatures.totals.frequency.lazy.filter { $0 > 0 }.count
         return StageOutput(
             tables: [("customer_features", features)],
             metrics: [
                 "customers": .int(Int64(count)),
                 "customers_with_orders": .int(Int64(withOrders)),
-                "revenue_total": .double(orderFeatures.monetary.reduce(0, +)),
+                "revenue_total": .double(orderFeatures.totals.monetary.reduce(0, +)),
                 "clv_model": clvMetrics,
                 "as_of": .string(CalendarDate.isoString(asOf)),
                 "pushdown": pushdownMetrics,
@@ -112,8 +112,9 @@ struct FeaturesStage {
         var clickRate = ColumnBuilder(name: "email_click_rate", type: .float64, capacity: count)
         var first = ColumnBuilder(name: "first_order_date", type: .date32, capacity: count)
         var last = ColumnBuilder(name: "last_order_date", type: .date32, capacity: count)
-        let (frequency, monetary, returned) = (orders.frequency, orders.monetary, orders.returned)
-        let (firstOrder, lastOrder) = (orders.firstOrder, orders.lastOrder)
+        let totals = orders.totals
+        let (frequency, monetary, returned) = (totals.frequency, totals.monetary, totals.returned)
+        let (firstOrder, lastOrder) = (totals.firstOrder, totals.lastOrder)
         let (sent, opens, clicks) = (emails.sent, emails.opens, emails.clicks)
         for row in 0..<count {
             let hasOrders = frequency[row] > 0
@@ -145,7 +146,7 @@ struct FeaturesStage {
         let postal = try customers.strings("postal_code")
         let postalValid = try customers.validity("postal_code")
         let categoryNames = orders.categoryNames.interner
-        let (firstOrder, lastOrder, lastOpen) = (orders.firstOrder, orders.lastOrder, emails.lastOpen)
+        let (firstOrder, lastOrder, lastOpen) = (orders.totals.firstOrder, orders.totals.lastOrder, emails.lastOpen)
         var purchaseDays = [Int64](repeating: 0, count: count)
         var meanInterval = ColumnBuilder(name: "mean_days_between_purchases", type: .float64, capacity: count)
         var categoryCount = [Int64](repeating: 0, count: count)

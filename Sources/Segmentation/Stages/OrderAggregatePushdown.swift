@@ -197,12 +197,7 @@ struct OrderAggregatePushdown {
     static func features(of rows: [Row], customerIDs: StringInterner, customerCount count: Int, asOf: Int32)
         -> OrderFeatures
     {
-        var frequency = [Int64](repeating: 0, count: count)
-        var monetary = [Double](repeating: 0, count: count)
-        var returned = [Int64](repeating: 0, count: count)
-        var firstOrder = [Int32](repeating: .max, count: count)
-        var lastOrder = [Int32](repeating: .min, count: count)
-        var revenueLastYear = [Double](repeating: 0, count: count)
+        var totals = OrderTotals(customerCount: count)
         var repeatDays = [Double](repeating: 0, count: count)
         var recency = [Double](repeating: 0, count: count)
         var age = [Double](repeating: 0, count: count)
@@ -213,13 +208,13 @@ struct OrderAggregatePushdown {
         let categoryNames = StringInterner(capacity: 64)
         for row in rows {
             guard let customer = customerIDs.ordinal(of: row.customerID) else { continue }
-            frequency[customer] = row.frequency
-            monetary[customer] = row.monetary
-            returned[customer] = row.returned
-            revenueLastYear[customer] = row.revenueLastYear
+            totals.frequency[customer] = row.frequency
+            totals.monetary[customer] = row.monetary
+            totals.returned[customer] = row.returned
+            totals.revenueLastYear[customer] = row.revenueLastYear
             if let first = row.firstDay, let last = row.lastDay {
-                firstOrder[customer] = first
-                lastOrder[customer] = last
+                totals.firstOrder[customer] = first
+                totals.lastOrder[customer] = last
                 if row.purchaseDays > 0 {
                     // The CLV summary, as CLVSummary defines it from the orders.
                     purchaseDays[customer] = row.purchaseDays
@@ -233,8 +228,7 @@ struct OrderAggregatePushdown {
             if let name = row.topCategory { topCategory[customer] = Int32(categoryNames.insert(name).ordinal) }
         }
         return OrderFeatures(
-            frequency: frequency, monetary: monetary, returned: returned, firstOrder: firstOrder, lastOrder: lastOrder,
-            revenueLastYear: revenueLastYear,
+            totals: totals,
             summary: CLVSummary(
                 frequency: repeatDays, recency: recency, age: age, monetaryValue: monetaryValue,
                 purchaseDays: purchaseDays),

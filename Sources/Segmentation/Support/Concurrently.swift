@@ -30,6 +30,17 @@ func concurrently<First: Sendable, Second: Sendable>(
     return (try one.get(), try two.get())
 }
 
+/// `body` over `0..<count` in one part, or in two halves on two cores once `count` reaches `threshold`; the parts'
+/// results in range order. The split depends only on `count`, so sums combined from the parts do not depend on
+/// scheduling.
+func inHalves<Part: Sendable>(_ count: Int, from threshold: Int, _ body: @Sendable (Range<Int>) -> Part) -> [Part] {
+    guard count >= threshold else { return [body(0..<count)] }
+    let middle = count / 2
+    let halves = try? concurrently(
+        { () throws(PipelineError) in body(0..<middle) }, { () throws(PipelineError) in body(middle..<count) })
+    return halves.map { [$0.0, $0.1] } ?? [body(0..<count)]
+}
+
 /// A ``StringInterner`` that is only read from here on, so concurrent lookups are safe.
 struct FrozenInterner: @unchecked Sendable {
     let interner: StringInterner

@@ -93,7 +93,9 @@ import Testing
         }
         let column = StringColumn(keys.map { $0 ?? "" })
         let validity = keys.map { $0 != nil }
-        let expected = ExactMatch.pairs(byKey: keys).map { MatchPair(first: $0.0, second: $0.1, score: 1, rule: "email") }
+        let expected = ExactMatch.pairs(byKey: keys).map {
+            MatchPair(first: $0.0, second: $0.1, score: 1, rule: "email")
+        }
         #expect(expected.count > 3_000)
         #expect(ExactMatch.pairs(byKey: column, validity: validity, rule: "email") == expected)
     }

@@ -14,18 +14,8 @@ struct FeaturesPushdownTests {
         let schema = try TestSchema(prefix: "pushdown")
         defer { schema.drop() }
         let folder = try TemporaryDirectory(prefix: "pushdown")
-        let asOf = CalendarDate.days(year: 2026, month: 11, day: 1)
-        _ = try SyntheticDataGenerator(customers: 1500, seed: 11, asOf: asOf).write(to: folder.path)
-
-        var context = StageFixtures.context()
-        context.dataDirectory = folder.path
-        context.asOf = asOf
+        var context = try StageFixtures.generatedContext(customers: 1500, seed: 11, in: folder.path)
         context.databaseURL = try TestDatabase.url()
-        context.configuration.clean.maxRejectRate = 1
-        context.configuration.clean.currencyRates = ["EUR": 1.0, "CHF": 2.0, "USD": 0.5]
-        context.configuration.sources = .init(
-            customers: .init(path: "customers.csv"), orders: .init(path: "orders.csv"),
-            emailEvents: .init(path: "email_events.csv", required: false))
         let extract = try ExtractStage(context: context).run()
 
         // Amounts in quarters, so every sum is exact whatever order the server adds in (see the pushdown docs).
@@ -113,12 +103,12 @@ struct FeaturesPushdownTests {
             of: rows, customerIDs: customers, customerCount: 3, asOf: StageFixtures.asOf)
         // A: orders 1 (once), 2, 8 (B's) and 10 (B's) completed; 3 is after as_of; 4, 5, 6 left out; 7 returned.
         let a = (first: StageFixtures.date(2025, 1, 1), last: StageFixtures.date(2026, 1, 30))
-        #expect(features.frequency == [4, 0, 0])
-        #expect(features.monetary == [10.5 + 20 + 8 + 1.5, 0, 0])
-        #expect(features.firstOrder == [a.first, .max, .max])
-        #expect(features.lastOrder == [a.last, .min, .min])
-        #expect(features.returned == [1, 1, 0])
-        #expect(features.revenueLastYear == [10.5 + 8 + 1.5, 0, 0])
+        #expect(features.totals.frequency == [4, 0, 0])
+        #expect(features.totals.monetary == [10.5 + 20 + 8 + 1.5, 0, 0])
+        #expect(features.totals.firstOrder == [a.first, .max, .max])
+        #expect(features.totals.lastOrder == [a.last, .min, .min])
+        #expect(features.totals.returned == [1, 1, 0])
+        #expect(features.totals.revenueLastYear == [10.5 + 8 + 1.5, 0, 0])
         // Purchase days 2025-01-01, 2026-01-10 and 2026-01-30 (orders 1 and 10 on one day).
         #expect(features.summary.purchaseDays == [3, 0, 0])
         #expect(features.summary.frequency == [2, 0, 0])

@@ -36,19 +36,14 @@ import Testing
 
     @Test func predictCLVOffLeavesThePredictedColumnsNullAndEverythingElseEqual() throws {
         let folder = try TemporaryDirectory(prefix: "predict-clv")
-        let asOf = CalendarDate.days(year: 2026, month: 11, day: 1)
-        _ = try SyntheticDataGenerator(customers: 800, seed: 3, asOf: asOf).write(to: folder.path)
-        var context = StageFixtures.context()
-        context.dataDirectory = folder.path
-        context.asOf = asOf
-        context.configuration.clean.maxRejectRate = 1
-        context.configuration.clean.currencyRates = ["EUR": 1.0, "CHF": 2.0, "USD": 0.5]
-        context.configuration.sources = .init(
-            customers: .init(path: "customers.csv"), orders: .init(path: "orders.csv"),
-            emailEvents: .init(path: "email_events.csv", required: false))
+        let context = try StageFixtures.generatedContext(customers: 800, seed: 3, in: folder.path)
         var inputs = StageInputs()
-        for (name, table) in try ExtractStage(context: context).run().tables { inputs.set(table, named: name, of: .extract) }
-        for (name, table) in try CleanStage(context: context).run(inputs).tables { inputs.set(table, named: name, of: .clean) }
+        for (name, table) in try ExtractStage(context: context).run().tables {
+            inputs.set(table, named: name, of: .extract)
+        }
+        for (name, table) in try CleanStage(context: context).run(inputs).tables {
+            inputs.set(table, named: name, of: .clean)
+        }
         for (name, table) in try DedupeStage(context: context).run(inputs).tables {
             inputs.set(table, named: name, of: .dedupe)
         }

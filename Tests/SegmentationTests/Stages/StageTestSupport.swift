@@ -21,6 +21,19 @@ enum StageFixtures {
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
     }
 
+    /// A context over `customers` generated customers (with `seed`, as of 2026-11-01) written into `folder`:
+    /// lenient cleaning (every rejected row allowed) and the generator's currencies.
+    static func generatedContext(customers: Int, seed: UInt64, in folder: String) throws -> StageContext {
+        let asOf = CalendarDate.days(year: 2026, month: 11, day: 1)
+        _ = try SyntheticDataGenerator(customers: customers, seed: seed, asOf: asOf).write(to: folder)
+        var context = Self.context()
+        context.dataDirectory = folder
+        context.asOf = asOf
+        context.configuration.clean.maxRejectRate = 1
+        context.configuration.clean.currencyRates = ["EUR": 1.0, "CHF": 2.0, "USD": 0.5]
+        return context
+    }
+
     static func date(_ year: Int, _ month: Int, _ day: Int) -> Int32 {
         CalendarDate.days(year: year, month: month, day: day)
     }

@@ -155,17 +155,9 @@ extension BetaGeometricModel {
         }
         // The patterns in one or two halves (two cores on large data), each summed in a fixed order, so the result
         // does not depend on scheduling.
-        let patterns = data.frequency.count
         let logDropOut = dropOut
-        let parts: [PatternSums]
-        if patterns >= Self.parallelPatterns {
-            let middle = patterns / 2
-            let halves = try? concurrently(
-                { () throws(PipelineError) in patternSums(data, 0..<middle, dropOut: logDropOut) },
-                { () throws(PipelineError) in patternSums(data, middle..<patterns, dropOut: logDropOut) })
-            parts = halves.map { [$0.0, $0.1] } ?? [patternSums(data, 0..<patterns, dropOut: logDropOut)]
-        } else {
-            parts = [patternSums(data, 0..<patterns, dropOut: logDropOut)]
+        let parts = inHalves(data.frequency.count, from: Self.parallelPatterns) { range in
+            patternSums(data, range, dropOut: logDropOut)
         }
         for part in parts {
             total += part.total

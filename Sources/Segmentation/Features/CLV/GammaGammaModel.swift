@@ -115,17 +115,7 @@ public struct GammaGammaModel: Sendable, Hashable {
         // The customers in one or two halves (two cores on large data), each summed in a fixed order, so the
         // result does not depend on scheduling.
         let table = (constant: constant, p: constantP, q: constantQ)
-        let customers = data.count
-        let parts: [CustomerSums]
-        if customers >= Self.parallelCustomers {
-            let middle = customers / 2
-            let halves = try? concurrently(
-                { () throws(PipelineError) in customerSums(data, 0..<middle, table) },
-                { () throws(PipelineError) in customerSums(data, middle..<customers, table) })
-            parts = halves.map { [$0.0, $0.1] } ?? [customerSums(data, 0..<customers, table)]
-        } else {
-            parts = [customerSums(data, 0..<customers, table)]
-        }
+        let parts = inHalves(data.count, from: Self.parallelCustomers) { range in customerSums(data, range, table) }
         let total = parts.reduce(0) { $0 + $1.total }
         let gradP = parts.reduce(0) { $0 + $1.gradP }
         let gradQ = parts.reduce(0) { $0 + $1.gradQ }
