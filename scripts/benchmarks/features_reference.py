@@ -3,7 +3,7 @@
 
 Subcommands:
   run TOOL DEDUPE_DIR AS_OF   Read the dedupe checkpoint's Arrow files with pyarrow and aggregate per customer with
-                              TOOL (pandas, duckdb, duckdb-1-thread, pandas+events, duckdb+events,
+                              TOOL (pandas, duckdb, duckdb-1-thread, pandas+events, duckdb+events, duckdb+all,
                               duckdb+events+lifetimes); print one JSON line with the read, conversion and aggregation
                               times, peak RSS and check sums.
   compare ...                 Run segpipe (`segpipe bench features`) and every tool round-robin, one process per run,
@@ -13,7 +13,9 @@ The aggregation is segpipe's definition (Sources/Segmentation/Stages/FeaturesSta
 minus the last completed order's date), frequency and monetary_total (completed orders), avg_order_value,
 first_order_date and last_order_date (completed orders), return_rate (returned / (completed + returned)); one row per
 merged customer, nulls where segpipe has nulls. The `+events` variants also count sent, opened and clicked emails,
-the last open and unsubscribes per customer from email_events, as segpipe's stage does. `duckdb+events+lifetimes`
+the last open and unsubscribes per customer from email_events, as segpipe's stage does. `duckdb+all` computes every
+feature of segpipe's stage except the CLV models in one query (also tenure, purchase days, mean days between
+purchases, category count and top category, 12-month revenue, age, age band, postal area). `duckdb+events+lifetimes`
 adds what segpipe's stage does besides: the CLV summary per customer in DuckDB (lifetimes' definitions with daily
 periods: repeat purchase days, first-to-last and first-to-as_of days, mean amount of the repeat purchase days), then
 the `lifetimes` library's BetaGeoFitter and GammaGammaFitter fits and 12-month customer_lifetime_value (1 % monthly
@@ -30,7 +32,7 @@ import subprocess
 import sys
 import time
 
-TOOLS = ["pandas", "duckdb", "duckdb-1-thread", "pandas+events", "duckdb+events", "duckdb+events+lifetimes"]
+TOOLS = ["pandas", "duckdb", "duckdb-1-thread", "pandas+events", "duckdb+events", "duckdb+all", "duckdb+events+lifetimes"]
 
 
 def _peak_rss_bytes():
@@ -38,14 +40,14 @@ def _peak_rss_bytes():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
-def _read(directory, events):
+def _read(directory, events, everything=False):
     import pyarrow.feather as feather
 
+    customer_columns = ["customer_id"] + (["signup_date", "birth_date", "postal_code"] if everything else [])
+    order_columns = ["customer_id", "order_date", "amount", "status"] + (["category"] if everything else [])
     tables = {
-        "customers": feather.read_table(os.path.join(directory, "customers.arrow"), columns=["customer_id"]),
-        "orders": feather.read_table(
-            os.path.join(directory, "orders.arrow"), columns=["customer_id", "order_date", "amount", "status"]
-        ),
+        "customers": feather.read_table(os.path.join(directory, "customers.arrow"), columns=customer_columns),
+        "orders": feather.read_table(os.path.join(directory, "orders.arrow"), columns=order_columns),
     }
     if events:
         tables["email_events"] = feather.read_table(
@@ -135,6 +137,88 @@ _EVENTS_COLUMNS = """,
     greatest(0, DATE '{as_of}' - CAST(e.last_open AS DATE)) AS days_since_last_open"""
 
 
+_ALL_FEATURES_SQL = """
+WITH completed AS (
+    SELECT customer_id, order_date, amount, nullif(category, '') AS category
+    FROM orders WHERE status = 'completed' AND order_date <= DATE '{as_of}'
+), o AS (
+    SELECT customer_id,
+        count(*) FILTER (WHERE status = 'completed') AS frequency,
+        sum(amount) FILTER (WHERE status = 'completed') AS monetary,
+        min(order_date) FILTER (WHERE status = 'completed') AS first_order_date,
+        max(order_date) FILTER (WHERE status = 'completed') AS last_order_date,
+        count(*) FILTER (WHERE status = 'returned') AS returned,
+        sum(amount) FILTER (WHERE status = 'completed' AND order_date > DATE '{as_of}' - 365) AS revenue_12m
+    FROM orders GROUP BY customer_id
+), days AS (
+    SELECT customer_id, count(DISTINCT order_date) AS purchase_days FROM completed GROUP BY customer_id
+), category_orders AS (
+    SELECT customer_id, category, count(*) AS n FROM completed WHERE category IS NOT NULL
+    GROUP BY customer_id, category
+), categories AS (
+    SELECT customer_id, count(*) AS category_count,
+        arg_max(category, (n, -rank)) AS top_category
+    FROM (SELECT *, dense_rank() OVER (ORDER BY category COLLATE "C") AS rank FROM category_orders)
+    GROUP BY customer_id
+), e AS (
+    SELECT customer_id,
+        count(*) FILTER (WHERE event_type = 'sent') AS sent,
+        count(*) FILTER (WHERE event_type = 'open') AS opens,
+        count(*) FILTER (WHERE event_type = 'click') AS clicks,
+        bool_or(event_type = 'unsubscribe') AS unsubscribed,
+        max(event_time) FILTER (WHERE event_type = 'open') AS last_open
+    FROM email_events GROUP BY customer_id
+), ages AS (
+    SELECT customer_id,
+        CASE WHEN birth_date <= DATE '{as_of}' THEN
+            year(DATE '{as_of}') - year(birth_date)
+            - CASE WHEN (month(DATE '{as_of}'), day(DATE '{as_of}')) < (month(birth_date), day(birth_date))
+                   THEN 1 ELSE 0 END
+        END AS age
+    FROM customers
+)
+SELECT c.customer_id,
+    DATE '{as_of}' - o.last_order_date AS recency_days,
+    coalesce(o.frequency, 0) AS frequency,
+    coalesce(o.monetary, 0) AS monetary_total,
+    o.monetary / nullif(o.frequency, 0) AS avg_order_value,
+    greatest(0, DATE '{as_of}' - coalesce(c.signup_date, o.first_order_date)) AS tenure_days,
+    o.returned / nullif(o.frequency + o.returned, 0) AS return_rate,
+    e.opens / nullif(e.sent, 0) AS email_open_rate,
+    e.clicks / nullif(e.sent, 0) AS email_click_rate,
+    coalesce(e.unsubscribed, false) AS unsubscribed,
+    o.first_order_date, o.last_order_date,
+    coalesce(days.purchase_days, 0) AS purchase_days,
+    CASE WHEN days.purchase_days >= 2
+         THEN (o.last_order_date - o.first_order_date) / (days.purchase_days - 1) END AS mean_days_between_purchases,
+    coalesce(categories.category_count, 0) AS category_count,
+    categories.top_category,
+    greatest(0, DATE '{as_of}' - CAST(e.last_open AS DATE)) AS days_since_last_open,
+    ages.age,
+    CASE WHEN ages.age < 18 THEN 'under 18' WHEN ages.age < 25 THEN '18-24' WHEN ages.age < 35 THEN '25-34'
+         WHEN ages.age < 45 THEN '35-44' WHEN ages.age < 55 THEN '45-54' WHEN ages.age < 65 THEN '55-64'
+         WHEN ages.age IS NOT NULL THEN '65+' END AS age_band,
+    CASE WHEN length(c.postal_code) >= 2 THEN left(c.postal_code, 2) END AS postal_area,
+    coalesce(o.revenue_12m, 0) AS clv_historical_12m
+FROM customers c
+LEFT JOIN o USING (customer_id) LEFT JOIN days USING (customer_id) LEFT JOIN categories USING (customer_id)
+LEFT JOIN e USING (customer_id) LEFT JOIN ages USING (customer_id)
+"""
+
+
+def aggregate_duckdb_all(tables, as_of):
+    """Every feature of segpipe's stage except the CLV models, in one DuckDB query; returns like aggregate_duckdb."""
+    import duckdb
+
+    connection = duckdb.connect()
+    connection.execute("SET TimeZone = 'UTC'")
+    for name, table in tables.items():
+        connection.register(name, table)
+    started = time.perf_counter()
+    result = connection.sql(_ALL_FEATURES_SQL.format(as_of=as_of)).to_arrow_table()
+    return 0.0, time.perf_counter() - started, result
+
+
 def aggregate_duckdb(tables, as_of, events, threads):
     """Returns (convert seconds, aggregate seconds, result pyarrow Table); DuckDB scans the Arrow tables directly."""
     import duckdb
@@ -202,10 +286,11 @@ def run(tool, directory, as_of):
         tool_events = tool.removesuffix("+lifetimes")
     else:
         tool_events = tool
-    events = tool_events.endswith("+events")
+    everything = tool_events == "duckdb+all"
+    events = tool_events.endswith("+events") or everything
     baseline = _peak_rss_bytes()
     started = time.perf_counter()
-    tables = _read(directory, events)
+    tables = _read(directory, events, everything)
     read_seconds = time.perf_counter() - started
     after_read = _peak_rss_bytes()
     if tool.startswith("pandas"):
@@ -215,13 +300,28 @@ def run(tool, directory, as_of):
         revenue = float(features["monetary_total"].sum())
     else:
         threads = 1 if tool == "duckdb-1-thread" else None
-        convert, aggregate, features = aggregate_duckdb(tables, as_of, events, threads)
+        if everything:
+            convert, aggregate, features = aggregate_duckdb_all(tables, as_of)
+        else:
+            convert, aggregate, features = aggregate_duckdb(tables, as_of, events, threads)
         import pyarrow.compute as pc
 
         customers = features.num_rows
         with_orders = pc.sum(pc.greater(features.column("frequency"), 0)).as_py()
         revenue = pc.sum(features.column("monetary_total")).as_py()
     extra = {}
+    if everything:
+        import pyarrow.compute as pc
+
+        extra = {
+            "purchase_days_total": pc.sum(features.column("purchase_days")).as_py(),
+            "category_count_total": pc.sum(features.column("category_count")).as_py(),
+            "top_category_counts": {
+                str(item["values"]): item["counts"] for item in features.column("top_category").value_counts().to_pylist()
+            },
+            "age_total": pc.sum(features.column("age")).as_py(),
+            "tenure_total": pc.sum(features.column("tenure_days")).as_py(),
+        }
     if lifetimes:
         clv_seconds, clv_total, parameters = lifetime_value_lifetimes(tables, as_of)
         aggregate += clv_seconds
@@ -316,6 +416,16 @@ def compare(arguments):
               for tool in tools}
     print("check (customers with orders, revenue total): "
           + "; ".join(f"{tool} {value[0]:,} / {value[1]:,.2f}" for tool, value in checks.items()))
+    if "duckdb+all" in runs:
+        mine = runs["segpipe"][0]
+        theirs = runs["duckdb+all"][0]
+        same = all(mine["feature_totals"][key] == theirs[key] for key in mine["feature_totals"]) and \
+            mine["top_category_counts"] == theirs["top_category_counts"]
+        print("check (every other feature) segpipe against duckdb+all: "
+              + ", ".join(f"{key} {mine['feature_totals'][key]:,} / {theirs[key]:,}"
+                          for key in sorted(mine["feature_totals"]))
+              + f"; customers per top category {'equal' if mine['top_category_counts'] == theirs['top_category_counts'] else 'DIFFERENT'}"
+              + ("" if same else " — MISMATCH"))
     for tool in tools:
         result = runs[tool][0]
         if "predicted_clv_total" in result:

@@ -42,6 +42,9 @@ public enum FeaturesBenchmark {
         public let predictedCLVTotal: Double
         /// The fitted BG/NBD and Gamma-Gamma parameters, as in the stage's manifest.
         public let clvModel: JSONValue
+        /// Sums of some other features and the customers per top category (checks against the references).
+        public let featureTotals: [String: Int64]
+        public let topCategoryCounts: [String: Int64]
         /// Orders per second of the whole stage at the median time.
         public let ordersPerSecond: Double
         /// Customers with at least one completed order (a check against the reference tools).
@@ -64,6 +67,8 @@ public enum FeaturesBenchmark {
             case medianSecondsWithoutCLV = "median_seconds_without_clv"
             case predictedCLVTotal = "predicted_clv_total"
             case clvModel = "clv_model"
+            case featureTotals = "feature_totals"
+            case topCategoryCounts = "top_category_counts"
             case ordersPerSecond = "orders_per_second"
             case customersWithOrders = "customers_with_orders"
             case revenueTotal = "revenue_total"
@@ -121,6 +126,8 @@ public enum FeaturesBenchmark {
         var secondsWithoutCLV: [Double] = []
         var predictedCLVTotal = 0.0
         var clvModel = JSONValue.null
+        var featureTotals: [String: Int64] = [:]
+        var topCategoryCounts: [String: Int64] = [:]
         var customersWithOrders: Int64 = 0
         var revenueTotal = 0.0
         for _ in 0..<repeats {
@@ -137,6 +144,7 @@ public enum FeaturesBenchmark {
                 let predicted = try features.doubles("predicted_clv_12m")
                 let valid = try features.validity("predicted_clv_12m")
                 predictedCLVTotal = predicted.indices.reduce(0) { $0 + ((valid?[$1] ?? true) ? predicted[$1] : 0) }
+                (featureTotals, topCategoryCounts) = try checkTotals(features)
             }
             let withoutStarted = clock.now
             _ = try FeaturesStage(context: withoutCLV).run(inputs)
@@ -156,10 +164,31 @@ public enum FeaturesBenchmark {
             seconds: seconds, medianSeconds: median, clvSeconds: clvSeconds,
             medianCLVSeconds: ExtractBenchmark.median(clvSeconds), secondsWithoutCLV: secondsWithoutCLV,
             medianSecondsWithoutCLV: ExtractBenchmark.median(secondsWithoutCLV), predictedCLVTotal: predictedCLVTotal,
-            clvModel: clvModel,
+            clvModel: clvModel, featureTotals: featureTotals, topCategoryCounts: topCategoryCounts,
             ordersPerSecond: median > 0 ? Double(orders) / median : 0, customersWithOrders: customersWithOrders,
             revenueTotal: revenueTotal, residentBytesAfterRead: residentAfterRead,
             peakResidentBytes: ExtractBenchmark.peakResidentBytes())
+    }
+
+    /// Sums of purchase days, category counts, ages and tenures (nulls left out) and the customers per top
+    /// category ("None" for none), for comparison with the DuckDB query of every feature.
+    private static func checkTotals(_ features: Table) throws -> ([String: Int64], [String: Int64]) {
+        var totals: [String: Int64] = [:]
+        for (column, key) in [
+            ("purchase_days", "purchase_days_total"), ("category_count", "category_count_total"), ("age", "age_total"),
+            ("tenure_days", "tenure_total"),
+        ] {
+            let values = try features.int64s(column)
+            let valid = try features.validity(column)
+            totals[key] = values.indices.reduce(0) { $0 + ((valid?[$1] ?? true) ? values[$1] : 0) }
+        }
+        var counts: [String: Int64] = [:]
+        let top = try features.strings("top_category")
+        let topValid = try features.validity("top_category")
+        for row in 0..<features.rowCount {
+            counts[(topValid?[row] ?? true) ? top[row] : "None", default: 0] += 1
+        }
+        return (totals, counts)
     }
 
     /// The completed orders as the features stage hands them to its CLV model (customer row, day, amount).
