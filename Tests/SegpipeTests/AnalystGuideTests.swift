@@ -41,7 +41,7 @@ import Testing
             FROM pg_class c
             JOIN pg_namespace n ON n.oid = c.relnamespace
             LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-            WHERE n.nspname = '\(schema)' AND c.relkind IN ('r', 'v')
+            WHERE n.nspname = '\(schema)' AND c.relkind IN ('r', 'p', 'v')
               AND (obj_description(c.oid, 'pg_class') IS NULL
                    OR (a.attnum IS NOT NULL AND col_description(c.oid, a.attnum) IS NULL))
             """)

@@ -23,11 +23,38 @@ enum LoadSchema {
         Migration(version: 7, description: "pseudonymised contact data", sql: version7),
         Migration(version: 8, description: "per-customer tables without a foreign key, for load speed", sql: version8),
         Migration(version: 9, description: "segment attribute shares", sql: version9),
+        Migration(version: 10, description: "per-customer tables partitioned by run", sql: version10),
     ]
 
-    /// The per-customer tables (a million rows and more per run): no foreign key to `runs`, so the loader
-    /// deletes their rows itself when it prunes or reloads a run.
+    /// The per-customer tables (a million rows and more per run). Since version 10 each is partitioned by run
+    /// (`PARTITION BY LIST (run_id)`, one partition per run, named by ``partitionName(of:run:)``): the loader fills a
+    /// run's partition without indexes and attaches it, so PostgreSQL builds its indexes in one sort instead of
+    /// inserting every row into indexes that hold every kept run; pruning or reloading a run drops its partition.
+    /// No foreign key to `runs` (version 8).
     static let largeTables = ["customer_segments", "customer_features", "customer_id_map", "rejects"]
+
+    /// The indexes of each per-customer table: the primary key's columns (nil: none) and the other indexes.
+    static let largeTableIndexes: [String: (primaryKey: String?, indexes: [(name: String, columns: String)])] = [
+        "customer_segments": (
+            "run_id, customer_id",
+            [("customer_segments_customer_idx", "customer_id"), ("customer_segments_segment_idx", "run_id, segment_id")]
+        ),
+        "customer_features": ("run_id, customer_id", [("customer_features_customer_idx", "customer_id")]),
+        "customer_id_map": ("run_id, source_customer_id", [("customer_id_map_customer_idx", "run_id, customer_id")]),
+        "rejects": (nil, [("rejects_run_idx", "run_id, stage")]),
+    ]
+
+    /// The name of the partition of per-customer table `table` that holds run `runID`: the table name and the
+    /// first 20 hex digits of the run id's SHA-256 (run ids can be longer than PostgreSQL's 63-byte names). The
+    /// SQL of version 10 computes the same name.
+    static func partitionName(of table: String, run runID: String) -> String {
+        "\(table)_" + Digest.sha256(runID).prefix(20)
+    }
+
+    /// The comment of a run's partition.
+    static func partitionComment(of table: String, run runID: String) -> String {
+        "Rows of \(table) for run \(runID) (a partition of \(table); query \(table) itself)."
+    }
 
     /// The columns of each per-run table (besides `run_id`) that a load fills from the checkpoints.
     static let columns: [String: [String]] = [
@@ -57,6 +84,59 @@ enum LoadSchema {
 
     /// The latest schema version.
     static var currentVersion: Int { migrations.last?.version ?? 0 }
+
+    // MARK: - Version 10
+
+    /// Turns each per-customer table into one partitioned by run: the old table is renamed, an empty partitioned
+    /// table with the same columns, comments and indexes takes its name, every run's rows are copied into a
+    /// partition of their own (indexes built after the copy), the views over the old table are re-created over the
+    /// new one (same definition, so their comments and grants stay), and the old table is dropped.
+    private static func version10(_ s: String) -> String {
+        let schemaLiteral = "'" + s.replacingOccurrences(of: "'", with: "''") + "'"
+        return largeTables.map { table in
+            let old = "\(table)_v9"
+            let (primaryKey, indexes) = largeTableIndexes[table] ?? (nil, [])
+            let oldLiteral = "'" + "\(s).\(old)".replacingOccurrences(of: "'", with: "''") + "'"
+            return """
+                ALTER TABLE \(s).\(table) RENAME TO \(old);
+                ALTER TABLE \(s).\(old) DROP CONSTRAINT IF EXISTS \(table)_pkey;
+                \(indexes.map { "DROP INDEX IF EXISTS \(s).\($0.name);" }.joined(separator: "\n"))
+                CREATE TABLE \(s).\(table) (LIKE \(s).\(old) INCLUDING DEFAULTS INCLUDING COMMENTS)
+                    PARTITION BY LIST (run_id);
+                \(primaryKey.map { "ALTER TABLE \(s).\(table) ADD PRIMARY KEY (\($0));" } ?? "")
+                \(indexes.map { "CREATE INDEX \($0.name) ON \(s).\(table) (\($0.columns));" }.joined(separator: "\n"))
+                DO $migration$
+                DECLARE
+                    run text;
+                    part text;
+                    dependent oid;
+                BEGIN
+                    EXECUTE format('COMMENT ON TABLE %s.\(table) IS %L', \(schemaLiteral),
+                        obj_description(\(oldLiteral)::regclass, 'pg_class') || ' Partitioned by run.');
+                    FOR run IN SELECT DISTINCT run_id FROM \(s).\(old) LOOP
+                        part := '\(table)_' || left(encode(sha256(convert_to(run, 'UTF8')), 'hex'), 20);
+                        EXECUTE format('CREATE TABLE %s.%I (LIKE %s.\(table) INCLUDING DEFAULTS INCLUDING COMMENTS)',
+                            \(schemaLiteral), part, \(schemaLiteral));
+                        EXECUTE format('INSERT INTO %s.%I SELECT * FROM %s.\(old) WHERE run_id = %L',
+                            \(schemaLiteral), part, \(schemaLiteral), run);
+                        EXECUTE format('ALTER TABLE %s.\(table) ATTACH PARTITION %s.%I FOR VALUES IN (%L)',
+                            \(schemaLiteral), \(schemaLiteral), part, run);
+                        EXECUTE format('COMMENT ON TABLE %s.%I IS %L', \(schemaLiteral), part,
+                            'Rows of \(table) for run ' || run || ' (a partition of \(table); query \(table) itself).');
+                    END LOOP;
+                    FOR dependent IN
+                        SELECT DISTINCT r.ev_class FROM pg_depend d JOIN pg_rewrite r ON r.oid = d.objid
+                        WHERE d.refobjid = \(oldLiteral)::regclass AND r.ev_class <> d.refobjid
+                    LOOP
+                        EXECUTE format('CREATE OR REPLACE VIEW %s AS %s', dependent::regclass,
+                            replace(rtrim(pg_get_viewdef(dependent), ';'), '\(old)', '\(table)'));
+                    END LOOP;
+                END
+                $migration$;
+                DROP TABLE \(s).\(old);
+                """
+        }.joined(separator: "\n")
+    }
 
     // MARK: - Version 9
 

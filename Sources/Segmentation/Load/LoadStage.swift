@@ -63,14 +63,22 @@ struct LoadStage {
                         .text(CalendarDate.isoString(context.asOf)), .text(startedAt), .text(configDigest),
                         .text(SegpipeVersion.current), .text(CanonicalJSON.string(stats)),
                     ])
-                // Replace every row of this run, including tables this load has nothing for.
+                // Replace every row of this run, including tables this load has nothing for: the partitions of the
+                // per-customer tables are dropped, the rows of the others deleted.
                 for name in LoadSchema.columns.keys.sorted() {
-                    try connection.execute(
-                        "DELETE FROM \(schema).\(PostgresIdentifier.quote(name)) WHERE run_id = $1",
-                        [.text(context.runID)])
+                    if LoadSchema.largeTables.contains(name) {
+                        try dropPartition(of: name, run: context.runID, schema: schema, connection: connection)
+                    } else {
+                        try connection.execute(
+                            "DELETE FROM \(schema).\(PostgresIdentifier.quote(name)) WHERE run_id = $1",
+                            [.text(context.runID)])
+                    }
                 }
                 for (name, rows) in loads {
-                    let count = try copy(rows, into: name, schema: schema, connection: connection)
+                    let count =
+                        LoadSchema.largeTables.contains(name)
+                        ? try copyPartition(rows, into: name, schema: schema, connection: connection)
+                        : try copy(rows, into: name, schema: schema, connection: connection)
                     loaded[name] = .int(Int64(count))
                     FaultInjection.pauseIfRequested(
                         at: "load:\(name)", logger: logger, isCancelled: context.isCancelled)
@@ -89,11 +97,13 @@ struct LoadStage {
                     let parameters: [PostgresValue] = [
                         .text(context.configuration.name), .int64(Int64(context.configuration.load.keepRuns)),
                     ]
-                    // The large tables have no foreign key (schema version 8): delete their rows first.
-                    for table in LoadSchema.largeTables {
-                        try connection.execute(
-                            "DELETE FROM \(schema).\(PostgresIdentifier.quote(table)) WHERE run_id IN (\(prunedIDs))",
-                            parameters)
+                    // The large tables have no foreign key (schema version 8): drop their runs' partitions first.
+                    let prunedRuns = try connection.execute(prunedIDs, parameters)
+                    for row in 0..<prunedRuns.rowCount {
+                        let run = try prunedRuns.decode(String.self, row: row, column: 0)
+                        for table in LoadSchema.largeTables {
+                            try dropPartition(of: table, run: run, schema: schema, connection: connection)
+                        }
                     }
                     let pruned = try connection.execute(
                         "DELETE FROM \(schema).runs WHERE run_id IN (\(prunedIDs))", parameters)
@@ -220,10 +230,42 @@ struct LoadStage {
     // MARK: - COPY
 
     /// Copies `table` into `schema.name` with binary COPY; `run_id` is prepended to every row.
+    /// Drops the partition of `table` that holds `run`, if there is one.
+    private func dropPartition(of table: String, run: String, schema: String, connection: PostgresConnection) throws {
+        let partition = PostgresIdentifier.quote(LoadSchema.partitionName(of: table, run: run))
+        try connection.execute("DROP TABLE IF EXISTS \(schema).\(partition)")
+    }
+
+    /// Copies `table` into a new partition of per-customer table `name` for this run: a table with the parent's
+    /// columns and comments, filled without indexes, then attached, which builds its indexes in one sort each.
+    private func copyPartition(_ table: Table, into name: String, schema: String, connection: PostgresConnection)
+        throws -> Int
+    {
+        let parent = "\(schema).\(PostgresIdentifier.quote(name))"
+        let partitionName = LoadSchema.partitionName(of: name, run: context.runID)
+        let partition = "\(schema).\(PostgresIdentifier.quote(partitionName))"
+        try connection.executeScript(
+            """
+            CREATE TABLE \(partition) (LIKE \(parent) INCLUDING DEFAULTS INCLUDING COMMENTS);
+            COMMENT ON TABLE \(partition) IS \(PostgresLiteral.quote(LoadSchema.partitionComment(of: name, run: context.runID)));
+            """)
+        let count = try copy(table, into: partitionName, columnsOf: name, schema: schema, connection: connection)
+        try connection.execute(
+            "ALTER TABLE \(parent) ATTACH PARTITION \(partition) FOR VALUES IN (\(PostgresLiteral.quote(context.runID)))")
+        return count
+    }
+
     private func copy(_ table: Table, into name: String, schema: String, connection: PostgresConnection) throws -> Int {
+        try copy(table, into: name, columnsOf: name, schema: schema, connection: connection)
+    }
+
+    /// Copies the columns of `table` that the load table `columnsOf` has into `name` (that table or its partition).
+    private func copy(
+        _ table: Table, into name: String, columnsOf loadTable: String, schema: String, connection: PostgresConnection
+    ) throws -> Int {
         // Checkpoint columns the database table does not have (such as per-pipeline centroid columns) stay in
         // the checkpoint; the rest are copied by name.
-        let known = Set(LoadSchema.columns[name] ?? [])
+        let known = Set(LoadSchema.columns[loadTable] ?? [])
         let selected = table.columns.filter { known.contains($0.name == "table" ? "source_table" : $0.name) }
         let columns = selected.map { $0.name == "table" ? "source_table" : $0.name }
         return try BinaryTableCopy.copy(

@@ -34,6 +34,14 @@ public struct ResultSchema: Sendable {
     /// Concurrent callers are serialised with an advisory lock. Returns the versions before and after.
     @discardableResult
     public func migrate(_ connection: PostgresConnection, logger: Logger) throws(PipelineError) -> (from: Int, to: Int) {
+        try migrate(connection, through: LoadSchema.currentVersion, logger: logger)
+    }
+
+    /// Applies the migrations up to `version` that the schema lacks (tests build older schemas with it).
+    @discardableResult
+    func migrate(_ connection: PostgresConnection, through version: Int, logger: Logger) throws(PipelineError)
+        -> (from: Int, to: Int)
+    {
         let schema = PostgresIdentifier.quote(name)
         do {
             return try connection.transaction { () throws -> (Int, Int) in
@@ -59,7 +67,7 @@ public struct ResultSchema: Sendable {
                         "schema \(schema) is at version \(current), newer than this segpipe knows "
                             + "(\(LoadSchema.currentVersion)); upgrade segpipe")
                 }
-                for migration in LoadSchema.migrations where migration.version > current {
+                for migration in LoadSchema.migrations where migration.version > current && migration.version <= version {
                     try connection.executeScript(migration.sql(schema))
                     try connection.execute(
                         "INSERT INTO \(schema).schema_migrations (version, description) VALUES ($1, $2)",
@@ -80,7 +88,7 @@ public struct ResultSchema: Sendable {
                         ALTER DEFAULT PRIVILEGES IN SCHEMA \(schema) GRANT SELECT ON TABLES TO \(role);
                         """)
                 }
-                return (current, LoadSchema.currentVersion)
+                return (current, max(current, version))
             }
         } catch let error as PipelineError {
             throw error

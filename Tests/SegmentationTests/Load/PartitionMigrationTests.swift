@@ -1,0 +1,79 @@
+import Logging
+import Postgres
+import TestSupport
+import Testing
+
+@testable import Segmentation
+
+/// Schema version 10 turns the per-customer tables into tables partitioned by run, keeping every row, comment and
+/// view of a version-9 schema.
+@Suite(.serialized, .enabled(if: TestDatabase.isEnabled, "DATABASE_URL not set: run scripts/dev-postgres start"))
+struct PartitionMigrationTests {
+    let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    @Test func versionTenKeepsRowsViewsAndCommentsOfEveryRun() throws {
+        let schema = try TestSchema(prefix: "partitions")
+        defer { schema.drop() }
+        let connection = schema.connection
+        let result = ResultSchema(name: schema.name, readRole: nil)
+        try result.migrate(connection, through: 9, logger: logger)
+        let s = schema.quotedName
+        // Two published runs (the second is the current one), one with a run id longer than a table name can be.
+        let long = "nightly-" + String(repeating: "x", count: 70)
+        try connection.executeScript(
+            """
+            INSERT INTO \(s).runs (run_id, pipeline, status, as_of, published_at, config_digest, tool_version)
+            VALUES ('r1', 'shop', 'published', '2026-10-01', now() - interval '1 day', 'd', 'v'),
+                   ('\(long)', 'shop', 'published', '2026-11-01', now(), 'd', 'v');
+            INSERT INTO \(s).customer_segments (run_id, customer_id, segment_id, segment_label, distance, rfm_segment)
+            VALUES ('r1', 'C1', 1, 'Loyal', 0.5, 'Champions'), ('r1', 'C2', 2, 'New', 0.25, 'New Customers'),
+                   ('\(long)', 'C1', 2, 'New', 0.75, 'At Risk');
+            INSERT INTO \(s).customer_features (run_id, customer_id, frequency, monetary_total, unsubscribed)
+            VALUES ('r1', 'C1', 3, 30, false), ('r1', 'C2', 1, 10, false), ('\(long)', 'C1', 4, 40, true);
+            INSERT INTO \(s).customer_id_map (run_id, source_customer_id, customer_id, rule, score)
+            VALUES ('r1', 'C1', 'C1', 'identity', 1), ('r1', 'C9', 'C1', 'email', 1),
+                   ('\(long)', 'C1', 'C1', 'identity', 1);
+            INSERT INTO \(s).rejects (run_id, stage, source_table, file, line, field, reason, raw)
+            VALUES ('r1', 'extract', 'orders', 'o.csv', 7, 'amount', 'bad', 'x');
+            """)
+        let migrated = try result.migrate(connection, logger: logger)
+        #expect(migrated == (9, LoadSchema.currentVersion))
+
+        func value(_ sql: String) throws -> String {
+            try connection.execute(sql).string(row: 0, column: 0) ?? ""
+        }
+        for table in LoadSchema.largeTables {
+            #expect(
+                try value("SELECT relkind::text FROM pg_class WHERE oid = '\(s).\(table)'::regclass") == "p", "\(table)")
+        }
+        #expect(try value("SELECT count(*) FROM \(s).customer_segments WHERE run_id = 'r1'") == "2")
+        #expect(try value("SELECT count(*) FROM \(s).customer_features") == "3")
+        #expect(try value("SELECT count(*) FROM \(s).customer_id_map") == "3")
+        #expect(try value("SELECT count(*) FROM \(s).rejects") == "1")
+        // Each run's rows are in a partition of its own, named as the loader names it.
+        let partition = LoadSchema.partitionName(of: "customer_segments", run: long)
+        #expect(partition.utf8.count < 64)
+        #expect(
+            try value("SELECT count(*) FROM \(s).\(PostgresIdentifier.quote(partition))") == "1")
+        #expect(
+            try value(
+                "SELECT count(*) FROM pg_inherits WHERE inhparent = '\(s).customer_segments'::regclass") == "2")
+        // The views read the new tables.
+        #expect(try value("SELECT string_agg(segment_label, ',') FROM \(s).current_customer_segments") == "New")
+        #expect(
+            try value("SELECT from_segment || '>' || to_segment FROM \(s).segment_transitions") == "Loyal>New")
+        #expect(try value("SELECT count(*) FROM \(s).current_segment_kpis") == "1")
+        // Every table (partitions included), view and column still has its comment.
+        let uncommented = try value(
+            """
+            SELECT coalesce(string_agg(c.relname || '.' || coalesce(a.attname, ''), ', '), '')
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+            WHERE n.nspname = '\(schema.name)' AND c.relkind IN ('r', 'p', 'v')
+              AND (obj_description(c.oid, 'pg_class') IS NULL
+                   OR (a.attnum IS NOT NULL AND col_description(c.oid, a.attnum) IS NULL))
+            """)
+        #expect(uncommented.isEmpty, "without comment: \(uncommented)")
+        #expect(try value("SELECT count(*) FROM pg_class WHERE relname LIKE '%\\_v9' ESCAPE '\\'") == "0")
+    }
+}
