@@ -30,10 +30,11 @@ struct Workspace {
 
     /// Writes `<file>.yaml`: pipeline `name` over the generated files with lenient cleaning (half the rows may be
     /// rejected) and this workspace's load schema, plus `sections` (more top-level YAML); returns its path.
-    /// `orders` replaces the orders source (YAML flow mapping).
-    func writePipeline(_ file: String, name: String, sections: String, orders: String = "{path: orders.csv}") throws
-        -> String
-    {
+    /// `orders` replaces the orders source (YAML flow mapping); `load` adds keys to the load section
+    /// (`keep_runs: 2`).
+    func writePipeline(
+        _ file: String, name: String, sections: String, orders: String = "{path: orders.csv}", load: String = ""
+    ) throws -> String {
         let path = folder.appendingPathComponent("\(file).yaml").path
         try """
             name: \(name)
@@ -44,7 +45,7 @@ struct Workspace {
             clean:
               max_reject_rate: 0.5
               currency_rates: {EUR: 1.0, CHF: 1.04, GBP: 1.17}
-            load: {schema: \(schema)}
+            load: {schema: \(schema)\(load.isEmpty ? "" : ", \(load)")}
             \(sections)
             """.write(toFile: path, atomically: true, encoding: .utf8)
         return path
