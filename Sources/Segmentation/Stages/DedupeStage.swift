@@ -50,13 +50,12 @@ struct DedupeStage {
         }
 
         // Merged records in the byte order of their id (the smallest of the group), a group's members by id.
-        let idPrecedes = { (left: Int, right: Int) -> Bool in
-            ids.withUTF8(at: left) { a in ids.withUTF8(at: right) { b in a.lexicographicallyPrecedes(b) } }
-        }
-        let groups = result.groups.map { $0.sorted(by: idPrecedes) }
+        let byID = Self.rowsByID(ids)
+        var rankByID = [Int32](repeating: 0, count: count)
+        for (rank, row) in byID.enumerated() { rankByID[row] = Int32(rank) }
+        let groups = result.groups.map { group in group.sorted { rankByID[$0] < rankByID[$1] } }
         var groupOf = [Int32](repeating: -1, count: count)
         for (index, group) in groups.enumerated() { for row in group { groupOf[row] = Int32(index) } }
-        let byID = Self.rowsByID(ids)
         let sameID = { (left: Int, right: Int) -> Bool in
             ids.withUTF8(at: left) { a in ids.withUTF8(at: right) { b in a.elementsEqual(b) } }
         }
