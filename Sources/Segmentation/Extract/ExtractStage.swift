@@ -22,8 +22,9 @@ struct ExtractStage {
     let context: StageContext
 
     /// What reading one source produced.
-    private struct SourceResult: Sendable {
-        var table: Table
+    private struct SourceResult: @unchecked Sendable {
+        var output: SourceSink.Finished
+        var rowCount: Int
         var rejects: [Reject]
         var metrics: [String: JSONValue]
     }
@@ -43,36 +44,37 @@ struct ExtractStage {
             let total = files.compactMap { $0 }.joined().reduce(Int64(0)) { $0 + Self.fileSize($1.absolute) }
             context.progress.expectTotal(total, of: .bytes)
         }
-        // The sources are read concurrently (both cores on the two large files); results are combined in source
-        // order, so the checkpoint is the same whatever the scheduling.
+        // The sources are read concurrently (each large file in parts on both cores) and streamed into their
+        // checkpoint files; results are combined in source order, so the checkpoint is the same whatever the
+        // scheduling.
         let results = Mutex<[Int: Result<SourceResult, PipelineError>]>([:])
         DispatchQueue.concurrentPerform(iterations: list.count) { index in
             let (schema, source) = list[index]
             let result = Result { () throws(PipelineError) -> SourceResult in
                 var rejects: [Reject] = []
                 var metrics: [String: JSONValue] = [:]
-                let table: Table
+                let sink = SourceSink(schema.name, schema: schema, output: context.checkpointOutput)
                 if let source, schema.name == CanonicalSchema.orders.name, context.configuration.features.pushdown,
                     source.isDatabase
                 {
                     // The features stage asks the source's server for the order features: nothing to copy.
-                    table = try Self.emptyTable(schema)
                     metrics["source.\(schema.name)"] = .string("left in the source (features.pushdown)")
                 } else if let source {
-                    table = try extract(
-                        source, files: files[index] ?? [], schema: schema, rejects: &rejects, metrics: &metrics)
+                    try extract(
+                        source, files: files[index] ?? [], schema: schema, into: sink, rejects: &rejects,
+                        metrics: &metrics)
                 } else {
-                    table = try Self.emptyTable(schema)
                     metrics["source.\(schema.name)"] = .string("not configured")
                 }
-                return SourceResult(table: table, rejects: rejects, metrics: metrics)
+                return SourceResult(
+                    output: try sink.finish(), rowCount: sink.rowCount, rejects: rejects, metrics: metrics)
             }
             results.withLock { $0[index] = result }
         }
         let finished = results.withLock { $0 }
         var rejects: [Reject] = []
         var metrics: [String: JSONValue] = [:]
-        var tables: [(name: String, table: Table)] = []
+        var output = StageOutput(tables: [], metrics: [:])
         for (index, (schema, _)) in list.enumerated() {
             guard let result = finished[index] else {
                 throw PipelineError(.internal, "source \(schema.name) produced no result")
@@ -80,23 +82,29 @@ struct ExtractStage {
             let read = try result.get()
             rejects.append(contentsOf: read.rejects)
             metrics.merge(read.metrics) { $1 }
-            metrics["rows_extracted.\(schema.name)"] = .int(Int64(read.table.rowCount))
+            metrics["rows_extracted.\(schema.name)"] = .int(Int64(read.rowCount))
             metrics["rows_rejected.\(schema.name)"] = .int(Int64(read.rejects.count))
-            tables.append((schema.name, read.table))
+            switch read.output {
+            case .file(let file): output.files.append(file)
+            case .table(let table): output.tables.append((schema.name, table))
+            }
         }
         metrics["rows_rejected"] = .int(Int64(rejects.count))
         metrics["rejects_by_reason"] = RejectTable.countsByReason(rejects)
-        tables.append(("rejects", RejectTable.make(rejects)))
-        return StageOutput(tables: tables, metrics: metrics)
+        output.tables.append(("rejects", RejectTable.make(rejects)))
+        output.metrics = metrics
+        return output
     }
 
-    /// Reads one source; `files` are those its path or glob matches (none for a database source).
+    /// Reads one source into `sink`; `files` are those its path or glob matches (none for a database source).
     private func extract(
         _ source: PipelineConfiguration.Source, files: [(absolute: String, display: String)],
-        schema: CanonicalSchema.TableSchema, rejects: inout [Reject], metrics: inout [String: JSONValue]
-    ) throws(PipelineError) -> Table {
+        schema: CanonicalSchema.TableSchema, into sink: SourceSink, rejects: inout [Reject],
+        metrics: inout [String: JSONValue]
+    ) throws(PipelineError) {
         if source.isDatabase {
-            return try extractFromDatabase(source, schema: schema, rejects: &rejects, metrics: &metrics)
+            try extractFromDatabase(source, schema: schema, into: sink, rejects: &rejects, metrics: &metrics)
+            return
         }
         let pattern = source.path ?? ""
         guard !files.isEmpty else {
@@ -107,36 +115,32 @@ struct ExtractStage {
             context.logger.info(
                 "optional source missing", metadata: ["source": "\(schema.name)", "path": "\(pattern)"])
             metrics["source.\(schema.name)"] = .string("missing (optional)")
-            return try Self.emptyTable(schema)
+            return
         }
         let dialect = CSVDialect(
             delimiter: CSVDialect.delimiterByte(named: source.delimiter) ?? UInt8(ascii: ","),
             quote: source.quote.utf8.first ?? UInt8(ascii: "\""), hasHeader: source.header,
             encoding: CSVEncoding(name: source.encoding) ?? .utf8)
-        var columns: [Column]?
         var bytesRead: Int64 = 0
         for file in files {
             do {
                 let reader = try CSVReader(path: file.absolute, dialect: dialect)
                 let progress = context.progress
                 let isCancelled = context.isCancelled
-                let table = try Self.read(
-                    reader, source: source, file: file.display, schema: schema, rejects: &rejects,
-                    parallelism: Self.parallelism
-                ) { records, fileBytes in
-                    progress.rowsProcessed(records)
-                    progress.bytesProcessed(fileBytes)
-                    if isCancelled() { throw PipelineError(.cancelled, "cancelled by signal") }
-                }
+                // Each file's rows follow the earlier files' in the sink, part by part.
+                try Self.read(
+                    reader, source: source, file: file.display, schema: schema, parallelism: Self.parallelism,
+                    onBatch: { records, fileBytes in
+                        progress.rowsProcessed(records)
+                        progress.bytesProcessed(fileBytes)
+                        if isCancelled() { throw PipelineError(.cancelled, "cancelled by signal") }
+                    },
+                    into: { part in
+                        rejects.append(contentsOf: part.rejects)
+                        try sink.append(part.columns)
+                    })
                 // Read in parts, the first reader saw only its part of the bytes.
                 bytesRead += reader.stoppedAt == nil ? reader.bytesRead : Self.fileSize(file.absolute)
-                // Each further file's rows are appended in place (no copy of what the earlier files gave).
-                if var collected = columns {
-                    columns = nil
-                    columns = Self.appendingInPlace(&collected, table.columns)
-                } else {
-                    columns = table.columns
-                }
             } catch let error as PipelineError {
                 throw error
             } catch {
@@ -145,7 +149,6 @@ struct ExtractStage {
         }
         metrics["bytes_read.\(schema.name)"] = .int(bytesRead)
         metrics["files.\(schema.name)"] = .array(files.map { .string($0.display) })
-        return try Self.makeTable(columns ?? [])
     }
 
     // MARK: - CSV
@@ -156,208 +159,6 @@ struct ExtractStage {
     /// Parts a large file is read in at once: two, or one on a single core.
     static var parallelism: Int {
         min(2, max(1, ProcessInfo.processInfo.activeProcessorCount))
-    }
-
-    /// Plain files at least this large are read in two parts on two cores.
-    static let parallelReadMinimumBytes: Int64 = 32 << 20
-
-    /// Where each canonical field is in a file's records.
-    struct FieldLayout: Sendable {
-        var positions: [Int?]
-        var expectedFields: Int?
-        var maximumPosition: Int
-    }
-
-    /// One part of a file read into typed columns, with its rejects (line numbers relative to the part).
-    struct ReadPart: Sendable {
-        var columns: [Column]
-        var rejects: [Reject]
-    }
-
-    /// A reader handed to exactly one worker.
-    private struct ReaderHandle: @unchecked Sendable {
-        let reader: CSVReader
-    }
-
-    /// Reads every record of `reader` into a typed table of `schema`, appending unusable rows to `rejects`.
-    ///
-    /// With `parallelism` above 1, a large plain file is read in two parts at once: the first reader stops at the
-    /// first line start past the middle, a second reader starts there, and the parts are joined in file order
-    /// (the second part's line numbers shifted). If the middle line start turns out to lie inside a quoted field
-    /// (the first reader stops elsewhere), the second part is discarded and read again from where the first
-    /// stopped, so the result never depends on the split.
-    ///
-    /// `onBatch` is called with the records and file bytes read since its last call, after every
-    /// ``progressBatch`` records of a part (and for the rest at the end); what it throws stops reading, which is how
-    /// a cancelled run stops between chunks. It may be called from two threads at once.
-    static func read(
-        _ reader: CSVReader, source: PipelineConfiguration.Source, file: String, schema: CanonicalSchema.TableSchema,
-        rejects: inout [Reject], parallelism: Int = 1, splitAtLeast: Int64 = parallelReadMinimumBytes,
-        onBatch: @escaping @Sendable (_ records: Int, _ fileBytes: Int64) throws -> Void = { _, _ in }
-    ) throws -> Table {
-        let layout = try fieldLayout(reader, source: source, file: file, schema: schema)
-        let fileSize = Int64((try? FileManager.default.attributesOfItem(atPath: reader.path)[.size] as? Int) ?? 0)
-        let isCompressed = reader.path.hasSuffix(".gz")
-        let split: Int64? =
-            parallelism > 1 && !isCompressed && fileSize >= splitAtLeast
-            ? CSVReader.lineStart(after: fileSize / 2, in: reader.path).flatMap { $0 < fileSize ? $0 : nil }
-            : nil
-        guard let split else {
-            let part = try readPart(
-                reader, layout: layout, source: source, file: file, schema: schema,
-                expectedRows: isCompressed ? 1024 : Int(fileSize / 48) + 1024, startOffset: 0, onBatch: onBatch)
-            rejects.append(contentsOf: part.rejects)
-            return try makeTable(part.columns)
-        }
-        reader.stopOffset = split
-        let head = ReaderHandle(reader: reader)
-        let tail = ReaderHandle(reader: try CSVReader(continuing: reader, at: split))
-        // The first part gets room for every row: the second is appended to it in place.
-        var parts = try concurrently(
-            { () throws(PipelineError) -> Result<ReadPart, any Error> in
-                Result {
-                    try readPart(
-                        head.reader, layout: layout, source: source, file: file, schema: schema,
-                        expectedRows: Int(fileSize / 48) + 1024, startOffset: 0, onBatch: onBatch)
-                }
-            },
-            { () throws(PipelineError) -> Result<ReadPart, any Error> in
-                Result {
-                    try readPart(
-                        tail.reader, layout: layout, source: source, file: file, schema: schema,
-                        expectedRows: Int(fileSize / 96) + 1024, startOffset: split, onBatch: onBatch)
-                }
-            })
-        // Take the first part out of `parts`, so its buffers are referenced once and grow in place below.
-        var firstPart = try parts.0.get()
-        parts.0 = .success(ReadPart(columns: [], rejects: []))
-        guard let stop = reader.stoppedAt else {
-            // The first reader reached the end of the input before the split: it read everything.
-            rejects.append(contentsOf: firstPart.rejects)
-            return try makeTable(firstPart.columns)
-        }
-        var secondPart: ReadPart
-        if stop.offset == split {
-            secondPart = try parts.1.get()
-            parts.1 = .success(ReadPart(columns: [], rejects: []))
-        } else {
-            // The split fell inside a quoted field: read the rest from where the first part really ended.
-            let rest = try CSVReader(continuing: reader, at: stop.offset)
-            secondPart = try readPart(
-                rest, layout: layout, source: source, file: file, schema: schema,
-                expectedRows: Int(fileSize / 96) + 1024, startOffset: stop.offset, onBatch: onBatch)
-        }
-        shiftLines(of: &secondPart, by: Int64(stop.line - 1))
-        rejects.append(contentsOf: firstPart.rejects)
-        rejects.append(contentsOf: secondPart.rejects)
-        return try makeTable(appendingInPlace(&firstPart.columns, secondPart.columns))
-    }
-
-    /// Where the canonical fields are, from the header (or the mapping's positions without one).
-    private static func fieldLayout(
-        _ reader: CSVReader, source: PipelineConfiguration.Source, file: String, schema: CanonicalSchema.TableSchema
-    ) throws -> FieldLayout {
-        let positions: [Int?]
-        let expectedFields: Int?
-        if source.header {
-            let header = reader.header.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-            positions = schema.fields.map { field in
-                let name = (source.columns[field.name] ?? field.name).trimmingCharacters(in: .whitespaces).lowercased()
-                return header.firstIndex(of: name)
-            }
-            expectedFields = reader.header.count
-            let missing = zip(schema.fields, positions).filter { $0.0.isRequired && $0.1 == nil }.map {
-                source.columns[$0.0.name].map { "\($0)" } ?? $0.0.name
-            }
-            guard missing.isEmpty else {
-                throw PipelineError(
-                    .configuration,
-                    "\(file): missing required column(s) \(missing.joined(separator: ", ")) for \(schema.name) "
-                        + "(columns found: \(reader.header.joined(separator: ", ")))")
-            }
-        } else {
-            // Without a header: the mapping gives 1-based positions, else canonical order.
-            positions = schema.fields.enumerated().map { index, field in
-                source.columns.isEmpty ? index : source.columns[field.name].flatMap { Int($0) }.map { $0 - 1 }
-            }
-            expectedFields = source.columns.isEmpty ? schema.fields.count : nil
-        }
-        return FieldLayout(
-            positions: positions, expectedFields: expectedFields,
-            maximumPosition: positions.compactMap { $0 }.max() ?? 0)
-    }
-
-    /// Reads the records of one reader (a whole file or a part of one) into typed columns and rejects.
-    private static func readPart(
-        _ reader: CSVReader, layout: FieldLayout, source: PipelineConfiguration.Source, file: String,
-        schema: CanonicalSchema.TableSchema, expectedRows: Int, startOffset: Int64,
-        onBatch: (_ records: Int, _ fileBytes: Int64) throws -> Void
-    ) throws -> ReadPart {
-        var builder = TypedTableBuilder(
-            schema: schema, positions: layout.positions, dateFormat: source.formats.dateFormat ?? .auto,
-            decimalStyle: source.formats.decimalStyle ?? .auto, expectedRows: expectedRows)
-        var rejects: [Reject] = []
-        var pending = 0
-        var bytesReported = startOffset
-        func report() throws {
-            // Bytes of the file on disk consumed so far (compressed for .gz), reported a block of rows at a time.
-            let position = max(reader.fileBytesRead, bytesReported)
-            try onBatch(pending, position - bytesReported)
-            bytesReported = position
-            pending = 0
-        }
-        let expectedFields = layout.expectedFields
-        let maximumPosition = layout.maximumPosition
-        try reader.forEachRecord { record in
-            pending += 1
-            if pending == Self.progressBatch { try report() }
-            func reject(_ field: String, _ reason: String) {
-                rejects.append(
-                    Reject(
-                        stage: "extract", table: schema.name, file: file, line: Int64(record.lineNumber),
-                        field: field, reason: reason, raw: record.rawLineText()))
-            }
-            if let expectedFields, record.fieldCount != expectedFields {
-                reject("", "wrong field count: expected \(expectedFields) fields, found \(record.fieldCount)")
-                return
-            }
-            guard record.fieldCount > maximumPosition else {
-                reject(
-                    "", "wrong field count: expected at least \(maximumPosition + 1) fields, found \(record.fieldCount)"
-                )
-                return
-            }
-            guard record.isValidUTF8 else {
-                reject("", "invalid UTF-8: the line is not valid UTF-8 (is sources.\(schema.name).encoding right?)")
-                return
-            }
-            if let failure = builder.append(record, line: Int64(record.lineNumber)) {
-                reject(failure.field, failure.reason)
-            }
-        }
-        try report()
-        return ReadPart(columns: builder.columns(), rejects: rejects)
-    }
-
-    /// `first` with the rows of `second` appended, reusing `first`'s buffers (reserved for the whole file).
-    private static func appendingInPlace(_ first: inout [Column], _ second: [Column]) -> [Column] {
-        var result = first
-        first = []
-        for index in result.indices { result[index].append(contentsOf: second[index]) }
-        return result
-    }
-
-    /// Adds `offset` to the line numbers of a part read from the middle of a file.
-    private static func shiftLines(of part: inout ReadPart, by offset: Int64) {
-        guard offset != 0 else { return }
-        for index in part.columns.indices where part.columns[index].name == CanonicalSchema.lineColumn {
-            if case .int64(var lines) = part.columns[index].values {
-                part.columns[index].values = .bool([])
-                for row in lines.indices { lines[row] += offset }
-                part.columns[index].values = .int64(lines)
-            }
-        }
-        for index in part.rejects.indices { part.rejects[index].line += offset }
     }
 
     /// The files a path or glob names, sorted, with the name to show in rejects (the path relative to the data
@@ -422,9 +223,9 @@ struct ExtractStage {
     /// Reads a database source, retrying the whole read when the connection fails or drops
     /// (``databaseRetryDelays``); other failures (a missing table or column, a bad query) stop at once.
     private func extractFromDatabase(
-        _ source: PipelineConfiguration.Source, schema: CanonicalSchema.TableSchema, rejects: inout [Reject],
-        metrics: inout [String: JSONValue]
-    ) throws(PipelineError) -> Table {
+        _ source: PipelineConfiguration.Source, schema: CanonicalSchema.TableSchema, into sink: SourceSink,
+        rejects: inout [Reject], metrics: inout [String: JSONValue]
+    ) throws(PipelineError) {
         var url = context.databaseURL
         if let variable = source.databaseEnv {
             guard let value = ProcessInfo.processInfo.environment[variable], !value.isEmpty else {
@@ -440,13 +241,14 @@ struct ExtractStage {
         while true {
             var attemptRejects: [Reject] = []
             do {
-                let table = try readDatabase(source, schema: schema, url: url, sql: sql, rejects: &attemptRejects)
+                try readDatabase(source, schema: schema, url: url, sql: sql, into: sink, rejects: &attemptRejects)
                 rejects.append(contentsOf: attemptRejects)
                 metrics["retries.\(schema.name)"] = .int(Int64(attempt - 1))
-                return table
+                return
             } catch let error as PipelineError {
                 throw error
             } catch {
+                sink.reset()
                 guard Self.isTransient(error) else {
                     throw PipelineError(.input, "\(name) cannot be read from PostgreSQL", underlying: error)
                 }
@@ -477,11 +279,12 @@ struct ExtractStage {
         return error.isConnectionFailure || ["57P01", "57P02", "57P03"].contains(error.sqlState ?? "")
     }
 
-    /// One attempt at reading a database source with `COPY (…) TO STDOUT`; rejects go to `rejects`.
+    /// One attempt at reading a database source with `COPY (…) TO STDOUT` into `sink`, handed on every
+    /// ``chunkRows`` rows; rejects go to `rejects`.
     private func readDatabase(
         _ source: PipelineConfiguration.Source, schema: CanonicalSchema.TableSchema, url: String?, sql: String,
-        rejects: inout [Reject]
-    ) throws -> Table {
+        into sink: SourceSink, rejects: inout [Reject]
+    ) throws {
         let connection = try PostgresConnection(url: url, logger: context.logger)
         // Column names of the result decide the positions, as a header does for CSV.
         let probe = try connection.execute("SELECT * FROM (\(sql)) AS probe LIMIT 0")
@@ -495,9 +298,12 @@ struct ExtractStage {
                     + "\(missing.joined(separator: ", ")) (columns found: \(probe.columnNames.joined(separator: ", ")))"
             )
         }
-        var builder = TypedTableBuilder(
-            schema: schema, positions: positions, dateFormat: source.formats.dateFormat ?? .auto,
-            decimalStyle: source.formats.decimalStyle ?? .auto)
+        func makeBuilder() -> TypedTableBuilder {
+            TypedTableBuilder(
+                schema: schema, positions: positions, dateFormat: source.formats.dateFormat ?? .auto,
+                decimalStyle: source.formats.decimalStyle ?? .auto)
+        }
+        var builder = makeBuilder()
         var decoder = CopyTextDecoder()
         let file = source.displayName
         var pending = 0
@@ -524,15 +330,19 @@ struct ExtractStage {
                 pending = 0
                 try context.checkCancellation()
             }
+            if builder.rowCount >= Self.chunkRows {
+                try sink.append(builder.columns())
+                builder = makeBuilder()
+            }
         }
         try decoder.finish()
         if pending > 0 { context.progress.rowsProcessed(pending) }
-        return try Self.makeTable(builder.columns())
+        try sink.append(builder.columns())
     }
 
     // MARK: - Tables
 
-    private static func makeTable(_ columns: [Column]) throws(PipelineError) -> Table {
+    static func makeTable(_ columns: [Column]) throws(PipelineError) -> Table {
         do {
             return try Table(columns: columns)
         } catch {

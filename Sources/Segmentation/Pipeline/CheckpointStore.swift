@@ -72,6 +72,20 @@ public struct CheckpointStore: Sendable {
         }
     }
 
+    /// Opens `<name>.arrow` in the stage folder (created if needed) for writing one record batch at a time.
+    public func openTable(
+        named name: String, runID: String, stage: StageName, columns: [(name: String, type: ColumnType)]
+    ) throws(PipelineError) -> ArrowStreamWriter {
+        let directory = stageDirectory(runID, stage)
+        try createDirectory(directory)
+        let path = "\(directory)/\(name).arrow"
+        do {
+            return try ArrowStreamWriter(path: path, columns: columns)
+        } catch {
+            throw PipelineError(.io, "cannot write checkpoint \(path)", underlying: error)
+        }
+    }
+
     /// Reads a table of a completed stage, verifying size and checksum against the manifest; with `columns`, only
     /// the columns named there (the checksum still covers the whole file).
     public func readTable(_ name: String, of manifest: StageManifest, columns: Set<String>? = nil)

@@ -213,6 +213,7 @@ public struct PipelineRunner {
         stageLogger[metadataKey: "stage"] = "\(stage)"
         var stageContext = context
         stageContext.logger = stageLogger
+        stageContext.checkpointOutput = CheckpointOutput(store: store, runID: context.runID, stage: stage)
         let clock = ContinuousClock()
         let started = clock.now
         progress.stageStarted(
@@ -280,9 +281,11 @@ public struct PipelineRunner {
             throw error
         }
         let runID = context.runID
-        manifest.files = try concurrentMap(output.tables.map { ($0.name, $0.table) }) { item throws(PipelineError) in
-            try store.writeTable(item.1, named: item.0, runID: runID, stage: stage)
-        }
+        manifest.files =
+            output.files
+            + (try concurrentMap(output.tables.map { ($0.name, $0.table) }) { item throws(PipelineError) in
+                try store.writeTable(item.1, named: item.0, runID: runID, stage: stage)
+            })
         manifest.metrics = output.metrics
         manifest.finishedAt = CalendarDate.timestampString()
         manifest.durationSeconds = seconds(clock.now - started)

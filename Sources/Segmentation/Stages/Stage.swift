@@ -19,6 +19,10 @@ public struct StageContext: Sendable {
     public var isCancelled: @Sendable () -> Bool
     /// Where long-running stages report rows processed (for a terminal's progress line).
     public var progress: any ProgressReporter
+    /// Where the stage may stream large output tables straight into its checkpoint, one record batch at a time,
+    /// instead of holding them whole in memory. Set by the runner; nil when a stage is run on its own (as in tests),
+    /// which then returns every table in ``StageOutput/tables``.
+    public var checkpointOutput: CheckpointOutput?
 
     /// Creates a context.
     public init(
@@ -42,8 +46,36 @@ public struct StageContext: Sendable {
     }
 }
 
+/// Where a stage streams output tables into its checkpoint folder (see ``StageContext/checkpointOutput``).
+public struct CheckpointOutput: Sendable {
+    let store: CheckpointStore
+    let runID: String
+    let stage: StageName
+
+    /// Opens `<name>.arrow` in the stage's checkpoint folder for writing batch by batch; the file appears under its
+    /// name only when ``finish(_:name:)`` commits it.
+    func open(_ name: String, columns: [(name: String, type: ColumnType)]) throws(PipelineError) -> ArrowStreamWriter {
+        try store.openTable(named: name, runID: runID, stage: stage, columns: columns)
+    }
+
+    /// Commits a file opened with ``open(_:columns:)`` and returns its manifest entry.
+    func finish(_ writer: ArrowStreamWriter, name: String) throws(PipelineError) -> StageManifest.File {
+        do {
+            let written = try writer.finish()
+            return StageManifest.File(
+                table: name, name: "\(name).arrow", rows: written.rowCount, bytes: written.byteCount,
+                sha256: written.sha256)
+        } catch {
+            throw PipelineError(.io, "cannot write checkpoint \(writer.path)", underlying: error)
+        }
+    }
+}
+
 /// The tables and metrics a stage produces; the runner writes them as the stage's checkpoint.
 public struct StageOutput: Sendable {
+    /// Tables the stage already streamed into its checkpoint through ``StageContext/checkpointOutput``; they come
+    /// first in the manifest.
+    public var files: [StageManifest.File] = []
     /// Output tables in file order.
     public var tables: [(name: String, table: Table)]
     /// Stage metrics recorded in the manifest.

@@ -4,8 +4,8 @@ import Testing
 
 @testable import Segmentation
 
-/// A file read in two parts on two cores must give exactly what one sequential read gives: the same rows in the
-/// same order, the same rejects with the same line numbers, whatever falls at the middle of the file.
+/// A file read in parts on two cores must give exactly what one sequential read gives: the same rows in the same
+/// order, the same rejects with the same line numbers, whatever falls where the file is cut.
 @Suite struct ParallelReadTests {
     /// Orders with a bad row near each end, quoted fields and embedded line breaks.
     static func ordersFile(rows: Int, quotedBreakAt breakRow: Int?) -> String {
@@ -25,17 +25,20 @@ import Testing
         return text
     }
 
-    static func read(_ path: String, parallelism: Int) throws -> (Table, [Reject], CSVReader) {
+    /// Reads `path` in parts of `partBytes` (one part when nil); returns the first part's reader too.
+    static func read(_ path: String, parallelism: Int, partBytes: Int64? = nil) throws -> (Table, [Reject], CSVReader) {
         var rejects: [Reject] = []
         let reader = try CSVReader(path: path, dialect: CSVDialect(), chunkSize: 4096)
+        let size = ExtractStage.fileSize(path)
         let table = try ExtractStage.read(
             reader, source: PipelineConfiguration.Source(path: path), file: "orders.csv",
-            schema: CanonicalSchema.orders, rejects: &rejects, parallelism: parallelism, splitAtLeast: 1)
+            schema: CanonicalSchema.orders, rejects: &rejects, parallelism: parallelism,
+            partBytes: partBytes ?? size / 2 + 1)
         return (table, rejects, reader)
     }
 
-    @Test(arguments: [nil, 0, 1, 2])
-    func twoPartsReadLikeOne(breakOffset: Int?) throws {
+    @Test(arguments: [nil, 0, 1, 2], [nil, 997])
+    func partsReadLikeOne(breakOffset: Int?, partBytes: Int64?) throws {
         let rows = 2_000
         // Find the row whose line holds the middle of the file, and put a quoted line break there (or near).
         let plain = Self.ordersFile(rows: rows, quotedBreakAt: nil)
@@ -57,8 +60,9 @@ import Testing
         let path = directory.appendingPathComponent("orders.csv").path
         try Self.ordersFile(rows: rows, quotedBreakAt: breakRow).write(toFile: path, atomically: true, encoding: .utf8)
 
-        let (sequential, sequentialRejects, _) = try Self.read(path, parallelism: 1)
-        let (parallel, parallelRejects, reader) = try Self.read(path, parallelism: 2)
+        let (sequential, sequentialRejects, whole) = try Self.read(path, parallelism: 1, partBytes: .max)
+        #expect(whole.stoppedAt == nil, "the sequential read was split")
+        let (parallel, parallelRejects, reader) = try Self.read(path, parallelism: 2, partBytes: partBytes)
         #expect(reader.stoppedAt != nil, "the file was not split")
         #expect(sequential.rowCount == rows - 2)
         #expect(parallel == sequential)
@@ -72,8 +76,10 @@ import Testing
     }
 
     /// The middle of this file lies inside one long quoted field full of line breaks: the second part starts at a
-    /// line break inside quotes, is discarded, and read again from where the first part really ended.
-    @Test func splitInsideAQuotedFieldFallsBackToTheTrueRecordStart() throws {
+    /// line break inside quotes, is discarded, and read again from where the first part really ended. In parts of
+    /// 1,000 bytes, whole parts lie inside that field and are skipped.
+    @Test(arguments: [nil, 1_000])
+    func cutInsideAQuotedFieldFallsBackToTheTrueRecordStart(partBytes: Int64?) throws {
         var text = "order_id,customer_id,order_date,amount,currency,category,quantity,status\n"
         for row in 0..<200 { text += "O\(row),K1,2024-01-02,1.00,EUR,Books,1,completed\n" }
         let note = (0..<2_000).map { "line \($0), with a comma" }.joined(separator: "\n")
@@ -87,10 +93,10 @@ import Testing
         let size = Int64(text.utf8.count)
         let split = try #require(CSVReader.lineStart(after: size / 2, in: path))
 
-        let (sequential, sequentialRejects, _) = try Self.read(path, parallelism: 1)
-        let (parallel, parallelRejects, reader) = try Self.read(path, parallelism: 2)
+        let (sequential, sequentialRejects, _) = try Self.read(path, parallelism: 1, partBytes: .max)
+        let (parallel, parallelRejects, reader) = try Self.read(path, parallelism: 2, partBytes: partBytes)
         let stop = try #require(reader.stoppedAt)
-        #expect(stop.offset != split, "the middle line start was not inside the quoted field")
+        if partBytes == nil { #expect(stop.offset != split, "the middle line start was not inside the quoted field") }
         #expect(parallel == sequential)
         #expect(parallelRejects == sequentialRejects)
         #expect(parallel.rowCount == 201)

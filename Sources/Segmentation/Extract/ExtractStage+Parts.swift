@@ -1,0 +1,268 @@
+import Columnar
+import Foundation
+
+/// Reading one CSV file in parts, in bounded memory and on both cores.
+///
+/// A plain file is cut into parts of about ``ExtractStage/partBytes`` at line starts. The parts are parsed
+/// `parallelism` at a time into typed columns and handed on in file order, so a caller that writes each part out
+/// (the extract stage streams them into the checkpoint as record batches) holds only a few parts in memory however
+/// large the file. A line start may lie inside a quoted field that spans lines; every part is therefore checked
+/// against where the part before it really ended, and read again from there when they differ, so the rows never
+/// depend on where the cuts fell. A `.gz` file is read as one stream and handed on every ``ExtractStage/chunkRows``
+/// rows.
+extension ExtractStage {
+    /// Bytes of a plain file read as one part: the unit of parallel work and of memory held per worker.
+    static let partBytes: Int64 = 32 << 20
+
+    /// Rows handed on at a time when a file is read as one stream (a `.gz` file).
+    static let chunkRows = 1 << 20
+
+    /// Where each canonical field is in a file's records.
+    struct FieldLayout: Sendable {
+        var positions: [Int?]
+        var expectedFields: Int?
+        var maximumPosition: Int
+    }
+
+    /// Rows of a file read into typed columns, with their rejects; line numbers are the file's.
+    struct ReadPart: Sendable {
+        var columns: [Column]
+        var rejects: [Reject]
+    }
+
+    /// A reader handed to exactly one worker.
+    private struct ReaderHandle: @unchecked Sendable {
+        let reader: CSVReader
+    }
+
+    /// One parsed part and where its reader stopped (nil: at the end of the file).
+    private struct ParsedPart: Sendable {
+        var part: ReadPart
+        var stoppedAt: (offset: Int64, line: Int)?
+    }
+
+    /// Reads every record of `reader` into a typed table of `schema`, appending unusable rows to `rejects`.
+    ///
+    /// The whole table is held in memory; the extract stage itself streams the parts into its checkpoint with
+    /// ``read(_:source:file:schema:parallelism:partBytes:onBatch:into:)``.
+    static func read(
+        _ reader: CSVReader, source: PipelineConfiguration.Source, file: String, schema: CanonicalSchema.TableSchema,
+        rejects: inout [Reject], parallelism: Int = 1, partBytes: Int64 = partBytes,
+        onBatch: @escaping @Sendable (_ records: Int, _ fileBytes: Int64) throws -> Void = { _, _ in }
+    ) throws -> Table {
+        var columns: [Column]?
+        var collected: [Reject] = []
+        try read(
+            reader, source: source, file: file, schema: schema, parallelism: parallelism, partBytes: partBytes,
+            onBatch: onBatch
+        ) { part in
+            collected.append(contentsOf: part.rejects)
+            if var first = columns {
+                columns = nil
+                columns = appendingInPlace(&first, part.columns)
+            } else {
+                columns = part.columns
+            }
+        }
+        rejects.append(contentsOf: collected)
+        return try makeTable(columns ?? [])
+    }
+
+    /// Reads every record of `reader`, handing the rows to `sink` part by part in file order (at least once, with
+    /// no rows for a file without data).
+    ///
+    /// With `parallelism` above 1, that many parts of a plain file are parsed at once.
+    ///
+    /// `onBatch` is called with the records and file bytes read since its last call, after every
+    /// ``progressBatch`` records of a part (and for the rest at the end); what it throws stops reading, which is how
+    /// a cancelled run stops between chunks. It may be called from several threads at once.
+    static func read(
+        _ reader: CSVReader, source: PipelineConfiguration.Source, file: String, schema: CanonicalSchema.TableSchema,
+        parallelism: Int = 1, partBytes: Int64 = partBytes,
+        onBatch: @escaping @Sendable (_ records: Int, _ fileBytes: Int64) throws -> Void = { _, _ in },
+        into sink: (ReadPart) throws -> Void
+    ) throws {
+        let layout = try fieldLayout(reader, source: source, file: file, schema: schema)
+        guard !reader.path.hasSuffix(".gz") else {
+            try readPart(
+                reader, layout: layout, source: source, file: file, schema: schema, expectedRows: chunkRows,
+                startOffset: 0, chunkRows: chunkRows, onBatch: onBatch, onChunk: sink)
+            return
+        }
+        let fileSize = fileSize(reader.path)
+        let starts = partStarts(of: reader.path, size: fileSize, partBytes: max(partBytes, 1))
+        let first = ReaderHandle(reader: reader)
+        /// Parses the part from `start` up to the next part's start; part 0 is `reader` itself (past the header).
+        @Sendable func parse(_ index: Int, from start: Int64) throws -> ParsedPart {
+            let partReader = index == 0 ? first.reader : try CSVReader(continuing: first.reader, at: start)
+            let stop = index + 1 < starts.count ? starts[index + 1] : nil
+            partReader.stopOffset = stop
+            var chunks: [ReadPart] = []
+            try readPart(
+                partReader, layout: layout, source: source, file: file, schema: schema,
+                expectedRows: Int(((stop ?? fileSize) - start) / 40) + 1024, startOffset: start, chunkRows: .max,
+                onBatch: onBatch
+            ) { chunks.append($0) }
+            return ParsedPart(part: chunks[0], stoppedAt: partReader.stoppedAt)
+        }
+        // The true start of the next part to hand on (nil once a part ran to the end of the file), and the number
+        // of lines before it.
+        var expected: Int64? = 0
+        var linesBefore: Int64 = 0
+        let width = max(1, parallelism)
+        for wave in stride(from: 0, to: starts.count, by: width) {
+            let indices = Array(wave..<min(wave + width, starts.count))
+            let parsed = try concurrentMap(indices) { index throws(PipelineError) in
+                Result { try parse(index, from: starts[index]) }
+            }
+            for (index, result) in zip(indices, parsed) {
+                guard let start = expected else { break }
+                let stop = index + 1 < starts.count ? starts[index + 1] : nil
+                var outcome: ParsedPart
+                if start == starts[index] {
+                    outcome = try result.get()
+                } else if stop.map({ start < $0 }) ?? true {
+                    // The cut fell inside a quoted field: read the part again from where the previous one ended.
+                    outcome = try parse(index, from: start)
+                } else {
+                    continue  // the previous part ran past this whole part
+                }
+                shiftLines(of: &outcome.part, by: linesBefore)
+                try sink(outcome.part)
+                expected = outcome.stoppedAt?.offset
+                linesBefore += Int64((outcome.stoppedAt?.line ?? 1) - 1)
+            }
+        }
+    }
+
+    /// Where the parts of a plain file start: 0, then the first line start after every multiple of `partBytes`.
+    ///
+    /// Depends only on the file, so the parts (and the record batches of the checkpoint) are the same on any machine.
+    static func partStarts(of path: String, size: Int64, partBytes: Int64) -> [Int64] {
+        var starts: [Int64] = [0]
+        var target = partBytes
+        while target < size {
+            if let start = CSVReader.lineStart(after: target, in: path), start < size, start > starts[starts.count - 1]
+            {
+                starts.append(start)
+            }
+            target += partBytes
+        }
+        return starts
+    }
+
+    /// Where the canonical fields are, from the header (or the mapping's positions without one).
+    private static func fieldLayout(
+        _ reader: CSVReader, source: PipelineConfiguration.Source, file: String, schema: CanonicalSchema.TableSchema
+    ) throws -> FieldLayout {
+        let positions: [Int?]
+        let expectedFields: Int?
+        if source.header {
+            let header = reader.header.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            positions = schema.fields.map { field in
+                let name = (source.columns[field.name] ?? field.name).trimmingCharacters(in: .whitespaces).lowercased()
+                return header.firstIndex(of: name)
+            }
+            expectedFields = reader.header.count
+            let missing = zip(schema.fields, positions).filter { $0.0.isRequired && $0.1 == nil }.map {
+                source.columns[$0.0.name].map { "\($0)" } ?? $0.0.name
+            }
+            guard missing.isEmpty else {
+                throw PipelineError(
+                    .configuration,
+                    "\(file): missing required column(s) \(missing.joined(separator: ", ")) for \(schema.name) "
+                        + "(columns found: \(reader.header.joined(separator: ", ")))")
+            }
+        } else {
+            // Without a header: the mapping gives 1-based positions, else canonical order.
+            positions = schema.fields.enumerated().map { index, field in
+                source.columns.isEmpty ? index : source.columns[field.name].flatMap { Int($0) }.map { $0 - 1 }
+            }
+            expectedFields = source.columns.isEmpty ? schema.fields.count : nil
+        }
+        return FieldLayout(
+            positions: positions, expectedFields: expectedFields,
+            maximumPosition: positions.compactMap { $0 }.max() ?? 0)
+    }
+
+    /// Reads the records of one reader (a whole file or a part of one) into typed columns and rejects, handed to
+    /// `onChunk` every `chunkRows` kept rows and once more for the rest (so at least once).
+    private static func readPart(
+        _ reader: CSVReader, layout: FieldLayout, source: PipelineConfiguration.Source, file: String,
+        schema: CanonicalSchema.TableSchema, expectedRows: Int, startOffset: Int64, chunkRows: Int,
+        onBatch: (_ records: Int, _ fileBytes: Int64) throws -> Void, onChunk: (ReadPart) throws -> Void
+    ) throws {
+        func makeBuilder() -> TypedTableBuilder {
+            TypedTableBuilder(
+                schema: schema, positions: layout.positions, dateFormat: source.formats.dateFormat ?? .auto,
+                decimalStyle: source.formats.decimalStyle ?? .auto, expectedRows: min(expectedRows, chunkRows))
+        }
+        var builder = makeBuilder()
+        var rejects: [Reject] = []
+        var pending = 0
+        var bytesReported = startOffset
+        func report() throws {
+            // Bytes of the file on disk consumed so far (compressed for .gz), reported a block of rows at a time.
+            let position = max(reader.fileBytesRead, bytesReported)
+            try onBatch(pending, position - bytesReported)
+            bytesReported = position
+            pending = 0
+        }
+        let expectedFields = layout.expectedFields
+        let maximumPosition = layout.maximumPosition
+        try reader.forEachRecord { record in
+            pending += 1
+            if pending == Self.progressBatch { try report() }
+            func reject(_ field: String, _ reason: String) {
+                rejects.append(
+                    Reject(
+                        stage: "extract", table: schema.name, file: file, line: Int64(record.lineNumber),
+                        field: field, reason: reason, raw: record.rawLineText()))
+            }
+            if let expectedFields, record.fieldCount != expectedFields {
+                reject("", "wrong field count: expected \(expectedFields) fields, found \(record.fieldCount)")
+                return
+            }
+            guard record.fieldCount > maximumPosition else {
+                reject(
+                    "", "wrong field count: expected at least \(maximumPosition + 1) fields, found \(record.fieldCount)"
+                )
+                return
+            }
+            guard record.isValidUTF8 else {
+                reject("", "invalid UTF-8: the line is not valid UTF-8 (is sources.\(schema.name).encoding right?)")
+                return
+            }
+            if let failure = builder.append(record, line: Int64(record.lineNumber)) {
+                reject(failure.field, failure.reason)
+            } else if builder.rowCount >= chunkRows {
+                try onChunk(ReadPart(columns: builder.columns(), rejects: rejects))
+                builder = makeBuilder()
+                rejects = []
+            }
+        }
+        try report()
+        try onChunk(ReadPart(columns: builder.columns(), rejects: rejects))
+    }
+
+    /// `first` with the rows of `second` appended, reusing `first`'s buffers when nothing else holds them.
+    static func appendingInPlace(_ first: inout [Column], _ second: [Column]) -> [Column] {
+        var result = first
+        first = []
+        for index in result.indices { result[index].append(contentsOf: second[index]) }
+        return result
+    }
+
+    /// Adds `offset` to the line numbers of a part read from the middle of a file.
+    private static func shiftLines(of part: inout ReadPart, by offset: Int64) {
+        guard offset != 0 else { return }
+        for index in part.columns.indices where part.columns[index].name == CanonicalSchema.lineColumn {
+            if case .int64(var lines) = part.columns[index].values {
+                part.columns[index].values = .bool([])
+                for row in lines.indices { lines[row] += offset }
+                part.columns[index].values = .int64(lines)
+            }
+        }
+        for index in part.rejects.indices { part.rejects[index].line += offset }
+    }
+}
