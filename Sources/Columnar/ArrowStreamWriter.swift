@@ -90,18 +90,32 @@ public final class ArrowStreamWriter {
                 "appended columns (\(table.columns.map(\.name).joined(separator: ", "))) differ from the file's "
                     + "(\(fields.map(\.name).joined(separator: ", ")))", path: output.path)
         }
+        try Self.withBatchColumns(table.columns[...], []) { columns throws(ColumnarError) in
+            try append(rowCount: table.rowCount, columns: columns)
+        }
+    }
+
+    /// Appends `rowCount` rows given as raw buffers, one ``BatchColumn`` per column of the file, in order.
+    ///
+    /// For producers that build columns in their own buffers: the values are written straight from them.
+    public func append(rowCount: Int, columns: [BatchColumn]) throws(ColumnarError) {
+        guard columns.count == fields.count else {
+            throw ColumnarError(
+                .schemaMismatch, "\(columns.count) columns appended to a file of \(fields.count)", path: output.path)
+        }
         var start = 0
-        while start < table.rowCount {
-            var end = min(table.rowCount, start + batchRowCount)
+        while start < rowCount {
+            var end = min(rowCount, start + batchRowCount)
             // Text columns with 32-bit offsets: fewer rows until every column's text fits.
-            while end - start > 1, !fitsInt32Offsets(table, start..<end) { end = start + (end - start) / 2 }
-            try writeBatch(table, range: start..<end)
+            while end - start > 1, !fitsInt32Offsets(columns, start..<end) { end = start + (end - start) / 2 }
+            try writeBatch(columns, range: start..<end)
             start = end
         }
     }
 
-    /// Writes the footer and commits the file; returns its size and SHA-256. A file without any batch gets one
-    /// empty batch, as ``ArrowFileWriter`` writes for an empty table.
+    /// Writes the footer and commits the file; returns its size and SHA-256.
+    ///
+    /// A file without any batch gets one empty batch, as ``ArrowFileWriter`` writes for an empty table.
     public func finish() throws(ColumnarError) -> WrittenFile {
         do throws(ColumnarError) {
             if blocks.isEmpty {
@@ -135,10 +149,10 @@ public final class ArrowStreamWriter {
         }
     }
 
-    private func fitsInt32Offsets(_ table: Table, _ range: Range<Int>) -> Bool {
-        for (index, column) in table.columns.enumerated() where !fields[index].isLarge {
-            if case .utf8(let strings) = column.values,
-                strings.offsets[range.upperBound] - strings.offsets[range.lowerBound] > Int(Int32.max)
+    private func fitsInt32Offsets(_ columns: [BatchColumn], _ range: Range<Int>) -> Bool {
+        for (index, column) in columns.enumerated() where !fields[index].isLarge {
+            if case .utf8(let offsets, _) = column.values,
+                offsets[range.upperBound] - offsets[range.lowerBound] > Int(Int32.max)
             {
                 return false
             }
@@ -146,9 +160,68 @@ public final class ArrowStreamWriter {
         return true
     }
 
+    /// Calls `body` with raw views of `columns` (prefixed by `views`), valid during the call.
+    private static func withBatchColumns(
+        _ columns: ArraySlice<Column>, _ views: [BatchColumn],
+        _ body: ([BatchColumn]) throws(ColumnarError) -> Void
+    ) throws(ColumnarError) {
+        guard let column = columns.first else { return try body(views) }
+        let rest = columns.dropFirst()
+        func next(_ values: BatchColumn.Values, _ validity: UnsafeBufferPointer<Bool>?) throws(ColumnarError) {
+            try withBatchColumns(rest, views + [BatchColumn(values: values, validity: validity)], body)
+        }
+        func withValidity(_ body: (UnsafeBufferPointer<Bool>?) throws(ColumnarError) -> Void) throws(ColumnarError) {
+            guard let validity = column.validity else { return try body(nil) }
+            let result = validity.withUnsafeBufferPointer { flags in
+                Result { () throws(ColumnarError) in try body(flags) }
+            }
+            try result.get()
+        }
+        func fixed<T>(_ values: [T]) throws(ColumnarError) {
+            let result = values.withUnsafeBytes { raw in
+                Result { () throws(ColumnarError) in
+                    try withValidity { flags throws(ColumnarError) in
+                        try next(.fixed(raw, width: MemoryLayout<T>.stride), flags)
+                    }
+                }
+            }
+            try result.get()
+        }
+        switch column.values {
+        case .int64(let values), .timestamp(let values): try fixed(values)
+        case .float64(let values): try fixed(values)
+        case .date32(let values): try fixed(values)
+        case .bool(let values):
+            let result = values.withUnsafeBufferPointer { flags in
+                Result { () throws(ColumnarError) in
+                    try withValidity { validity throws(ColumnarError) in try next(.bool(flags), validity) }
+                }
+            }
+            try result.get()
+        case .utf8(let strings):
+            let result = strings.offsets.withUnsafeBufferPointer { offsets in
+                strings.bytes.withUnsafeBytes { bytes in
+                    Result { () throws(ColumnarError) in
+                        try withValidity { validity throws(ColumnarError) in
+                            try next(.utf8(offsets: offsets, bytes: bytes), validity)
+                        }
+                    }
+                }
+            }
+            try result.get()
+        }
+    }
+
     /// Writes `table`'s rows in `range` as one record batch.
     func writeBatch(_ table: Table, range: Range<Int>) throws(ColumnarError) {
-        let plans = table.columns.enumerated().map { index, column in
+        try Self.withBatchColumns(table.columns[...], []) { columns throws(ColumnarError) in
+            try writeBatch(columns, range: range)
+        }
+    }
+
+    /// Writes the rows in `range` of `columns` as one record batch.
+    private func writeBatch(_ columns: [BatchColumn], range: Range<Int>) throws(ColumnarError) {
+        let plans = columns.enumerated().map { index, column in
             plan(column, range: range, isLarge: fields[index].isLarge)
         }
         let alignment = ArrowFormat.bufferAlignment
@@ -180,10 +253,8 @@ public final class ArrowStreamWriter {
         }
         let metadataLength = try writeMessage(metadata, at: position, into: output)
         let bodyStart = output.byteCount
-        for (index, column) in table.columns.enumerated() {
-            try writeBuffers(
-                column, range: range, plan: plans[index], isLarge: fields[index].isLarge, into: output,
-                scratch: &scratch)
+        for (index, column) in columns.enumerated() {
+            try writeBuffers(column, range: range, plan: plans[index], isLarge: fields[index].isLarge)
         }
         assert(output.byteCount - bodyStart == bodyLength, "body length differs from its plan")
         blocks.append(Block(offset: position, metadataLength: metadataLength, bodyLength: bodyLength))
@@ -234,109 +305,116 @@ public final class ArrowStreamWriter {
     }
 
     /// Buffer lengths and null count of `column` restricted to `range`.
-    private func plan(_ column: Column, range: Range<Int>, isLarge: Bool) -> ChunkPlan {
+    private func plan(_ column: BatchColumn, range: Range<Int>, isLarge: Bool) -> ChunkPlan {
         var nullCount = 0
         if let validity = column.validity {
-            validity.withUnsafeBufferPointer { flags in
-                for index in range where !flags[index] { nullCount += 1 }
-            }
+            for index in range where !validity[index] { nullCount += 1 }
         }
         let count = range.count
         let validityLength = nullCount > 0 ? (count + 7) / 8 : 0
         switch column.values {
-        case .int64, .float64, .timestamp:
-            return ChunkPlan(nullCount: nullCount, bufferLengths: [validityLength, count * 8])
-        case .date32:
-            return ChunkPlan(nullCount: nullCount, bufferLengths: [validityLength, count * 4])
+        case .fixed(_, let width):
+            return ChunkPlan(nullCount: nullCount, bufferLengths: [validityLength, count * width])
         case .bool:
             return ChunkPlan(nullCount: nullCount, bufferLengths: [validityLength, (count + 7) / 8])
-        case .utf8(let strings):
-            let byteLength = strings.offsets[range.upperBound] - strings.offsets[range.lowerBound]
+        case .utf8(let offsets, _):
+            let byteLength = offsets[range.upperBound] - offsets[range.lowerBound]
             let offsetsLength = (count + 1) * (isLarge ? 8 : 4)
             return ChunkPlan(nullCount: nullCount, bufferLengths: [validityLength, offsetsLength, byteLength])
         }
     }
 
     /// Writes the buffers of `column` restricted to `range`, each padded to the buffer alignment.
-    private func writeBuffers(
-        _ column: Column, range: Range<Int>, plan: ChunkPlan, isLarge: Bool, into output: AtomicFileWriter,
-        scratch: inout [UInt8]
-    ) throws(ColumnarError) {
+    private func writeBuffers(_ column: BatchColumn, range: Range<Int>, plan: ChunkPlan, isLarge: Bool)
+        throws(ColumnarError)
+    {
         if plan.nullCount > 0, let validity = column.validity {
             Self.packBits(validity, range: range, into: &scratch)
-            try writePadded(scratch, into: output)
+            try writePadded(scratch)
         } else {
-            try writePadded([], into: output)
+            try writePadded([])
         }
         switch column.values {
-        case .int64(let values), .timestamp(let values):
-            try writePadded(values, range: range, into: output)
-        case .float64(let values):
-            try writePadded(values, range: range, into: output)
-        case .date32(let values):
-            try writePadded(values, range: range, into: output)
+        case .fixed(let values, let width):
+            try writePadded(
+                UnsafeRawBufferPointer(rebasing: values[(range.lowerBound * width)..<(range.upperBound * width)]))
         case .bool(let values):
             Self.packBits(values, range: range, into: &scratch)
-            try writePadded(scratch, into: output)
-        case .utf8(let strings):
-            Self.rebasedOffsets(strings.offsets, range: range, isLarge: isLarge, into: &scratch)
-            try writePadded(scratch, into: output)
-            let bytes = strings.offsets[range.lowerBound]..<strings.offsets[range.upperBound]
-            try writePadded(strings.bytes, range: bytes, into: output)
+            try writePadded(scratch)
+        case .utf8(let offsets, let bytes):
+            Self.rebasedOffsets(offsets, range: range, isLarge: isLarge, into: &scratch)
+            try writePadded(scratch)
+            try writePadded(
+                UnsafeRawBufferPointer(rebasing: bytes[offsets[range.lowerBound]..<offsets[range.upperBound]]))
         }
     }
 
-    private func writePadded<T>(_ values: [T], range: Range<Int>, into output: AtomicFileWriter) throws(ColumnarError) {
-        let stride = MemoryLayout<T>.stride
-        let written = values.withUnsafeBytes { raw in
-            Result { () throws(ColumnarError) in
-                try output.write(
-                    UnsafeRawBufferPointer(rebasing: raw[(range.lowerBound * stride)..<(range.upperBound * stride)]))
-            }
-        }
-        try written.get()
-        let length = range.count * stride
-        try output.writeZeros(ArrowFormat.aligned(length, to: ArrowFormat.bufferAlignment) - length)
+    private func writePadded(_ bytes: UnsafeRawBufferPointer) throws(ColumnarError) {
+        try output.write(bytes)
+        try output.writeZeros(ArrowFormat.aligned(bytes.count, to: ArrowFormat.bufferAlignment) - bytes.count)
     }
 
-    private func writePadded(_ bytes: [UInt8], into output: AtomicFileWriter) throws(ColumnarError) {
-        try writePadded(bytes, range: 0..<bytes.count, into: output)
+    private func writePadded(_ bytes: [UInt8]) throws(ColumnarError) {
+        let result = bytes.withUnsafeBytes { raw in Result { () throws(ColumnarError) in try writePadded(raw) } }
+        try result.get()
     }
 
     /// Packs `flags[range]` into an LSB-first bitmap in `bytes`.
-    private static func packBits(_ flags: [Bool], range: Range<Int>, into bytes: inout [UInt8]) {
+    private static func packBits(_ flags: UnsafeBufferPointer<Bool>, range: Range<Int>, into bytes: inout [UInt8]) {
         let count = range.count
         bytes.removeAll(keepingCapacity: true)
         bytes.append(contentsOf: repeatElement(0, count: (count + 7) / 8))
-        flags.withUnsafeBufferPointer { flags in
-            bytes.withUnsafeMutableBufferPointer { bits in
-                let start = range.lowerBound
-                for index in 0..<count where flags[start + index] {
-                    bits[index >> 3] |= 1 << UInt8(index & 7)
-                }
+        bytes.withUnsafeMutableBufferPointer { bits in
+            let start = range.lowerBound
+            for index in 0..<count where flags[start + index] {
+                bits[index >> 3] |= 1 << UInt8(index & 7)
             }
         }
     }
 
     /// Writes `offsets[range.lowerBound ... range.upperBound]` minus the first, as Int32 or Int64, into `bytes`.
-    private static func rebasedOffsets(_ offsets: [Int], range: Range<Int>, isLarge: Bool, into bytes: inout [UInt8]) {
+    private static func rebasedOffsets(
+        _ offsets: UnsafeBufferPointer<Int>, range: Range<Int>, isLarge: Bool, into bytes: inout [UInt8]
+    ) {
         let width = isLarge ? 8 : 4
         let count = range.count + 1
         bytes.removeAll(keepingCapacity: true)
         bytes.append(contentsOf: repeatElement(0, count: count * width))
-        offsets.withUnsafeBufferPointer { offsets in
-            bytes.withUnsafeMutableBytes { raw in
-                let base = offsets[range.lowerBound]
-                for index in 0..<count {
-                    let value = offsets[range.lowerBound + index] - base
-                    if isLarge {
-                        raw.storeBytes(of: Int64(value).littleEndian, toByteOffset: index * 8, as: Int64.self)
-                    } else {
-                        raw.storeBytes(
-                            of: Int32(truncatingIfNeeded: value).littleEndian, toByteOffset: index * 4, as: Int32.self)
-                    }
+        bytes.withUnsafeMutableBytes { raw in
+            let base = offsets[range.lowerBound]
+            for index in 0..<count {
+                let value = offsets[range.lowerBound + index] - base
+                if isLarge {
+                    raw.storeBytes(of: Int64(value).littleEndian, toByteOffset: index * 8, as: Int64.self)
+                } else {
+                    raw.storeBytes(
+                        of: Int32(truncatingIfNeeded: value).littleEndian, toByteOffset: index * 4, as: Int32.self)
                 }
             }
         }
+    }
+}
+
+/// One column of rows to append to an ``ArrowStreamWriter``, as raw buffers owned by the caller.
+public struct BatchColumn {
+    /// The values of a column.
+    public enum Values {
+        /// Fixed-width values (`int64`, `float64`, `timestamp`: 8 bytes; `date32`: 4), little-endian, back to back.
+        case fixed(UnsafeRawBufferPointer, width: Int)
+        /// Booleans, one per row.
+        case bool(UnsafeBufferPointer<Bool>)
+        /// Strings: row `i` is `bytes[offsets[i] ..< offsets[i + 1]]` (`offsets` has one entry more than rows).
+        case utf8(offsets: UnsafeBufferPointer<Int>, bytes: UnsafeRawBufferPointer)
+    }
+
+    /// The values.
+    public var values: Values
+    /// One flag per row, false for null; nil when no row is null.
+    public var validity: UnsafeBufferPointer<Bool>?
+
+    /// Creates a column view.
+    public init(values: Values, validity: UnsafeBufferPointer<Bool>? = nil) {
+        self.values = values
+        self.validity = validity
     }
 }

@@ -1,5 +1,6 @@
 import Columnar
 import Foundation
+import Synchronization
 
 /// Reading one CSV file in parts, in bounded memory and on both cores.
 ///
@@ -25,9 +26,30 @@ extension ExtractStage {
     }
 
     /// Rows of a file read into typed columns, with their rejects; line numbers are the file's.
+    ///
+    /// A sink gets a part only for the duration of its call: the builder is then emptied and reused for a later
+    /// part, so memory is allocated once per worker rather than once per part.
     struct ReadPart: Sendable {
-        var columns: [Column]
+        var rows: TypedTableBuilder
         var rejects: [Reject]
+
+        /// The rows as columns (copied out of the builder).
+        var columns: [Column] { rows.columns() }
+    }
+
+    /// Builders not in use, for the next part.
+    private final class BuilderPool: Sendable {
+        private let free = Mutex<[TypedTableBuilder]>([])
+        private let make: @Sendable () -> TypedTableBuilder
+
+        init(_ make: @escaping @Sendable () -> TypedTableBuilder) { self.make = make }
+
+        func take() -> TypedTableBuilder { free.withLock { $0.popLast() } ?? make() }
+
+        func give(_ builder: TypedTableBuilder) {
+            builder.reset()
+            free.withLock { $0.append(builder) }
+        }
     }
 
     /// A reader handed to exactly one worker.
@@ -36,7 +58,7 @@ extension ExtractStage {
     }
 
     /// One parsed part and where its reader stopped (nil: at the end of the file).
-    private struct ParsedPart: Sendable {
+    private struct ParsedPart: @unchecked Sendable {
         var part: ReadPart
         var stoppedAt: (offset: Int64, line: Int)?
     }
@@ -50,22 +72,17 @@ extension ExtractStage {
         rejects: inout [Reject], parallelism: Int = 1, partBytes: Int64 = partBytes,
         onBatch: @escaping @Sendable (_ records: Int, _ fileBytes: Int64) throws -> Void = { _, _ in }
     ) throws -> Table {
-        var columns: [Column]?
+        var pieces: [[Column]] = []
         var collected: [Reject] = []
         try read(
             reader, source: source, file: file, schema: schema, parallelism: parallelism, partBytes: partBytes,
             onBatch: onBatch
         ) { part in
             collected.append(contentsOf: part.rejects)
-            if var first = columns {
-                columns = nil
-                columns = appendingInPlace(&first, part.columns)
-            } else {
-                columns = part.columns
-            }
+            pieces.append(part.columns)
         }
         rejects.append(contentsOf: collected)
-        return try makeTable(columns ?? [])
+        return try makeTable(concatenating(&pieces))
     }
 
     /// Reads every record of `reader`, handing the rows to `sink` part by part in file order (at least once, with
@@ -83,27 +100,38 @@ extension ExtractStage {
         into sink: (ReadPart) throws -> Void
     ) throws {
         let layout = try fieldLayout(reader, source: source, file: file, schema: schema)
+        @Sendable func makeBuilder(rows: Int) -> TypedTableBuilder {
+            TypedTableBuilder(
+                schema: schema, positions: layout.positions, dateFormat: source.formats.dateFormat ?? .auto,
+                decimalStyle: source.formats.decimalStyle ?? .auto, expectedRows: rows)
+        }
         guard !reader.path.hasSuffix(".gz") else {
             try readPart(
-                reader, layout: layout, source: source, file: file, schema: schema, expectedRows: chunkRows,
+                reader, layout: layout, schema: schema, file: file, into: makeBuilder(rows: chunkRows),
                 startOffset: 0, chunkRows: chunkRows, onBatch: onBatch, onChunk: sink)
             return
         }
         let fileSize = fileSize(reader.path)
         let starts = partStarts(of: reader.path, size: fileSize, partBytes: max(partBytes, 1))
         let first = ReaderHandle(reader: reader)
+        let rowsPerPart = Int(min(partBytes, fileSize) / 40) + 1024
+        let pool = BuilderPool { makeBuilder(rows: rowsPerPart) }
         /// Parses the part from `start` up to the next part's start; part 0 is `reader` itself (past the header).
         @Sendable func parse(_ index: Int, from start: Int64) throws -> ParsedPart {
             let partReader = index == 0 ? first.reader : try CSVReader(continuing: first.reader, at: start)
             let stop = index + 1 < starts.count ? starts[index + 1] : nil
             partReader.stopOffset = stop
-            var chunks: [ReadPart] = []
-            try readPart(
-                partReader, layout: layout, source: source, file: file, schema: schema,
-                expectedRows: Int(((stop ?? fileSize) - start) / 40) + 1024, startOffset: start, chunkRows: .max,
-                onBatch: onBatch
-            ) { chunks.append($0) }
-            return ParsedPart(part: chunks[0], stoppedAt: partReader.stoppedAt)
+            var parts: [ReadPart] = []
+            do {
+                try readPart(
+                    partReader, layout: layout, schema: schema, file: file, into: pool.take(), startOffset: start,
+                    chunkRows: .max, onBatch: onBatch
+                ) { parts.append($0) }
+            } catch {
+                for part in parts { pool.give(part.rows) }
+                throw error
+            }
+            return ParsedPart(part: parts[0], stoppedAt: partReader.stoppedAt)
         }
         // The true start of the next part to hand on (nil once a part ran to the end of the file), and the number
         // of lines before it.
@@ -115,6 +143,8 @@ extension ExtractStage {
             let parsed = try concurrentMap(indices) { index throws(PipelineError) in
                 Result { try parse(index, from: starts[index]) }
             }
+            // Every parsed part's builder goes back to the pool, used or not.
+            defer { for case .success(let outcome) in parsed { pool.give(outcome.part.rows) } }
             for (index, result) in zip(indices, parsed) {
                 guard let start = expected else { break }
                 let stop = index + 1 < starts.count ? starts[index + 1] : nil
@@ -129,6 +159,7 @@ extension ExtractStage {
                 }
                 shiftLines(of: &outcome.part, by: linesBefore)
                 try sink(outcome.part)
+                if start != starts[index] { pool.give(outcome.part.rows) }
                 expected = outcome.stoppedAt?.offset
                 linesBefore += Int64((outcome.stoppedAt?.line ?? 1) - 1)
             }
@@ -185,19 +216,14 @@ extension ExtractStage {
             maximumPosition: positions.compactMap { $0 }.max() ?? 0)
     }
 
-    /// Reads the records of one reader (a whole file or a part of one) into typed columns and rejects, handed to
-    /// `onChunk` every `chunkRows` kept rows and once more for the rest (so at least once).
+    /// Reads the records of one reader (a whole file or a part of one) into `builder` and rejects, handed to
+    /// `onChunk` every `chunkRows` kept rows (the builder is then emptied for the next) and once more for the rest,
+    /// so at least once.
     private static func readPart(
-        _ reader: CSVReader, layout: FieldLayout, source: PipelineConfiguration.Source, file: String,
-        schema: CanonicalSchema.TableSchema, expectedRows: Int, startOffset: Int64, chunkRows: Int,
+        _ reader: CSVReader, layout: FieldLayout, schema: CanonicalSchema.TableSchema, file: String,
+        into builder: TypedTableBuilder, startOffset: Int64, chunkRows: Int,
         onBatch: (_ records: Int, _ fileBytes: Int64) throws -> Void, onChunk: (ReadPart) throws -> Void
     ) throws {
-        func makeBuilder() -> TypedTableBuilder {
-            TypedTableBuilder(
-                schema: schema, positions: layout.positions, dateFormat: source.formats.dateFormat ?? .auto,
-                decimalStyle: source.formats.decimalStyle ?? .auto, expectedRows: min(expectedRows, chunkRows))
-        }
-        var builder = makeBuilder()
         var rejects: [Reject] = []
         var pending = 0
         var bytesReported = startOffset
@@ -236,13 +262,26 @@ extension ExtractStage {
             if let failure = builder.append(record, line: Int64(record.lineNumber)) {
                 reject(failure.field, failure.reason)
             } else if builder.rowCount >= chunkRows {
-                try onChunk(ReadPart(columns: builder.columns(), rejects: rejects))
-                builder = makeBuilder()
+                try onChunk(ReadPart(rows: builder, rejects: rejects))
+                builder.reset()
                 rejects = []
             }
         }
         try report()
-        try onChunk(ReadPart(columns: builder.columns(), rejects: rejects))
+        try onChunk(ReadPart(rows: builder, rejects: rejects))
+    }
+
+    /// The columns of `pieces` (parts of one table, in order) joined into one set; `pieces` is emptied on the way.
+    static func concatenating(_ pieces: inout [[Column]]) -> [Column] {
+        guard let first = pieces.first else { return [] }
+        var result: [Column] = []
+        for index in first.indices {
+            var column = pieces.indices.map { pieces[$0][index] }
+            for piece in pieces.indices { pieces[piece][index] = Column(name: "", values: .bool([])) }
+            result.append(Column.concatenating(&column))
+        }
+        pieces = []
+        return result
     }
 
     /// `first` with the rows of `second` appended, reusing `first`'s buffers when nothing else holds them.
@@ -256,13 +295,7 @@ extension ExtractStage {
     /// Adds `offset` to the line numbers of a part read from the middle of a file.
     private static func shiftLines(of part: inout ReadPart, by offset: Int64) {
         guard offset != 0 else { return }
-        for index in part.columns.indices where part.columns[index].name == CanonicalSchema.lineColumn {
-            if case .int64(var lines) = part.columns[index].values {
-                part.columns[index].values = .bool([])
-                for row in lines.indices { lines[row] += offset }
-                part.columns[index].values = .int64(lines)
-            }
-        }
+        part.rows.shiftLines(by: offset)
         for index in part.rejects.indices { part.rejects[index].line += offset }
     }
 }

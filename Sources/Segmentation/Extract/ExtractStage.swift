@@ -137,7 +137,7 @@ struct ExtractStage {
                     },
                     into: { part in
                         rejects.append(contentsOf: part.rejects)
-                        try sink.append(part.columns)
+                        try sink.append(part.rows)
                     })
                 // Read in parts, the first reader saw only its part of the bytes.
                 bytesRead += reader.stoppedAt == nil ? reader.bytesRead : Self.fileSize(file.absolute)
@@ -298,12 +298,9 @@ struct ExtractStage {
                     + "\(missing.joined(separator: ", ")) (columns found: \(probe.columnNames.joined(separator: ", ")))"
             )
         }
-        func makeBuilder() -> TypedTableBuilder {
-            TypedTableBuilder(
-                schema: schema, positions: positions, dateFormat: source.formats.dateFormat ?? .auto,
-                decimalStyle: source.formats.decimalStyle ?? .auto)
-        }
-        var builder = makeBuilder()
+        let builder = TypedTableBuilder(
+            schema: schema, positions: positions, dateFormat: source.formats.dateFormat ?? .auto,
+            decimalStyle: source.formats.decimalStyle ?? .auto)
         var decoder = CopyTextDecoder()
         let file = source.displayName
         var pending = 0
@@ -331,13 +328,13 @@ struct ExtractStage {
                 try context.checkCancellation()
             }
             if builder.rowCount >= Self.chunkRows {
-                try sink.append(builder.columns())
-                builder = makeBuilder()
+                try sink.append(builder)
+                builder.reset()
             }
         }
         try decoder.finish()
         if pending > 0 { context.progress.rowsProcessed(pending) }
-        try sink.append(builder.columns())
+        try sink.append(builder)
     }
 
     // MARK: - Tables

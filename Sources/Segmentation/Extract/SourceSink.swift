@@ -21,18 +21,24 @@ final class SourceSink {
         self.output = output
     }
 
-    /// Appends rows (columns in the order of the schema, then `source_line`).
-    func append(_ part: [Column]) throws(PipelineError) {
+    /// Appends the rows of `builder`: written straight from its buffers into the checkpoint file, or copied into
+    /// the in-memory columns.
+    func append(_ builder: TypedTableBuilder) throws(PipelineError) {
+        guard let output else { return append(builder.columns()) }
+        rowCount += builder.rowCount
+        if writer == nil { writer = try output.open(name, columns: columns) }
+        guard let writer else { return }
+        do {
+            try builder.withBatchColumns { views in try writer.append(rowCount: builder.rowCount, columns: views) }
+        } catch {
+            throw PipelineError(.io, "cannot write checkpoint table \(name)", underlying: error)
+        }
+    }
+
+    /// Appends rows held in memory (columns in the order of the schema, then `source_line`).
+    private func append(_ part: [Column]) {
         rowCount += part.first?.count ?? 0
-        if let output {
-            if writer == nil { writer = try output.open(name, columns: columns) }
-            do {
-                let table = try Table(columns: part)
-                try writer?.append(table)
-            } catch {
-                throw PipelineError(.io, "cannot write checkpoint table \(name)", underlying: error)
-            }
-        } else if var first = collected {
+        if var first = collected {
             collected = nil
             collected = ExtractStage.appendingInPlace(&first, part)
         } else {

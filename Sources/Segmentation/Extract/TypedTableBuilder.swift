@@ -3,9 +3,12 @@ import Columnar
 /// Turns rows of text fields into a typed canonical table, rejecting rows that cannot be used.
 ///
 /// Every field of a row is parsed before anything is appended, so a rejected row leaves no partial values.
-/// Values go straight into plain typed arrays per column (no enum repacking, no per-row allocation); the
-/// columns are assembled once at the end.
-struct TypedTableBuilder {
+/// Values go straight into growable typed buffers per column (no enum repacking, no copy-on-write checks, no
+/// per-row allocation); the columns are assembled once at the end.
+///
+/// One builder is filled by one thread at a time; it is handed between threads whole (a part read on one core is
+/// written out on another), hence `@unchecked Sendable`. ``reset()`` empties it for reuse, keeping its memory.
+final class TypedTableBuilder: @unchecked Sendable {
     let schema: CanonicalSchema.TableSchema
     /// Source field index of each canonical field, or nil when the source lacks the (optional) column.
     let positions: [Int?]
@@ -17,17 +20,23 @@ struct TypedTableBuilder {
     private let required: [Bool]
     private let slots: [Int]
 
-    private var texts: [StringColumn]
-    private var doubles: [[Double]]
-    private var integers: [[Int64]]
-    private var dates: [[Int32]]
-    private var validity: [[Bool]]
-    private var lines: [Int64] = []
+    // Buffers by slot, each array in one allocation so appends mutate them in place.
+    private let textCount: Int
+    private let doubleCount: Int
+    private let integerCount: Int
+    private let dateCount: Int
+    private let texts: UnsafeMutablePointer<TextBuffer>
+    private let doubles: UnsafeMutablePointer<GrowableBuffer<Double>>
+    private let integers: UnsafeMutablePointer<GrowableBuffer<Int64>>
+    private let dates: UnsafeMutablePointer<GrowableBuffer<Int32>>
+    private let validity: UnsafeMutablePointer<GrowableBuffer<Bool>>
+    private var lines: GrowableBuffer<Int64>
+    /// Per column: whether any appended row is null there.
+    private var hasNulls: [Bool]
 
-    // Per-row scratch, reused.
-    private var parsedDouble: [Double]
-    private var parsedInteger: [Int64]
-    private var isNull: [Bool]
+    // Per-row scratch, reused: parsed numbers and the trimmed bytes of each field (empty: null).
+    private let parsed: UnsafeMutablePointer<Int64>
+    private let fieldBytes: UnsafeMutablePointer<UnsafeBufferPointer<UInt8>>
 
     init(
         schema: CanonicalSchema.TableSchema, positions: [Int?], dateFormat: DateFormat, decimalStyle: DecimalStyle,
@@ -62,24 +71,46 @@ struct TypedTableBuilder {
         }
         self.slots = slots
         let rows = max(expectedRows, 16)
-        texts = (0..<textCount).map { _ in StringColumn(capacity: rows, byteCapacity: rows * 8) }
-        doubles = (0..<doubleCount).map { _ in Array(capacity: rows) }
-        integers = (0..<integerCount).map { _ in Array(capacity: rows) }
-        dates = (0..<dateCount).map { _ in Array(capacity: rows) }
-        validity = schema.fields.map { _ in Array(capacity: rows) }
-        lines.reserveCapacity(rows)
-        parsedDouble = Array(repeating: 0, count: schema.fields.count)
-        parsedInteger = Array(repeating: 0, count: schema.fields.count)
-        isNull = Array(repeating: true, count: schema.fields.count)
+        (self.textCount, self.doubleCount, self.integerCount, self.dateCount) =
+            (textCount, doubleCount, integerCount, dateCount)
+        texts = allocateBuffers((0..<textCount).map { _ in TextBuffer(capacity: rows, byteCapacity: rows * 8) })
+        doubles = allocateBuffers((0..<doubleCount).map { _ in GrowableBuffer(capacity: rows) })
+        integers = allocateBuffers((0..<integerCount).map { _ in GrowableBuffer(capacity: rows) })
+        dates = allocateBuffers((0..<dateCount).map { _ in GrowableBuffer(capacity: rows) })
+        validity = allocateBuffers(schema.fields.map { _ in GrowableBuffer<Bool>(capacity: rows) })
+        lines = GrowableBuffer(capacity: rows)
+        hasNulls = Array(repeating: false, count: schema.fields.count)
+        let count = max(schema.fields.count, 1)
+        parsed = .allocate(capacity: count)
+        parsed.initialize(repeating: 0, count: count)
+        fieldBytes = .allocate(capacity: count)
+        fieldBytes.initialize(repeating: UnsafeBufferPointer(start: nil, count: 0), count: count)
+    }
+
+    deinit {
+        parsed.deallocate()
+        fieldBytes.deallocate()
+        for slot in 0..<textCount { texts[slot].release() }
+        for slot in 0..<doubleCount { doubles[slot].release() }
+        for slot in 0..<integerCount { integers[slot].release() }
+        for slot in 0..<dateCount { dates[slot].release() }
+        for index in 0..<kinds.count { validity[index].release() }
+        lines.release()
+        texts.deallocate()
+        doubles.deallocate()
+        integers.deallocate()
+        dates.deallocate()
+        validity.deallocate()
     }
 
     /// Number of rows appended so far.
     var rowCount: Int { lines.count }
 
     /// Parses and appends one row; returns `(field, reason)` when the row is rejected instead.
-    mutating func append(_ row: some FieldSource, line: Int64) -> (field: String, reason: String)? {
-        for index in 0..<kinds.count {
-            isNull[index] = true
+    func append(_ row: some FieldSource, line: Int64) -> (field: String, reason: String)? {
+        let fieldCount = kinds.count
+        for index in 0..<fieldCount {
+            fieldBytes[index] = UnsafeBufferPointer(start: nil, count: 0)
             guard let position = positions[index] else { continue }
             let kind = kinds[index]
             let failure: String? = row.withField(position) { raw -> String? in
@@ -93,25 +124,26 @@ struct TypedTableBuilder {
                     guard let value = ValueParser.decimal(bytes, style: decimalStyle) else {
                         return "\"\(Self.text(bytes))\" is not a decimal (expected 1234.56 or 1.234,56)"
                     }
-                    parsedDouble[index] = value
+                    parsed[index] = Int64(bitPattern: value.bitPattern)
                 case .integer:
                     guard let value = ValueParser.integer(bytes) else {
                         return "\"\(Self.text(bytes))\" is not a whole number"
                     }
-                    parsedInteger[index] = value
+                    parsed[index] = value
                 case .date:
                     guard let value = ValueParser.date(bytes, format: dateFormat) else {
                         return "\"\(Self.text(bytes))\" is not a date (expected yyyy-MM-dd, dd.MM.yyyy or MM/dd/yyyy)"
                     }
-                    parsedInteger[index] = Int64(value)
+                    parsed[index] = Int64(value)
                 case .timestamp:
                     guard let value = ValueParser.timestamp(bytes, format: dateFormat) else {
                         return "\"\(Self.text(bytes))\" is not a timestamp "
                             + "(expected yyyy-MM-ddTHH:mm:ss[Z|±HH:MM] or a date)"
                     }
-                    parsedInteger[index] = value
+                    parsed[index] = value
                 }
-                isNull[index] = false
+                // The row's buffers stay valid until the next row: the text is copied in the second pass.
+                fieldBytes[index] = bytes
                 return nil
             }
             if let failure {
@@ -120,22 +152,17 @@ struct TypedTableBuilder {
                 return (name, "\(prefix): \(failure)")
             }
         }
-        for index in 0..<kinds.count {
+        for index in 0..<fieldCount {
             let slot = slots[index]
-            let present = !isNull[index]
+            let bytes = fieldBytes[index]
+            let present = bytes.baseAddress != nil
             validity[index].append(present)
+            if !present { hasNulls[index] = true }
             switch kinds[index] {
-            case .text:
-                if present, let position = positions[index] {
-                    row.withField(position) { raw in
-                        if let raw { texts[slot].append(utf8: Self.trimmed(raw)) } else { texts[slot].appendEmpty() }
-                    }
-                } else {
-                    texts[slot].appendEmpty()
-                }
-            case .decimal: doubles[slot].append(present ? parsedDouble[index] : 0)
-            case .integer, .timestamp: integers[slot].append(present ? parsedInteger[index] : 0)
-            case .date: dates[slot].append(present ? Int32(truncatingIfNeeded: parsedInteger[index]) : 0)
+            case .text: texts[slot].append(present ? bytes : UnsafeBufferPointer(start: nil, count: 0))
+            case .decimal: doubles[slot].append(present ? Double(bitPattern: UInt64(bitPattern: parsed[index])) : 0)
+            case .integer, .timestamp: integers[slot].append(present ? parsed[index] : 0)
+            case .date: dates[slot].append(present ? Int32(truncatingIfNeeded: parsed[index]) : 0)
             }
         }
         lines.append(line)
@@ -149,17 +176,54 @@ struct TypedTableBuilder {
             let slot = slots[index]
             let values: ColumnValues
             switch field.kind {
-            case .text: values = .utf8(texts[slot])
-            case .decimal: values = .float64(doubles[slot])
-            case .integer: values = .int64(integers[slot])
-            case .timestamp: values = .timestamp(integers[slot])
-            case .date: values = .date32(dates[slot])
+            case .text: values = .utf8(texts[slot].column())
+            case .decimal: values = .float64(doubles[slot].array())
+            case .integer: values = .int64(integers[slot].array())
+            case .timestamp: values = .timestamp(integers[slot].array())
+            case .date: values = .date32(dates[slot].array())
             }
-            let valid = validity[index]
-            columns.append(Column(name: field.name, values: values, validity: valid.contains(false) ? valid : nil))
+            columns.append(
+                Column(name: field.name, values: values, validity: hasNulls[index] ? validity[index].array() : nil))
         }
-        columns.append(Column(name: CanonicalSchema.lineColumn, values: .int64(lines)))
+        columns.append(Column(name: CanonicalSchema.lineColumn, values: .int64(lines.array())))
         return columns
+    }
+
+    /// Calls `body` with raw views of the columns built so far (as ``columns()`` orders them), valid during the call:
+    /// for writing them out without copying them into arrays first.
+    func withBatchColumns<R>(_ body: ([BatchColumn]) throws -> R) rethrows -> R {
+        var views: [BatchColumn] = []
+        for (index, field) in schema.fields.enumerated() {
+            let slot = slots[index]
+            let values: BatchColumn.Values
+            switch field.kind {
+            case .text: values = texts[slot].view
+            case .decimal: values = .fixed(UnsafeRawBufferPointer(doubles[slot].view), width: 8)
+            case .integer, .timestamp: values = .fixed(UnsafeRawBufferPointer(integers[slot].view), width: 8)
+            case .date: values = .fixed(UnsafeRawBufferPointer(dates[slot].view), width: 4)
+            }
+            views.append(BatchColumn(values: values, validity: hasNulls[index] ? validity[index].view : nil))
+        }
+        views.append(BatchColumn(values: .fixed(UnsafeRawBufferPointer(lines.view), width: 8)))
+        return try body(views)
+    }
+
+    /// Adds `offset` to every line number (of a part read from the middle of a file).
+    func shiftLines(by offset: Int64) {
+        lines.update { $0 += offset }
+    }
+
+    /// Removes every row, keeping the allocated memory for the next ones.
+    func reset() {
+        for slot in 0..<textCount { texts[slot].removeAll() }
+        for slot in 0..<doubleCount { doubles[slot].removeAll() }
+        for slot in 0..<integerCount { integers[slot].removeAll() }
+        for slot in 0..<dateCount { dates[slot].removeAll() }
+        for index in 0..<kinds.count {
+            validity[index].removeAll()
+            hasNulls[index] = false
+        }
+        lines.removeAll()
     }
 
     /// The bytes without leading and trailing ASCII spaces and tabs.
@@ -174,4 +238,105 @@ struct TypedTableBuilder {
     private static func text(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
         String(decoding: bytes, as: UTF8.self)
     }
+}
+
+/// Plain values appended to one growing allocation. A value type holding a raw pointer: no reference counting
+/// and no copy-on-write check per append. Whoever creates one calls ``release()`` once.
+struct GrowableBuffer<Element: BitwiseCopyable> {
+    private var base: UnsafeMutablePointer<Element>
+    private(set) var count = 0
+    private var capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = max(capacity, 16)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    func release() { base.deallocate() }
+
+    @inline(__always)
+    mutating func append(_ value: Element) {
+        if count == capacity { grow(to: count + 1) }
+        base[count] = value
+        count += 1
+    }
+
+    /// Appends `values` (a nil base address appends nothing).
+    @inline(__always)
+    mutating func append(contentsOf values: UnsafeBufferPointer<Element>) {
+        guard let source = values.baseAddress, !values.isEmpty else { return }
+        if count + values.count > capacity { grow(to: count + values.count) }
+        (base + count).initialize(from: source, count: values.count)
+        count += values.count
+    }
+
+    private mutating func grow(to minimum: Int) {
+        let newCapacity = max(minimum, capacity * 2)
+        let newBase = UnsafeMutablePointer<Element>.allocate(capacity: newCapacity)
+        newBase.initialize(from: base, count: count)
+        base.deallocate()
+        base = newBase
+        capacity = newCapacity
+    }
+
+    /// A copy of the values as an array.
+    func array() -> [Element] {
+        Array(view)
+    }
+
+    /// The values, valid until the next append or ``release()``.
+    var view: UnsafeBufferPointer<Element> { UnsafeBufferPointer(start: base, count: count) }
+
+    /// Applies `change` to every value in place.
+    func update(_ change: (inout Element) -> Void) {
+        for index in 0..<count { change(&base[index]) }
+    }
+
+    /// Forgets the values, keeping the memory.
+    mutating func removeAll() { count = 0 }
+}
+
+/// Strings appended as UTF-8 bytes and end offsets, assembled into a ``StringColumn`` at the end. Like
+/// ``GrowableBuffer``, released once with ``release()``.
+struct TextBuffer {
+    private var offsets: GrowableBuffer<Int>
+    private var bytes: GrowableBuffer<UInt8>
+
+    init(capacity: Int, byteCapacity: Int) {
+        offsets = GrowableBuffer(capacity: capacity + 1)
+        offsets.append(0)
+        bytes = GrowableBuffer(capacity: byteCapacity)
+    }
+
+    func release() {
+        offsets.release()
+        bytes.release()
+    }
+
+    @inline(__always)
+    mutating func append(_ utf8: UnsafeBufferPointer<UInt8>) {
+        bytes.append(contentsOf: utf8)
+        offsets.append(bytes.count)
+    }
+
+    func column() -> StringColumn {
+        StringColumn(offsets: offsets.array(), bytes: bytes.array())
+    }
+
+    /// The strings as raw buffers, valid until the next append or ``release()``.
+    var view: BatchColumn.Values { .utf8(offsets: offsets.view, bytes: UnsafeRawBufferPointer(bytes.view)) }
+
+    /// Forgets the strings, keeping the memory.
+    mutating func removeAll() {
+        offsets.removeAll()
+        offsets.append(0)
+        bytes.removeAll()
+    }
+}
+
+/// A fixed number of buffers in one allocation, mutated in place through the pointer.
+private func allocateBuffers<Buffer>(_ buffers: [Buffer]) -> UnsafeMutablePointer<Buffer> {
+    let pointer = UnsafeMutablePointer<Buffer>.allocate(capacity: max(buffers.count, 1))
+    pointer.initialize(from: buffers, count: buffers.count)
+    return pointer
 }

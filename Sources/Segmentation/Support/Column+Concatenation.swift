@@ -1,6 +1,59 @@
 import Columnar
 
 extension Column {
+    /// The rows of `pieces` in order, in buffers allocated once at their total size; every piece must have the
+    /// same name and type. `pieces` is emptied as it is copied, so each piece is freed as soon as it is copied.
+    static func concatenating(_ pieces: inout [Column]) -> Column {
+        precondition(!pieces.isEmpty, "nothing to concatenate")
+        guard pieces.count > 1 else { return pieces.removeFirst() }
+        let name = pieces[0].name
+        let rows = pieces.reduce(0) { $0 + $1.count }
+        var validity: [Bool]?
+        if pieces.contains(where: { $0.validity != nil }) {
+            var flags: [Bool] = []
+            flags.reserveCapacity(rows)
+            for piece in pieces {
+                flags.append(contentsOf: piece.validity ?? Array(repeating: true, count: piece.count))
+            }
+            validity = flags
+        }
+        func joined<T>(_ payload: (ColumnValues) -> [T]) -> [T] {
+            var result: [T] = []
+            result.reserveCapacity(rows)
+            for index in pieces.indices {
+                result.append(contentsOf: payload(pieces[index].values))
+                pieces[index].values = .bool([])
+            }
+            return result
+        }
+        let values: ColumnValues
+        switch pieces[0].values {
+        case .int64: values = .int64(joined { if case .int64(let v) = $0 { v } else { [] } })
+        case .timestamp: values = .timestamp(joined { if case .timestamp(let v) = $0 { v } else { [] } })
+        case .float64: values = .float64(joined { if case .float64(let v) = $0 { v } else { [] } })
+        case .date32: values = .date32(joined { if case .date32(let v) = $0 { v } else { [] } })
+        case .bool: values = .bool(joined { if case .bool(let v) = $0 { v } else { [] } })
+        case .utf8:
+            let byteCount = pieces.reduce(0) { total, piece in
+                if case .utf8(let strings) = piece.values { total + strings.bytes.count } else { total }
+            }
+            var offsets: [Int] = [0]
+            offsets.reserveCapacity(rows + 1)
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(byteCount)
+            for index in pieces.indices {
+                guard case .utf8(let strings) = pieces[index].values else { preconditionFailure("column types differ") }
+                let shift = bytes.count
+                bytes.append(contentsOf: strings.bytes)
+                for offset in strings.offsets.dropFirst() { offsets.append(offset + shift) }
+                pieces[index].values = .bool([])
+            }
+            values = .utf8(StringColumn(offsets: offsets, bytes: bytes))
+        }
+        pieces = []
+        return Column(name: name, values: values, validity: validity)
+    }
+
     /// The rows of `first` followed by the rows of `second`; both must have the same name and type.
     static func concatenating(_ first: Column, _ second: Column) -> Column {
         var result = first
