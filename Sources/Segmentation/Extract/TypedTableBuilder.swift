@@ -30,9 +30,9 @@ final class TypedTableBuilder: @unchecked Sendable {
     private let integers: UnsafeMutablePointer<GrowableBuffer<Int64>>
     private let dates: UnsafeMutablePointer<GrowableBuffer<Int32>>
     private let validity: UnsafeMutablePointer<GrowableBuffer<Bool>>
-    private var lines: GrowableBuffer<Int64>
+    private let lines: UnsafeMutablePointer<GrowableBuffer<Int64>>
     /// Per column: whether any appended row is null there.
-    private var hasNulls: [Bool]
+    private let hasNulls: UnsafeMutablePointer<Bool>
 
     // Per-row scratch, reused: parsed numbers and the trimmed bytes of each field (empty: null).
     private let parsed: UnsafeMutablePointer<Int64>
@@ -78,8 +78,9 @@ final class TypedTableBuilder: @unchecked Sendable {
         integers = allocateBuffers((0..<integerCount).map { _ in GrowableBuffer(capacity: rows) })
         dates = allocateBuffers((0..<dateCount).map { _ in GrowableBuffer(capacity: rows) })
         validity = allocateBuffers(schema.fields.map { _ in GrowableBuffer<Bool>(capacity: rows) })
-        lines = GrowableBuffer(capacity: rows)
-        hasNulls = Array(repeating: false, count: schema.fields.count)
+        lines = allocateBuffers([GrowableBuffer(capacity: rows)])
+        hasNulls = .allocate(capacity: max(schema.fields.count, 1))
+        hasNulls.initialize(repeating: false, count: max(schema.fields.count, 1))
         let count = max(schema.fields.count, 1)
         parsed = .allocate(capacity: count)
         parsed.initialize(repeating: 0, count: count)
@@ -95,7 +96,9 @@ final class TypedTableBuilder: @unchecked Sendable {
         for slot in 0..<integerCount { integers[slot].release() }
         for slot in 0..<dateCount { dates[slot].release() }
         for index in 0..<kinds.count { validity[index].release() }
-        lines.release()
+        lines.pointee.release()
+        lines.deallocate()
+        hasNulls.deallocate()
         texts.deallocate()
         doubles.deallocate()
         integers.deallocate()
@@ -104,7 +107,7 @@ final class TypedTableBuilder: @unchecked Sendable {
     }
 
     /// Number of rows appended so far.
-    var rowCount: Int { lines.count }
+    var rowCount: Int { lines.pointee.count }
 
     /// Parses and appends one row; returns `(field, reason)` when the row is rejected instead.
     func append(_ row: some FieldSource, line: Int64) -> (field: String, reason: String)? {
@@ -165,7 +168,7 @@ final class TypedTableBuilder: @unchecked Sendable {
             case .date: dates[slot].append(present ? Int32(truncatingIfNeeded: parsed[index]) : 0)
             }
         }
-        lines.append(line)
+        lines.pointee.append(line)
         return nil
     }
 
@@ -185,7 +188,7 @@ final class TypedTableBuilder: @unchecked Sendable {
             columns.append(
                 Column(name: field.name, values: values, validity: hasNulls[index] ? validity[index].array() : nil))
         }
-        columns.append(Column(name: CanonicalSchema.lineColumn, values: .int64(lines.array())))
+        columns.append(Column(name: CanonicalSchema.lineColumn, values: .int64(lines.pointee.array())))
         return columns
     }
 
@@ -204,13 +207,13 @@ final class TypedTableBuilder: @unchecked Sendable {
             }
             views.append(BatchColumn(values: values, validity: hasNulls[index] ? validity[index].view : nil))
         }
-        views.append(BatchColumn(values: .fixed(UnsafeRawBufferPointer(lines.view), width: 8)))
+        views.append(BatchColumn(values: .fixed(UnsafeRawBufferPointer(lines.pointee.view), width: 8)))
         return try body(views)
     }
 
     /// Adds `offset` to every line number (of a part read from the middle of a file).
     func shiftLines(by offset: Int64) {
-        lines.update { $0 += offset }
+        lines.pointee.update { $0 += offset }
     }
 
     /// Removes every row, keeping the allocated memory for the next ones.
@@ -223,7 +226,7 @@ final class TypedTableBuilder: @unchecked Sendable {
             validity[index].removeAll()
             hasNulls[index] = false
         }
-        lines.removeAll()
+        lines.pointee.removeAll()
     }
 
     /// The bytes without leading and trailing ASCII spaces and tabs.
