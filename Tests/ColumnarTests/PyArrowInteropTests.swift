@@ -67,6 +67,23 @@ import Testing
         try PythonChecker.check(file: path, expected: expectedPath)
     }
 
+    /// A file streamed in unequal chunks (as the extract stage writes its checkpoint) reads in pyarrow exactly.
+    @Test(.enabled(if: PythonChecker.isUsable || PythonChecker.isCI, PythonChecker.skipReason))
+    func pyarrowReadsStreamedFilesExactly() throws {
+        let directory = try TestDirectory()
+        defer { directory.remove() }
+        let table = try ArrowRoundTripTests.sampleTable(rows: 17, withNulls: true)
+        let writer = try ArrowStreamWriter(
+            path: directory.file("streamed.arrow"), columns: ArrowStreamWriterTests.columns(of: table),
+            metadata: table.metadata, batchRowCount: 5)
+        for range in [0..<7, 7..<7, 7..<17] { try writer.append(try ArrowStreamWriterTests.slice(table, range)) }
+        let written = try writer.finish()
+        let expectedPath = directory.file("expected.json")
+        let json = try ExpectedTable.json(describing: table, batchCount: written.batchCount)
+        try Data(json.utf8).write(to: URL(fileURLWithPath: expectedPath))
+        try PythonChecker.check(file: written.path, expected: expectedPath)
+    }
+
     @Test(.enabled(if: PythonChecker.isUsable || PythonChecker.isCI, PythonChecker.skipReason))
     func checkScriptRejectsWrongValues() throws {
         let directory = try TestDirectory()

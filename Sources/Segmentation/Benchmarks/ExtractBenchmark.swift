@@ -53,7 +53,9 @@ public enum ExtractBenchmark {
 
     /// Reads `file` `repeats` times into a typed orders table and reports times, sizes and peak memory.
     ///
-    /// Each table is released before the next repeat, so the peak memory is that of one read.
+    /// Each table is released before the next repeat, so the peak memory is that of one read. With `arrowOutput`,
+    /// each repeat instead does the extract stage's whole job for the file: the typed rows are streamed, part by
+    /// part, into an Arrow file at that path, and only a few parts are in memory at a time.
     /// - Parameters:
     ///   - file: an orders CSV file with the canonical header (comma-separated UTF-8).
     ///   - repeats: how many times to read it (at least 1).
@@ -61,7 +63,9 @@ public enum ExtractBenchmark {
     /// - Throws: ``PipelineError`` with code `configuration` when `repeats` is below 1, or a missing required
     ///   column; ``CSVError`` when the file cannot be opened or is structurally broken.
     /// - Complexity: O(repeats · file size) time; memory O(table size + chunk size).
-    public static func run(file: String, repeats: Int, threads: Int? = nil) throws -> Measurement {
+    public static func run(file: String, repeats: Int, threads: Int? = nil, arrowOutput: String? = nil) throws
+        -> Measurement
+    {
         let threads = threads ?? ExtractStage.parallelism
         guard repeats >= 1 else {
             throw PipelineError(.configuration, "bench extract: --repeats must be at least 1 (got \(repeats))")
@@ -77,12 +81,24 @@ public enum ExtractBenchmark {
             var rejects: [Reject] = []
             let start = clock.now
             let reader = try CSVReader(path: file, dialect: CSVDialect())
-            let table = try ExtractStage.read(
-                reader, source: source, file: file, schema: CanonicalSchema.orders, rejects: &rejects,
-                parallelism: threads)
+            if let arrowOutput {
+                let sink = SourceSink(CanonicalSchema.orders.name, schema: CanonicalSchema.orders, path: arrowOutput)
+                try ExtractStage.read(
+                    reader, source: source, file: file, schema: CanonicalSchema.orders, parallelism: threads
+                ) { part in
+                    rejects.append(contentsOf: part.rejects)
+                    try sink.append(part.rows)
+                }
+                _ = try sink.finish()
+                rows = sink.rowCount
+            } else {
+                let table = try ExtractStage.read(
+                    reader, source: source, file: file, schema: CanonicalSchema.orders, rejects: &rejects,
+                    parallelism: threads)
+                rows = table.rowCount
+            }
             let elapsed = clock.now - start
             seconds.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
-            rows = table.rowCount
             rejectCount = rejects.count
             bytes = reader.stoppedAt == nil ? reader.bytesRead : ExtractStage.fileSize(file)
         }

@@ -69,14 +69,14 @@ extension ExtractStage {
     /// ``read(_:source:file:schema:parallelism:partBytes:onBatch:into:)``.
     static func read(
         _ reader: CSVReader, source: PipelineConfiguration.Source, file: String, schema: CanonicalSchema.TableSchema,
-        rejects: inout [Reject], parallelism: Int = 1, partBytes: Int64 = partBytes,
+        rejects: inout [Reject], parallelism: Int = 1, partBytes: Int64 = partBytes, chunkRows: Int = chunkRows,
         onBatch: @escaping @Sendable (_ records: Int, _ fileBytes: Int64) throws -> Void = { _, _ in }
     ) throws -> Table {
         var pieces: [[Column]] = []
         var collected: [Reject] = []
         try read(
             reader, source: source, file: file, schema: schema, parallelism: parallelism, partBytes: partBytes,
-            onBatch: onBatch
+            chunkRows: chunkRows, onBatch: onBatch
         ) { part in
             collected.append(contentsOf: part.rejects)
             pieces.append(part.columns)
@@ -88,14 +88,15 @@ extension ExtractStage {
     /// Reads every record of `reader`, handing the rows to `sink` part by part in file order (at least once, with
     /// no rows for a file without data).
     ///
-    /// With `parallelism` above 1, that many parts of a plain file are parsed at once.
+    /// With `parallelism` above 1, that many parts of a plain file are parsed at once; a `.gz` file is handed on every
+    /// `chunkRows` rows.
     ///
     /// `onBatch` is called with the records and file bytes read since its last call, after every
     /// ``progressBatch`` records of a part (and for the rest at the end); what it throws stops reading, which is how
     /// a cancelled run stops between chunks. It may be called from several threads at once.
     static func read(
         _ reader: CSVReader, source: PipelineConfiguration.Source, file: String, schema: CanonicalSchema.TableSchema,
-        parallelism: Int = 1, partBytes: Int64 = partBytes,
+        parallelism: Int = 1, partBytes: Int64 = partBytes, chunkRows: Int = chunkRows,
         onBatch: @escaping @Sendable (_ records: Int, _ fileBytes: Int64) throws -> Void = { _, _ in },
         into sink: (ReadPart) throws -> Void
     ) throws {
@@ -133,27 +134,63 @@ extension ExtractStage {
             }
             return ParsedPart(part: parts[0], stoppedAt: partReader.stoppedAt)
         }
-        // The true start of the next part to hand on (nil once a part ran to the end of the file), and the number
-        // of lines before it.
-        var expected: Int64? = 0
-        var linesBefore: Int64 = 0
-        let width = max(1, parallelism)
-        for wave in stride(from: 0, to: starts.count, by: width) {
-            let indices = Array(wave..<min(wave + width, starts.count))
-            let parsed = try concurrentMap(indices) { index throws(PipelineError) in
-                Result { try parse(index, from: starts[index]) }
+        try withoutActuallyEscaping(sink) { sink in
+            let emitter = PartEmitter(starts: starts, sink: sink)
+            // Each wave parses `parallelism` parts while the previous wave's parts are handed on (written out), so
+            // writing overlaps parsing.
+            let width = max(1, parallelism)
+            var waiting: [(index: Int, result: Result<ParsedPart, any Error>)] = []
+            for wave in stride(from: 0, to: starts.count, by: width) {
+                let indices = Array(wave..<min(wave + width, starts.count))
+                let previous = waiting
+                let tasks: [Int?] = indices + (previous.isEmpty ? [] : [nil])
+                let outcomes = try concurrentMap(tasks) {
+                    task throws(PipelineError) -> Result<ParsedPart?, any Error> in
+                    guard let index = task else {
+                        return Result { try emitter.emit(previous, parse: parse, pool: pool) }.map { nil }
+                    }
+                    return Result { try parse(index, from: starts[index]) }
+                }
+                if !previous.isEmpty, case .failure(let error) = outcomes[outcomes.count - 1] { throw error }
+                waiting = zip(indices, outcomes).map { index, outcome in (index, outcome.map { $0! }) }
             }
-            // Every parsed part's builder goes back to the pool, used or not.
-            defer { for case .success(let outcome) in parsed { pool.give(outcome.part.rows) } }
-            for (index, result) in zip(indices, parsed) {
-                guard let start = expected else { break }
+            try emitter.emit(waiting, parse: parse, pool: pool)
+        }
+    }
+
+    /// Hands parsed parts to the sink in file order, checking each against where the one before it really ended.
+    ///
+    /// Used by one task at a time (each wave's emission finishes before the next wave starts), from whichever thread
+    /// runs it.
+    private final class PartEmitter: @unchecked Sendable {
+        let starts: [Int64]
+        let sink: (ReadPart) throws -> Void
+        /// The true start of the next part to hand on (nil once a part ran to the end of the file).
+        var expected: Int64? = 0
+        /// Physical lines before `expected`.
+        var linesBefore: Int64 = 0
+
+        init(starts: [Int64], sink: @escaping (ReadPart) throws -> Void) {
+            self.starts = starts
+            self.sink = sink
+        }
+
+        /// Hands on `parsed` (consecutive parts); a part whose start turns out wrong is read again through `parse`.
+        /// Every builder goes back to `pool`, used or not.
+        func emit(
+            _ parsed: [(index: Int, result: Result<ParsedPart, any Error>)], parse: (Int, Int64) throws -> ParsedPart,
+            pool: BuilderPool
+        ) throws {
+            defer { for case (_, .success(let outcome)) in parsed { pool.give(outcome.part.rows) } }
+            for (index, result) in parsed {
+                guard let start = expected else { return }
                 let stop = index + 1 < starts.count ? starts[index + 1] : nil
                 var outcome: ParsedPart
                 if start == starts[index] {
                     outcome = try result.get()
                 } else if stop.map({ start < $0 }) ?? true {
                     // The cut fell inside a quoted field: read the part again from where the previous one ended.
-                    outcome = try parse(index, from: start)
+                    outcome = try parse(index, start)
                 } else {
                     continue  // the previous part ran past this whole part
                 }

@@ -85,7 +85,7 @@ struct ExtractStage {
             metrics["rows_extracted.\(schema.name)"] = .int(Int64(read.rowCount))
             metrics["rows_rejected.\(schema.name)"] = .int(Int64(read.rejects.count))
             switch read.output {
-            case .file(let file): output.files.append(file)
+            case .file(let file): output.files.append(CheckpointOutput.manifestEntry(file, name: schema.name))
             case .table(let table): output.tables.append((schema.name, table))
             }
         }

@@ -53,21 +53,16 @@ public struct CheckpointOutput: Sendable {
     let stage: StageName
 
     /// Opens `<name>.arrow` in the stage's checkpoint folder for writing batch by batch; the file appears under its
-    /// name only when ``finish(_:name:)`` commits it.
+    /// name only when the writer's `finish()` commits it. ``manifestEntry(_:name:)`` describes it for the manifest.
     func open(_ name: String, columns: [(name: String, type: ColumnType)]) throws(PipelineError) -> ArrowStreamWriter {
         try store.openTable(named: name, runID: runID, stage: stage, columns: columns)
     }
 
-    /// Commits a file opened with ``open(_:columns:)`` and returns its manifest entry.
-    func finish(_ writer: ArrowStreamWriter, name: String) throws(PipelineError) -> StageManifest.File {
-        do {
-            let written = try writer.finish()
-            return StageManifest.File(
-                table: name, name: "\(name).arrow", rows: written.rowCount, bytes: written.byteCount,
-                sha256: written.sha256)
-        } catch {
-            throw PipelineError(.io, "cannot write checkpoint \(writer.path)", underlying: error)
-        }
+    /// The manifest entry of a table file written through ``open(_:columns:)``.
+    static func manifestEntry(_ written: WrittenFile, name: String) -> StageManifest.File {
+        StageManifest.File(
+            table: name, name: "\(name).arrow", rows: written.rowCount, bytes: written.byteCount,
+            sha256: written.sha256)
     }
 }
 

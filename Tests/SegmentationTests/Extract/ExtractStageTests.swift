@@ -113,4 +113,36 @@ import Testing
         #expect(try orders.dates("order_date") == [StageFixtures.date(2024, 12, 31)])
         #expect(try orders.strings("category")[0] == "Größe")
     }
+
+    /// Run with a checkpoint, the stage streams each source into its file: the files hold exactly the tables the
+    /// stage returns in memory without one, the manifest entries describe them, and the rejects are the same.
+    @Test func streamedCheckpointFilesHoldWhatTheInMemoryStageReturns() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("extract-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Data(customers.utf8).write(to: folder.appendingPathComponent("customers.csv"))
+        try ParallelReadTests.ordersFile(rows: 3_000, quotedBreakAt: 1_500)
+            .write(to: folder.appendingPathComponent("orders.csv"), atomically: true, encoding: .utf8)
+        var context = StageFixtures.context()
+        context.dataDirectory = folder.path
+        context.configuration.sources.emailEvents = nil
+        let inMemory = try ExtractStage(context: context).run()
+        #expect(inMemory.files.isEmpty)
+
+        let store = CheckpointStore(root: folder.appendingPathComponent("checkpoints").path)
+        context.checkpointOutput = CheckpointOutput(store: store, runID: "r1", stage: .extract)
+        let streamed = try ExtractStage(context: context).run()
+        #expect(streamed.files.map(\.table) == ["customers", "orders", "email_events"])
+        #expect(streamed.tables.map(\.name) == ["rejects"])
+        #expect(streamed.table("rejects") == inMemory.table("rejects"))
+        #expect(streamed.metrics == inMemory.metrics)
+        for file in streamed.files {
+            let path = "\(store.stageDirectory("r1", .extract))/\(file.name)"
+            let table = try Table(readingArrowFile: path, expectedSHA256: file.sha256)
+            #expect(table == inMemory.table(file.table), "\(file.table)")
+            #expect(table.rowCount == file.rows)
+        }
+        #expect(try #require(inMemory.table("orders")).rowCount == 2_998)
+        #expect(try #require(inMemory.table("email_events")).rowCount == 0)
+    }
 }

@@ -104,4 +104,37 @@ import Testing
         let firstRejectLine: Int64 = 2 + 200 + 2_000  // header, 200 rows, the 2,000-line record
         #expect(parallelRejects.first?.line == firstRejectLine)
     }
+
+    /// A `.gz` file is read as one stream and handed on in chunks of rows: the chunks join to what one read of the
+    /// plain file gives.
+    @Test func compressedFileInChunksReadsLikeThePlainFile() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("segpipe-chunks-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let plain = directory.appendingPathComponent("orders.csv").path
+        try Self.ordersFile(rows: 1_000, quotedBreakAt: 500).write(toFile: plain, atomically: true, encoding: .utf8)
+        let gzip = Process()
+        gzip.executableURL = URL(fileURLWithPath: "/bin/sh")
+        gzip.arguments = ["-c", "gzip -c '\(plain)' > '\(plain).gz'"]
+        try gzip.run()
+        gzip.waitUntilExit()
+        #expect(gzip.terminationStatus == 0)
+
+        let (expected, expectedRejects, _) = try Self.read(plain, parallelism: 1, partBytes: .max)
+        var rejects: [Reject] = []
+        var chunkSizes: [Int] = []
+        let reader = try CSVReader(path: plain + ".gz", dialect: CSVDialect(), chunkSize: 4096)
+        var pieces: [[Column]] = []
+        try ExtractStage.read(
+            reader, source: PipelineConfiguration.Source(path: plain + ".gz"), file: "orders.csv",
+            schema: CanonicalSchema.orders, parallelism: 2, chunkRows: 100
+        ) { part in
+            chunkSizes.append(part.rows.rowCount)
+            rejects.append(contentsOf: part.rejects)
+            pieces.append(part.columns)
+        }
+        #expect(chunkSizes == Array(repeating: 100, count: 9) + [98])
+        #expect(try Table(columns: ExtractStage.concatenating(&pieces)) == expected)
+        #expect(rejects == expectedRejects)
+    }
 }

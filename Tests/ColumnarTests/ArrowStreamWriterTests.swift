@@ -1,0 +1,134 @@
+import Columnar
+import Foundation
+import Testing
+
+/// A file written batch by batch must read back as the table it was given, and be the file `ArrowFileWriter`
+/// writes when the batches are the same.
+@Suite struct ArrowStreamWriterTests {
+    /// Rows `range` of `table`, every column sliced the same way.
+    static func slice(_ table: Table, _ range: Range<Int>) throws -> Table {
+        let columns = table.columns.map { column -> Column in
+            let values: ColumnValues
+            switch column.values {
+            case .int64(let v): values = .int64(Array(v[range]))
+            case .timestamp(let v): values = .timestamp(Array(v[range]))
+            case .float64(let v): values = .float64(Array(v[range]))
+            case .date32(let v): values = .date32(Array(v[range]))
+            case .bool(let v): values = .bool(Array(v[range]))
+            case .utf8(let strings):
+                var sliced = StringColumn()
+                for row in range {
+                    let bytes = Array(strings.bytes[strings.offsets[row]..<strings.offsets[row + 1]])
+                    bytes.withUnsafeBufferPointer { sliced.append(utf8: $0) }
+                }
+                values = .utf8(sliced)
+            }
+            return Column(name: column.name, values: values, validity: column.validity.map { Array($0[range]) })
+        }
+        return try Table(columns: columns, metadata: table.metadata)
+    }
+
+    static func columns(of table: Table) -> [(name: String, type: ColumnType)] {
+        table.columns.map { ($0.name, $0.type) }
+    }
+
+    @Test(arguments: [false, true])
+    func chunksReadBackAsTheWholeTable(withNulls: Bool) throws {
+        let directory = try TestDirectory()
+        defer { directory.remove() }
+        let table = try ArrowRoundTripTests.sampleTable(rows: 23, withNulls: withNulls)
+        let writer = try ArrowStreamWriter(
+            path: directory.file("streamed.arrow"), columns: Self.columns(of: table), metadata: table.metadata,
+            batchRowCount: 8)
+        for range in [0..<5, 5..<5, 5..<23] { try writer.append(try Self.slice(table, range)) }
+        #expect(writer.rowCount == 23)
+        let written = try writer.finish()
+        // 5 rows, then 18 rows in batches of at most 8: 8, 8, 2.
+        #expect(written.batchCount == 4)
+        #expect(written.rowCount == 23)
+        #expect(try Table(readingArrowFile: written.path, expectedSHA256: written.sha256) == table)
+        #expect(try directory.entries() == ["streamed.arrow"])
+    }
+
+    @Test func sameBatchesGiveTheSameBytesAsArrowFileWriter() throws {
+        let directory = try TestDirectory()
+        defer { directory.remove() }
+        let table = try ArrowRoundTripTests.sampleTable(rows: 30, withNulls: true)
+        let whole = try ArrowFileWriter(batchRowCount: 10).write(table, to: directory.file("whole.arrow"))
+        let writer = try ArrowStreamWriter(
+            path: directory.file("streamed.arrow"), columns: Self.columns(of: table), metadata: table.metadata)
+        for start in stride(from: 0, to: 30, by: 10) { try writer.append(try Self.slice(table, start..<start + 10)) }
+        let streamed = try writer.finish()
+        #expect(streamed.sha256 == whole.sha256)
+        #expect(streamed.byteCount == whole.byteCount)
+    }
+
+    @Test func rawBuffersWriteTheSameFileAsColumns() throws {
+        let directory = try TestDirectory()
+        defer { directory.remove() }
+        let offsets = [0, 3, 3, 10]  // "abc", "", "Müller" (ü is two bytes)
+        let text = Array("abcMüller".utf8)
+        let amounts: [Double] = [1.5, -2, 0]
+        let days: [Int32] = [19_000, 0, -3]
+        let valid = [true, false, true]
+        let table = try Table(columns: [
+            Column(name: "name", values: .utf8(StringColumn(offsets: offsets, bytes: text)), validity: valid),
+            Column(name: "amount", values: .float64(amounts)),
+            Column(name: "day", values: .date32(days), validity: valid),
+        ])
+        let fromColumns = try ArrowFileWriter().write(table, to: directory.file("columns.arrow"))
+        let writer = try ArrowStreamWriter(path: directory.file("raw.arrow"), columns: Self.columns(of: table))
+        try offsets.withUnsafeBufferPointer { offsets in
+            try text.withUnsafeBytes { text in
+                try amounts.withUnsafeBytes { amounts in
+                    try days.withUnsafeBytes { days in
+                        try valid.withUnsafeBufferPointer { valid in
+                            try writer.append(
+                                rowCount: 3,
+                                columns: [
+                                    BatchColumn(values: .utf8(offsets: offsets, bytes: text), validity: valid),
+                                    BatchColumn(values: .fixed(amounts, width: 8)),
+                                    BatchColumn(values: .fixed(days, width: 4), validity: valid),
+                                ])
+                        }
+                    }
+                }
+            }
+        }
+        let fromRaw = try writer.finish()
+        #expect(fromRaw.sha256 == fromColumns.sha256)
+        #expect(try Table(readingArrowFile: fromRaw.path) == table)
+    }
+
+    @Test func noBatchGivesAnEmptyTableWithTheColumns() throws {
+        let directory = try TestDirectory()
+        defer { directory.remove() }
+        let writer = try ArrowStreamWriter(
+            path: directory.file("empty.arrow"), columns: [("id", .utf8), ("amount", .float64)])
+        let written = try writer.finish()
+        let table = try Table(readingArrowFile: written.path)
+        #expect(table.rowCount == 0)
+        #expect(table.columns.map(\.name) == ["id", "amount"])
+        #expect(table.columns.map(\.type) == [.utf8, .float64])
+        #expect(written.batchCount == 1)
+    }
+
+    @Test func abandonedOrMismatchedWritesLeaveNoFile() throws {
+        let directory = try TestDirectory()
+        defer { directory.remove() }
+        let table = try ArrowRoundTripTests.sampleTable(rows: 4, withNulls: false)
+        let writer = try ArrowStreamWriter(path: directory.file("t.arrow"), columns: Self.columns(of: table))
+        try writer.append(table)
+        let other = try Table(columns: [Column(name: "id", values: .int64([1]))])
+        #expect(throws: ColumnarError.self) { try writer.append(other) }
+        writer.abandon()
+        #expect(try directory.entries().isEmpty)
+
+        // Released without finish(): the temporary file goes too.
+        do {
+            let dropped = try ArrowStreamWriter(path: directory.file("u.arrow"), columns: Self.columns(of: table))
+            try dropped.append(table)
+        }
+        #expect(try directory.entries().isEmpty)
+    }
+}
