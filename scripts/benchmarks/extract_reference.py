@@ -6,7 +6,12 @@ Subcommands:
                            ISO dates (yyyy-MM-dd) and point decimals without thousands separators. Rows that cannot
                            be converted (bad dates, bad amounts, wrong field count, missing ids) are dropped.
   read TOOL FILE           Read FILE once with TOOL (pandas, pyarrow, polars) into typed columns; print one JSON line.
-  compare ...              Run every tool round-robin, one process per run, and print the side-by-side table.
+  write TOOL FILE OUT      Convert FILE once with TOOL into the Arrow IPC file OUT, typed, uncompressed and fsynced
+                           (the extract stage's job: CSV to a checkpoint file); print one JSON line.
+                           pyarrow-stream: pyarrow.csv.open_csv, one record batch at a time, bounded memory;
+                           pyarrow-table: pyarrow.csv.read_csv, then the whole table written;
+                           polars-sink: polars.scan_csv(...).sink_ipc(...), Polars' streaming engine.
+  compare ...              Run every tool round-robin, one process per run, and print the side-by-side tables.
 """
 
 import argparse
@@ -23,6 +28,7 @@ import time
 
 COLUMNS = ["order_id", "customer_id", "order_date", "amount", "currency", "category", "quantity", "status"]
 TOOLS = ["pandas", "pyarrow", "polars"]
+WRITERS = ["pyarrow-stream", "pyarrow-table", "polars-sink"]
 # Single-threaded variants, to separate parallelism from per-core speed (segpipe too, with --threads 1).
 SINGLE_THREADED = ["pyarrow-1-thread", "polars-1-thread"]
 
@@ -154,6 +160,62 @@ def read(tool, path):
     }))
 
 
+# MARK: - write
+
+def _pyarrow_types():
+    import pyarrow as pa
+    return {"order_id": pa.string(), "customer_id": pa.string(), "order_date": pa.date32(),
+            "amount": pa.float64(), "currency": pa.string(), "category": pa.string(),
+            "quantity": pa.int64(), "status": pa.string()}
+
+
+def _fsync(path):
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def write(tool, path, out):
+    before = _peak_rss_bytes()
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.feather as feather
+    version = f"pyarrow {pa.__version__}"
+    if tool == "polars-sink":
+        import polars as pl
+        version = f"polars {pl.__version__}"
+    after_import = _peak_rss_bytes()
+    start = time.perf_counter()
+    if tool == "pyarrow-stream":
+        reader = pacsv.open_csv(path, convert_options=pacsv.ConvertOptions(column_types=_pyarrow_types()))
+        rows = 0
+        with pa.ipc.new_file(out, reader.schema) as writer:
+            for batch in reader:
+                writer.write_batch(batch)
+                rows += batch.num_rows
+    elif tool == "pyarrow-table":
+        table = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(column_types=_pyarrow_types()))
+        feather.write_feather(table, out, compression="uncompressed")
+        rows = table.num_rows
+    else:
+        schema = {"order_id": pl.String, "customer_id": pl.String, "order_date": pl.Date, "amount": pl.Float64,
+                  "currency": pl.String, "category": pl.String, "quantity": pl.Int64, "status": pl.String}
+        pl.scan_csv(path, schema=schema).sink_ipc(out, compression="uncompressed")
+        rows = None
+    _fsync(out)  # segpipe's checkpoint writer fsyncs too
+    seconds = time.perf_counter() - start
+    if rows is None:  # counted from the file's record batches, outside the timed part
+        with pa.memory_map(out) as source:
+            reader = pa.ipc.open_file(source)
+            rows = sum(reader.get_batch(index).num_rows for index in range(reader.num_record_batches))
+    print(json.dumps({
+        "tool": tool, "version": version, "file": path, "bytes": os.path.getsize(path), "rows": rows,
+        "seconds": [seconds], "rss_before_read_bytes": max(before, after_import), "peak_rss_bytes": _peak_rss_bytes(),
+    }))
+
+
 # MARK: - compare
 
 def _run_json(command):
@@ -177,12 +239,63 @@ def compare(arguments):
         ("segpipe, original file", "original", [arguments.segpipe, "bench", "extract", "--file", arguments.original,
                                                   "--json"]),
     ]
+    out = os.path.join(os.path.dirname(os.path.abspath(arguments.canonical)), "orders_bench_out.arrow")
+    writes = [  # (label, file kind, command)
+        ("segpipe", "canonical",
+         [arguments.segpipe, "bench", "extract", "--file", arguments.canonical, "--arrow-out", out, "--json"]),
+    ] + [
+        (tool, "canonical", [sys.executable, os.path.abspath(__file__), "write", tool, arguments.canonical, out])
+        for tool in WRITERS
+    ]
     results = {label: [] for label, _, _ in runs}
+    written = {label: [] for label, _, _ in writes}
     for round_number in range(1, arguments.repeats + 1):
         for label, _, command in runs:
             print(f"bench-extract: round {round_number}/{arguments.repeats}: {label}", file=sys.stderr, flush=True)
             results[label].append(_run_json(command))
+        for label, _, command in writes:
+            print(f"bench-extract: round {round_number}/{arguments.repeats}: {label} to Arrow", file=sys.stderr,
+                  flush=True)
+            written[label].append(_run_json(command))
+    if os.path.exists(out):
+        os.remove(out)
 
+    summary, table = _summarize(runs, results)
+    write_summary, write_table = _summarize(writes, written)
+    original = summary[-1]
+    base = summary[0]
+    notes = [
+        f"canonical: {arguments.canonical} ({base['bytes'] / 1e6:.0f} MB), the generated orders.csv rewritten with "
+        "ISO dates and point decimals and its unconvertible rows dropped, because pyarrow, Polars and pandas cannot "
+        "type German amounts such as `1.234,56` or `dd.MM.yyyy` dates.",
+        f"original: {arguments.original} ({original['bytes'] / 1e6:.0f} MB), the generated file as is (about 15% "
+        f"German amounts, 20% dd.MM.yyyy dates, ~0.2% bad rows); only segpipe can type it "
+        f"({original['rows']:,} rows, {original['rejects']:,} rejects).",
+        "Times: wall clock of the read alone (process start and imports excluded), median of "
+        f"{arguments.repeats} rounds run round-robin, each run in its own process. Peak RSS is the process "
+        "high-water mark (getrusage ru_maxrss), including the runtime or interpreter; 'RSS before read' is that "
+        "baseline. Ratios are against segpipe on the canonical file (>1x: slower / more memory than segpipe).",
+        "Second table, CSV to Arrow file (the extract stage's job): the canonical file typed and written as an "
+        "uncompressed Arrow IPC file on the same disk, fsynced (segpipe's checkpoint writer fsyncs and renames); "
+        "segpipe streams parts into the file as the extract stage does, pyarrow-stream uses pyarrow.csv.open_csv "
+        "batch by batch, pyarrow-table reads the whole table then writes it, polars-sink is scan_csv().sink_ipc().",
+    ]
+    print("Read into typed columns in memory:")
+    print(table)
+    print()
+    print("CSV to an Arrow file:")
+    print(write_table)
+    print()
+    for note in notes:
+        print(f"- {note}")
+    if arguments.json_out:
+        with open(arguments.json_out, "w", encoding="utf-8") as out_file:
+            json.dump({"summary": summary, "table": table, "write_summary": write_summary,
+                       "write_table": write_table, "notes": notes}, out_file, indent=2)
+
+
+def _summarize(runs, results):
+    """Medians per tool and the markdown table, ratios against the first tool (segpipe)."""
     summary = []
     for label, kind, _ in runs:
         measurements = results[label]
@@ -202,34 +315,14 @@ def compare(arguments):
     lines = [header, "|" + "---|" * header.count(" | ") + "---|"]
     for entry in summary:
         lines.append(
-            f"| {entry['version'] or entry['tool']} | {entry['file']} "
+            f"| {entry['tool'] + (' (' + entry['version'] + ')' if entry['version'] else '')} | {entry['file']} "
             f"| {entry['rows']:,} | {entry['median_seconds']:.2f} "
             f"| {', '.join(f'{s:.2f}' for s in entry['seconds'])} | {entry['rows_per_second'] / 1e6:.2f} "
             f"| {entry['megabytes_per_second']:.0f} | {entry['peak_rss_bytes'] / 1e6:.0f} "
             f"| {entry['rss_before_read_bytes'] / 1e6:.0f} "
             f"| {entry['median_seconds'] / base['median_seconds']:.2f}x "
             f"| {entry['peak_rss_bytes'] / base['peak_rss_bytes']:.2f}x |")
-    original = summary[-1]
-    notes = [
-        f"canonical: {arguments.canonical} ({base['bytes'] / 1e6:.0f} MB), the generated orders.csv rewritten with "
-        "ISO dates and point decimals and its unconvertible rows dropped, because pyarrow, Polars and pandas cannot "
-        "type German amounts such as `1.234,56` or `dd.MM.yyyy` dates.",
-        f"original: {arguments.original} ({original['bytes'] / 1e6:.0f} MB), the generated file as is (about 15% "
-        f"German amounts, 20% dd.MM.yyyy dates, ~0.2% bad rows); only segpipe can type it "
-        f"({original['rows']:,} rows, {original['rejects']:,} rejects).",
-        "Times: wall clock of the read alone (process start and imports excluded), median of "
-        f"{arguments.repeats} rounds run round-robin, each run in its own process. Peak RSS is the process "
-        "high-water mark (getrusage ru_maxrss), including the runtime or interpreter; 'RSS before read' is that "
-        "baseline. Ratios are against segpipe on the canonical file (>1x: slower / more memory than segpipe).",
-    ]
-    table = "\n".join(lines)
-    print(table)
-    print()
-    for note in notes:
-        print(f"- {note}")
-    if arguments.json_out:
-        with open(arguments.json_out, "w", encoding="utf-8") as out:
-            json.dump({"summary": summary, "table": table, "notes": notes}, out, indent=2)
+    return summary, "\n".join(lines)
 
 
 def main():
@@ -241,6 +334,10 @@ def main():
     reading = commands.add_parser("read")
     reading.add_argument("tool", choices=TOOLS + SINGLE_THREADED)
     reading.add_argument("file")
+    writing = commands.add_parser("write")
+    writing.add_argument("tool", choices=WRITERS)
+    writing.add_argument("file")
+    writing.add_argument("out")
     comparing = commands.add_parser("compare")
     comparing.add_argument("--segpipe", required=True, help="the release segpipe binary")
     comparing.add_argument("--canonical", required=True)
@@ -254,6 +351,8 @@ def main():
         canonicalize(arguments.source, arguments.target)
     elif arguments.command == "read":
         read(arguments.tool, arguments.file)
+    elif arguments.command == "write":
+        write(arguments.tool, arguments.file, arguments.out)
     else:
         compare(arguments)
 

@@ -10,6 +10,7 @@ extension ValueParser {
     /// the date is taken as written, without converting a time zone.
     public static func date(_ bytes: UnsafeBufferPointer<UInt8>, format: DateFormat = .auto) -> Int32? {
         guard let base = bytes.baseAddress else { return nil }
+        if bytes.count == 10, format == .auto || format == .iso, let days = isoDate(base) { return days }
         let (start, end) = trimmedRange(base, 0, bytes.count)
         guard start < end, let (days, next) = parseDate(base, start, end, format: format) else { return nil }
         if next == end { return days }
@@ -46,14 +47,30 @@ extension ValueParser {
     /// Days since 1970-01-01 of a proleptic Gregorian date, or `nil` when the date does not exist.
     public static func days(year: Int, month: Int, day: Int) -> Int32? {
         guard year >= 1 && year <= 9999, month >= 1 && month <= 12, day >= 1 else { return nil }
-        let isLeap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-        let monthLengths = isLeap ? leapMonthLengths : commonMonthLengths
-        guard day <= monthLengths[month - 1] else { return nil }
+        let length: Int
+        switch month {
+        case 2: length = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
+        case 4, 6, 9, 11: length = 30
+        default: length = 31
+        }
+        guard day <= length else { return nil }
         return CalendarDate.days(year: year, month: month, day: day)
     }
 
-    private static let commonMonthLengths = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-    private static let leapMonthLengths = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+    /// The common case on its own: exactly `yyyy-MM-dd` at `base` (ten bytes), else nil (the general parser then
+    /// decides). Gives what ``parseDate`` gives for such a value.
+    @inline(__always)
+    private static func isoDate(_ base: UnsafePointer<UInt8>) -> Int32? {
+        guard base[4] == UInt8(ascii: "-"), base[7] == UInt8(ascii: "-") else { return nil }
+        @inline(__always) func digit(_ index: Int) -> Int? {
+            let digit = base[index] &- 0x30
+            return digit < 10 ? Int(digit) : nil
+        }
+        guard let y0 = digit(0), let y1 = digit(1), let y2 = digit(2), let y3 = digit(3), let m0 = digit(5),
+            let m1 = digit(6), let d0 = digit(8), let d1 = digit(9)
+        else { return nil }
+        return days(year: ((y0 * 10 + y1) * 10 + y2) * 10 + y3, month: m0 * 10 + m1, day: d0 * 10 + d1)
+    }
 
     // MARK: - Pieces
 

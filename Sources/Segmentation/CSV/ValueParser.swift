@@ -47,6 +47,7 @@ public enum ValueParser {
     /// Values with up to 15 significant digits give exactly the `Double` that `Double("1234.56")` gives.
     public static func decimal(_ bytes: UnsafeBufferPointer<UInt8>, style: DecimalStyle = .auto) -> Double? {
         guard let base = bytes.baseAddress else { return nil }
+        if style != .comma, let value = plainDecimal(base, bytes.count) { return value }
         var (start, end) = trimmedRange(base, 0, bytes.count)
         var isNegative = false
         var hasSign = false
@@ -155,6 +156,35 @@ public enum ValueParser {
             return isNegative ? -value : value
         }
         return slowDecimal(base, start, end, decimalSeparator: decimalSeparator, isNegative: isNegative)
+    }
+
+    /// The common case on its own: `[-]digits[.digits]` with at most 15 digits and nothing else, else nil (the
+    /// general parser then decides). Gives exactly what the general parser gives for such a value.
+    @inline(__always)
+    private static func plainDecimal(_ base: UnsafePointer<UInt8>, _ count: Int) -> Double? {
+        guard count > 0, count <= 17 else { return nil }
+        var index = base[0] == UInt8(ascii: "-") ? 1 : 0
+        let isNegative = index == 1
+        var mantissa: UInt64 = 0
+        var digits = 0
+        var fractionDigits = -1  // -1 until the point
+        while index < count {
+            let byte = base[index]
+            let digit = byte &- 0x30
+            if digit < 10 {
+                mantissa = mantissa &* 10 &+ UInt64(digit)
+                digits += 1
+                if fractionDigits >= 0 { fractionDigits += 1 }
+            } else if byte == UInt8(ascii: "."), fractionDigits < 0, digits > 0 {
+                fractionDigits = 0
+            } else {
+                return nil
+            }
+            index += 1
+        }
+        guard digits > 0, digits <= 15, fractionDigits != 0 else { return nil }
+        let value = Double(mantissa) / powersOfTen[max(fractionDigits, 0)]
+        return isNegative ? -value : value
     }
 
     /// Parses ``decimal(_:style:)-(UnsafeBufferPointer<UInt8>,_)`` from a string.

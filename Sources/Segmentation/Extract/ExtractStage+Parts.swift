@@ -13,7 +13,7 @@ import Synchronization
 /// rows.
 extension ExtractStage {
     /// Bytes of a plain file read as one part: the unit of parallel work and of memory held per worker.
-    static let partBytes: Int64 = 32 << 20
+    static let partBytes: Int64 = 8 << 20
 
     /// Rows handed on at a time when a file is read as one stream (a `.gz` file).
     static let chunkRows = 1 << 20
@@ -119,7 +119,8 @@ extension ExtractStage {
         let pool = BuilderPool { makeBuilder(rows: rowsPerPart) }
         /// Parses the part from `start` up to the next part's start; part 0 is `reader` itself (past the header).
         @Sendable func parse(_ index: Int, from start: Int64) throws -> ParsedPart {
-            let partReader = index == 0 ? first.reader : try CSVReader(continuing: first.reader, at: start)
+            let partReader =
+                index == 0 ? first.reader : try CSVReader(continuing: first.reader, at: start, chunkSize: 1 << 20)
             let stop = index + 1 < starts.count ? starts[index + 1] : nil
             partReader.stopOffset = stop
             var parts: [ReadPart] = []

@@ -117,6 +117,46 @@ import Testing
         #expect(ValueParser.date(text, format: format) == expected)
     }
 
+    /// Plain decimals (`[-]digits[.digits]`) and ten-byte ISO dates take short paths; with a leading space the
+    /// same values go through the general parsers. Both must agree on every value, valid or not.
+    @Test func shortPathsAgreeWithTheGeneralParsers() {
+        var random = SyntheticRandom(seed: 11)
+        let edgeCases = [
+            "-", ".5", "5.", "-.5", "1.2.3", "0", "-0", "00012.50", "123456789012345", "1234567890123456",
+            "12345678901234.5", "9007199254740993", "1e5", "1,5", "--1",
+        ]
+        var decimals = edgeCases
+        for _ in 0..<20_000 {
+            let digits = (0..<(1 + random.below(16))).map { _ in String(random.below(10)) }.joined()
+            let point = random.below(digits.count + 1)
+            let text = random.below(2) == 0 ? digits : "\(digits.prefix(point)).\(digits.dropFirst(point))"
+            decimals.append(random.below(4) == 0 ? "-" + text : text)
+        }
+        for text in decimals {
+            for style in DecimalStyle.allCases {
+                let general = ValueParser.decimal(" " + text, style: style)
+                let short = ValueParser.decimal(text, style: style)
+                #expect(short?.bitPattern == general?.bitPattern, "\(text) \(style)")
+            }
+        }
+        var dates = [
+            "2024-02-29", "2023-02-29", "0000-01-01", "9999-12-31", "2024-13-01", "2024-00-10", "2024-04-31",
+            "2024/02/01", "2024-1-015", "20240201xx", "2024-02-3x",
+        ]
+        for _ in 0..<20_000 {
+            let year = String(random.below(10_000)).leftPadded(to: 4)
+            let month = String(random.below(14)).leftPadded(to: 2)
+            let day = String(random.below(33)).leftPadded(to: 2)
+            dates.append("\(year)-\(month)-\(day)")
+        }
+        for text in dates {
+            for format in [DateFormat.auto, .iso] {
+                #expect(
+                    ValueParser.date(text, format: format) == ValueParser.date(" " + text, format: format), "\(text)")
+            }
+        }
+    }
+
     @Test func everyDayRoundTripsThroughCivilDates() {
         // 1900-01-01 … 2100-12-31: parsing the generator's own formatting gives back the day.
         for day in Int32(-25_567)...Int32(47_846) {
@@ -156,5 +196,12 @@ import Testing
     ])
     func timestampParses(_ text: String, expected: Int64?) {
         #expect(ValueParser.timestamp(text) == expected)
+    }
+}
+
+extension String {
+    /// The string with leading zeros up to `width` characters.
+    fileprivate func leftPadded(to width: Int) -> String {
+        String(repeating: "0", count: max(0, width - count)) + self
     }
 }
