@@ -29,7 +29,8 @@ let package = Package(
             name: "CSHA256",
             linkerSettings: [.linkedLibrary("crypto")]
         ),
-        .target(name: "Columnar", dependencies: ["CSHA256"]),
+        .target(name: "CFileSync"),
+        .target(name: "Columnar", dependencies: ["CSHA256", "CFileSync"]),
         .target(name: "Clustering"),
         .target(
             name: "Segmentation",
@@ -65,7 +66,7 @@ let package = Package(
 )
 
 // Swift settings for every Swift target (not the C ones).
-let cLanguageTargets: Set = ["CLibPQ", "CSHA256"]
+let cLanguageTargets: Set = ["CLibPQ", "CSHA256", "CFileSync"]
 for target in package.targets where !cLanguageTargets.contains(target.name) {
     var settings = target.swiftSettings ?? []
     settings.append(contentsOf: [

@@ -1,3 +1,5 @@
+internal import CFileSync
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -11,7 +13,8 @@
 ///
 /// A crash at any point leaves either the previous file or the complete new one under the final name,
 /// never a partial file. Small writes are buffered into large ones, and the SHA-256 of everything written
-/// is computed on the way. If the writer is discarded without `commit()`, the temporary file is removed.
+/// is computed on the way. Every ``writebackInterval`` bytes the kernel is asked to start writing the pages out
+/// (without waiting), so the disk works while the caller computes and the final fsync has little left to do. If the writer is discarded without `commit()`, the temporary file is removed.
 ///
 /// ```swift
 /// let writer = try AtomicFileWriter(path: "checkpoints/run/stage/_manifest.json")
@@ -34,6 +37,13 @@ public final class AtomicFileWriter {
 
     /// Writes larger than this go straight to the file after flushing the buffer.
     private static let bufferSize = 1 << 20
+
+    /// Bytes handed to the file between requests to start writing them back (32 MiB).
+    static let writebackInterval = 32 << 20
+
+    /// Bytes handed to the file so far, and how many of them writeback was started for.
+    private var fileBytes = 0
+    private var writebackRequested = 0
 
     /// Creates the temporary file next to `path` (the directory must exist).
     public init(path: String) throws(ColumnarError) {
@@ -155,6 +165,12 @@ public final class AtomicFileWriter {
                     .io, "cannot write \(temporaryPath): \(systemErrorText()); check free disk space", path: path)
             }
             offset += written
+        }
+        fileBytes += bytes.count
+        if fileBytes - writebackRequested >= Self.writebackInterval {
+            // Advisory: a failure here changes nothing (commit's fsync reports real write errors).
+            _ = segpipe_start_writeback(descriptor, Int64(writebackRequested), Int64(fileBytes - writebackRequested))
+            writebackRequested = fileBytes
         }
     }
 

@@ -249,14 +249,18 @@ def compare(arguments):
     ]
     results = {label: [] for label, _, _ in runs}
     written = {label: [] for label, _, _ in writes}
+    # Every run starts after a pause: on virtual machines a run right after a process that held ~2 GB was measured
+    # up to 1.8x slower (the kernel is still reclaiming and zeroing pages), whichever tool it was.
     for round_number in range(1, arguments.repeats + 1):
-        for label, _, command in runs:
-            print(f"bench-extract: round {round_number}/{arguments.repeats}: {label}", file=sys.stderr, flush=True)
-            results[label].append(_run_json(command))
         for label, _, command in writes:
             print(f"bench-extract: round {round_number}/{arguments.repeats}: {label} to Arrow", file=sys.stderr,
                   flush=True)
+            time.sleep(arguments.pause)
             written[label].append(_run_json(command))
+        for label, _, command in runs:
+            print(f"bench-extract: round {round_number}/{arguments.repeats}: {label}", file=sys.stderr, flush=True)
+            time.sleep(arguments.pause)
+            results[label].append(_run_json(command))
     if os.path.exists(out):
         os.remove(out)
 
@@ -272,7 +276,8 @@ def compare(arguments):
         f"German amounts, 20% dd.MM.yyyy dates, ~0.2% bad rows); only segpipe can type it "
         f"({original['rows']:,} rows, {original['rejects']:,} rejects).",
         "Times: wall clock of the read alone (process start and imports excluded), median of "
-        f"{arguments.repeats} rounds run round-robin, each run in its own process. Peak RSS is the process "
+        f"{arguments.repeats} rounds run round-robin, each run in its own process after a {arguments.pause:g} s "
+        "pause. Peak RSS is the process "
         "high-water mark (getrusage ru_maxrss), including the runtime or interpreter; 'RSS before read' is that "
         "baseline. Ratios are against segpipe on the canonical file (>1x: slower / more memory than segpipe).",
         "Second table, CSV to Arrow file (the extract stage's job): the canonical file typed and written as an "
@@ -344,6 +349,7 @@ def main():
     comparing.add_argument("--original", required=True)
     comparing.add_argument("--repeats", type=int, default=3)
     comparing.add_argument("--json-out")
+    comparing.add_argument("--pause", type=float, default=5, help="seconds to wait before every run")
     comparing.add_argument("--single-threaded", action="store_true",
                            help="also run pyarrow and Polars restricted to one thread")
     arguments = parser.parse_args()

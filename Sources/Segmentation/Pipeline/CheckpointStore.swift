@@ -3,7 +3,9 @@ import Foundation
 
 /// Reads and writes checkpoints: `<root>/<run_id>/<stage>/<table>.arrow` plus `_manifest.json`.
 ///
-/// Only the runner uses this; stages see tables, never files. Every file is written to a temporary name,
+/// Only the runner uses this; stages see tables, except that a stage may stream a large output table into its
+/// folder through the ``CheckpointOutput`` the runner hands it (``openTable(named:runID:stage:columns:)``). Every
+/// file is written to a temporary name,
 /// fsynced and renamed, so a crash never leaves a half file under a final name, and a manifest is written last.
 public struct CheckpointStore: Sendable {
     /// The checkpoint root folder.
