@@ -106,6 +106,9 @@ def run_size(args, customers, rounds, segpipe):
                            "--schema", "bench_baseline", "--run-id", f"{tool}-{run_id}", "--labels-out",
                            str(labels), "--summary-file", str(summary)]
             log(f"{customers}: round {round_index + 1}/{rounds}: {tool}")
+            # A run right after one that held several GB was measured up to 1.3x slower on virtual machines (the
+            # kernel still reclaiming and zeroing pages): every run starts after the same pause.
+            time.sleep(args.pause)
             wall, peak = timed(command, rss, output)
             report = json.loads(summary.read_text())
             if tool == "segpipe":
@@ -194,6 +197,7 @@ def main():
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--as-of", default="2026-11-20")
     parser.add_argument("--json-out")
+    parser.add_argument("--pause", type=float, default=10, help="seconds to wait before every run (default 10)")
     parser.add_argument("--keep-checkpoints", action="store_true",
                         help="keep the last segpipe round's checkpoints (for `segpipe run --stage` profiling)")
     args = parser.parse_args()

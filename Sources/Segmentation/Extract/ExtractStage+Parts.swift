@@ -138,9 +138,17 @@ extension ExtractStage {
         try withoutActuallyEscaping(sink) { sink in
             let emitter = PartEmitter(starts: starts, sink: sink)
             // Each wave parses `parallelism` parts while the previous wave's parts are handed on (written out), so
-            // writing overlaps parsing.
+            // writing overlaps parsing. With `parallelism` 1 everything runs on the calling thread.
             let width = max(1, parallelism)
             var waiting: [(index: Int, result: Result<ParsedPart, any Error>)] = []
+            guard width > 1 else {
+                // One core: parse and hand on one part after the other.
+                for index in starts.indices {
+                    try emitter.emit(
+                        [(index, Result { try parse(index, from: starts[index]) })], parse: parse, pool: pool)
+                }
+                return
+            }
             for wave in stride(from: 0, to: starts.count, by: width) {
                 let indices = Array(wave..<min(wave + width, starts.count))
                 let previous = waiting
