@@ -66,7 +66,7 @@ extension ExtractStage {
     /// Reads every record of `reader` into a typed table of `schema`, appending unusable rows to `rejects`.
     ///
     /// The whole table is held in memory; the extract stage itself streams the parts into its checkpoint with
-    /// ``read(_:source:file:schema:parallelism:partBytes:onBatch:into:)``.
+    /// ``read(_:source:file:schema:parallelism:partBytes:chunkRows:onBatch:into:)``.
     static func read(
         _ reader: CSVReader, source: PipelineConfiguration.Source, file: String, schema: CanonicalSchema.TableSchema,
         rejects: inout [Reject], parallelism: Int = 1, partBytes: Int64 = partBytes, chunkRows: Int = chunkRows,
@@ -123,16 +123,12 @@ extension ExtractStage {
                 index == 0 ? first.reader : try CSVReader(continuing: first.reader, at: start, chunkSize: 1 << 20)
             let stop = index + 1 < starts.count ? starts[index + 1] : nil
             partReader.stopOffset = stop
+            // With no chunk limit, readPart hands the whole part on once, at the end.
             var parts: [ReadPart] = []
-            do {
-                try readPart(
-                    partReader, layout: layout, schema: schema, file: file, into: pool.take(), startOffset: start,
-                    chunkRows: .max, onBatch: onBatch
-                ) { parts.append($0) }
-            } catch {
-                for part in parts { pool.give(part.rows) }
-                throw error
-            }
+            try readPart(
+                partReader, layout: layout, schema: schema, file: file, into: pool.take(), startOffset: start,
+                chunkRows: .max, onBatch: onBatch
+            ) { parts.append($0) }
             return ParsedPart(part: parts[0], stoppedAt: partReader.stoppedAt)
         }
         try withoutActuallyEscaping(sink) { sink in

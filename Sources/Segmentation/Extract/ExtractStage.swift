@@ -22,7 +22,7 @@ struct ExtractStage {
     let context: StageContext
 
     /// What reading one source produced.
-    private struct SourceResult: @unchecked Sendable {
+    private struct SourceResult: Sendable {
         var output: SourceSink.Finished
         var rowCount: Int
         var rejects: [Reject]

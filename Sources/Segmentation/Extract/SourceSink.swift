@@ -86,7 +86,7 @@ final class SourceSink {
     }
 
     /// What was extracted: the committed file, or the in-memory table.
-    enum Finished {
+    enum Finished: Sendable {
         case file(WrittenFile)
         case table(Table)
     }
