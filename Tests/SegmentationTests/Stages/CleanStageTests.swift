@@ -1,5 +1,6 @@
 import Columnar
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Segmentation
@@ -114,4 +115,32 @@ final class CountingProgress: ProgressReporter, @unchecked Sendable {
     func expectTotal(_ total: Int64, of unit: ProgressUnit) { lock.withLock { expected = total } }
     func rowsProcessed(_ rows: Int) { lock.withLock { rowCount += rows } }
     func stageFinished(_ stage: StageName) {}
+
+    /// Run with a checkpoint, the stage gathers kept orders and events into their files a record batch at a time:
+    /// the files are byte for byte what the runner writes for the tables the stage returns without a checkpoint.
+    @Test func gatheredCheckpointFilesAreTheTablesTheStageReturns() throws {
+        let folder = try TemporaryDirectory(prefix: "clean-gathered")
+        var context = try StageFixtures.generatedContext(customers: 1_200, seed: 5, in: folder.path)
+        var inputs = StageInputs()
+        for (name, table) in try ExtractStage(context: context).run().tables {
+            inputs.set(table, named: name, of: .extract)
+        }
+        let inMemory = try CleanStage(context: context).run(inputs)
+        #expect(inMemory.files.isEmpty)
+        let orders = try #require(inMemory.table("orders"))
+        #expect(orders.rowCount < (try inputs.table("orders", of: .extract)).rowCount, "no order was dropped")
+
+        let store = CheckpointStore(root: folder.path + "/checkpoints")
+        context.checkpointOutput = CheckpointOutput(store: store, runID: "r1", stage: .clean)
+        let streamed = try CleanStage(context: context).run(inputs)
+        #expect(streamed.files.map(\.table) == ["customers", "orders", "email_events"])
+        #expect(streamed.tables.map(\.name) == ["rejects"])
+        #expect(streamed.metrics == inMemory.metrics)
+        for file in streamed.files {
+            let table = try #require(inMemory.table(file.table))
+            let expected = try table.write(to: folder.path + "/expected-\(file.table).arrow")
+            #expect(file.sha256 == expected.sha256, "\(file.table)")
+            #expect(file.rows == table.rowCount)
+        }
+    }
 }
