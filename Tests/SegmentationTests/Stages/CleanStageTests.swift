@@ -121,10 +121,7 @@ final class CountingProgress: ProgressReporter, @unchecked Sendable {
     @Test func gatheredCheckpointFilesAreTheTablesTheStageReturns() throws {
         let folder = try TemporaryDirectory(prefix: "clean-gathered")
         var context = try StageFixtures.generatedContext(customers: 1_200, seed: 5, in: folder.path)
-        var inputs = StageInputs()
-        for (name, table) in try ExtractStage(context: context).run().tables {
-            inputs.set(table, named: name, of: .extract)
-        }
+        let inputs = try StageFixtures.extractedInputs(context)
         let inMemory = try CleanStage(context: context).run(inputs)
         #expect(inMemory.files.isEmpty)
         let orders = try #require(inMemory.table("orders"))

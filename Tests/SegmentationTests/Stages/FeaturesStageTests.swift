@@ -37,10 +37,7 @@ import Testing
     @Test func predictCLVOffLeavesThePredictedColumnsNullAndEverythingElseEqual() throws {
         let folder = try TemporaryDirectory(prefix: "predict-clv")
         let context = try StageFixtures.generatedContext(customers: 800, seed: 3, in: folder.path)
-        var inputs = StageInputs()
-        for (name, table) in try ExtractStage(context: context).run().tables {
-            inputs.set(table, named: name, of: .extract)
-        }
+        var inputs = try StageFixtures.extractedInputs(context)
         for (name, table) in try CleanStage(context: context).run(inputs).tables {
             inputs.set(table, named: name, of: .clean)
         }

@@ -34,6 +34,15 @@ enum StageFixtures {
         return context
     }
 
+    /// The extract stage's tables for `context`, as inputs of the next stage.
+    static func extractedInputs(_ context: StageContext) throws -> StageInputs {
+        var inputs = StageInputs()
+        for (name, table) in try ExtractStage(context: context).run().tables {
+            inputs.set(table, named: name, of: .extract)
+        }
+        return inputs
+    }
+
     static func date(_ year: Int, _ month: Int, _ day: Int) -> Int32 {
         CalendarDate.days(year: year, month: month, day: day)
     }
