@@ -326,14 +326,6 @@ extension ExtractStage {
         return result
     }
 
-    /// `first` with the rows of `second` appended, reusing `first`'s buffers when nothing else holds them.
-    static func appendingInPlace(_ first: inout [Column], _ second: [Column]) -> [Column] {
-        var result = first
-        first = []
-        for index in result.indices { result[index].append(contentsOf: second[index]) }
-        return result
-    }
-
     /// Adds `offset` to the line numbers of a part read from the middle of a file.
     private static func shiftLines(of part: inout ReadPart, by offset: Int64) {
         guard offset != 0 else { return }

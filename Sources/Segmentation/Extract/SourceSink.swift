@@ -10,7 +10,8 @@ final class SourceSink {
     /// Opens the file the rows are streamed into; nil collects them in memory.
     private let open: (@Sendable () throws -> ArrowStreamWriter)?
     private var writer: ArrowStreamWriter?
-    private var collected: [Column]?
+    /// Parts kept in memory when there is no file to stream into.
+    private var collected: [[Column]] = []
     /// Rows appended so far.
     private(set) var rowCount = 0
 
@@ -66,22 +67,17 @@ final class SourceSink {
         }
     }
 
-    /// Appends rows held in memory (columns in the order of the schema, then `source_line`).
+    /// Keeps rows in memory (columns in the order of the schema, then `source_line`), joined by ``finish()``.
     private func append(_ part: [Column]) {
         rowCount += part.first?.count ?? 0
-        if var first = collected {
-            collected = nil
-            collected = ExtractStage.appendingInPlace(&first, part)
-        } else {
-            collected = part
-        }
+        collected.append(part)
     }
 
     /// Drops every row appended so far (a failed attempt at reading a database source).
     func reset() {
         writer?.abandon()
         writer = nil
-        collected = nil
+        collected = []
         rowCount = 0
     }
 
@@ -103,7 +99,7 @@ final class SourceSink {
                 throw PipelineError(.io, "cannot write \(writer.path)", underlying: error)
             }
         }
-        if let collected { return .table(try ExtractStage.makeTable(collected)) }
+        if !collected.isEmpty { return .table(try ExtractStage.makeTable(ExtractStage.concatenating(&collected))) }
         return .table(try ExtractStage.emptyTable(schema))
     }
 }
