@@ -5,8 +5,8 @@ import Foundation
 ///
 /// Only the runner uses this; stages see tables, except that a stage may stream a large output table into its
 /// folder through the ``CheckpointOutput`` the runner hands it (``openTable(named:runID:stage:columns:)``). Every
-/// file is written to a temporary name,
-/// fsynced and renamed, so a crash never leaves a half file under a final name, and a manifest is written last.
+/// file is written to a temporary name, fsynced and renamed, so a crash never leaves a half file under a final
+/// name, and a manifest is written last.
 public struct CheckpointStore: Sendable {
     /// The checkpoint root folder.
     public let root: String
@@ -63,12 +63,9 @@ public struct CheckpointStore: Sendable {
     {
         let directory = stageDirectory(runID, stage)
         try createDirectory(directory)
-        let fileName = "\(name).arrow"
-        let path = "\(directory)/\(fileName)"
+        let path = "\(directory)/\(name).arrow"
         do {
-            let written = try table.write(to: path)
-            return StageManifest.File(
-                table: name, name: fileName, rows: table.rowCount, bytes: written.byteCount, sha256: written.sha256)
+            return CheckpointOutput.manifestEntry(try table.write(to: path), name: name)
         } catch {
             throw PipelineError(.io, "cannot write checkpoint \(path)", underlying: error)
         }
