@@ -8,22 +8,18 @@ import Testing
 @Suite struct CleanStageTests {
     private func inputs(extraOrders: Int = 0) throws -> StageInputs {
         let d = StageFixtures.date
-        var inputs = StageInputs()
-        inputs.set(
-            try StageFixtures.customers(
-                ids: [" C1 ", "C2", "C1", ""], emails: [" Anna@Example.DE", "not-an-email", nil, nil],
-                signups: [nil, nil, nil, nil]),
-            named: "customers", of: .extract)
         var rows: [(id: String, customer: String, date: Int32, amount: Double, status: String)] = [
             ("o1", "C1", d(2026, 1, 1), 10, "Completed"), ("o2", "C9", d(2026, 1, 1), 10, "completed"),
             ("o3", "C2", d(2026, 3, 1), 10, "completed"), ("o1", "C1", d(2026, 1, 1), 10, "completed"),
             ("o4", "C2", d(2026, 1, 5), 10, "lost in space"),
         ]
         for index in 0..<extraOrders { rows.append(("x\(index)", "C2", d(2026, 1, 1), 1, "completed")) }
-        inputs.set(try StageFixtures.orders(rows), named: "orders", of: .extract)
-        inputs.set(
-            try StageFixtures.events([("C2", "OPEN"), ("C3", "open"), ("C2", "bounce")]), named: "email_events",
-            of: .extract)
+        var inputs = StageFixtures.inputs(
+            customers: try StageFixtures.customers(
+                ids: [" C1 ", "C2", "C1", ""], emails: [" Anna@Example.DE", "not-an-email", nil, nil],
+                signups: [nil, nil, nil, nil]),
+            orders: try StageFixtures.orders(rows),
+            events: try StageFixtures.events([("C2", "OPEN"), ("C3", "open"), ("C2", "bounce")]), of: .extract)
         inputs.set(RejectTable.make([]), named: "rejects", of: .extract)
         return inputs
     }

@@ -9,19 +9,16 @@ import Testing
 @Suite struct DedupeStageTests {
     @Test func sameEmailMergesToTheSmallestIdAndRemapsOrders() throws {
         let d = StageFixtures.date
-        var inputs = StageInputs()
-        inputs.set(
-            try StageFixtures.customers(
+        let inputs = StageFixtures.inputs(
+            customers: try StageFixtures.customers(
                 ids: ["C0010", "C0002", "C0003", "C0004"],
                 emails: ["anna@example.de", "anna@example.de", nil, "bernd@example.de"],
                 signups: [d(2025, 6, 1), d(2024, 1, 1), d(2025, 1, 1), d(2025, 1, 1)]),
-            named: "customers", of: .clean)
-        inputs.set(
-            try StageFixtures.orders([
+            orders: try StageFixtures.orders([
                 ("o1", "C0010", d(2026, 1, 1), 10, "completed"), ("o2", "C0002", d(2026, 1, 2), 20, "completed"),
                 ("o3", "C0004", d(2026, 1, 3), 30, "completed"),
-            ]), named: "orders", of: .clean)
-        inputs.set(try StageFixtures.events([("C0010", "open")]), named: "email_events", of: .clean)
+            ]),
+            events: try StageFixtures.events([("C0010", "open")]), of: .clean)
         let output = try DedupeStage(context: StageFixtures.context()).run(inputs)
 
         let customers = try #require(output.table("customers"))
@@ -49,22 +46,19 @@ import Testing
 
     @Test func idsOfDifferentLengthsAreRemappedAndRunsBetweenThemKept() throws {
         let d = StageFixtures.date
-        var inputs = StageInputs()
         // K77 and K1000 share an email with K1 (merged id K1, shorter), K5 has none; ids differ in length, so
         // the remapped id columns are rebuilt with shifted offsets.
-        inputs.set(
-            try StageFixtures.customers(
+        let inputs = StageFixtures.inputs(
+            customers: try StageFixtures.customers(
                 ids: ["K77", "K1", "K1000", "K5"],
                 emails: ["x@example.de", "x@example.de", "x@example.de", nil],
                 signups: [d(2025, 6, 1), d(2024, 1, 1), d(2025, 1, 1), d(2025, 1, 1)]),
-            named: "customers", of: .clean)
-        inputs.set(
-            try StageFixtures.orders([
+            orders: try StageFixtures.orders([
                 ("o1", "K5", d(2026, 1, 1), 10, "completed"), ("o2", "K1000", d(2026, 1, 2), 20, "completed"),
                 ("o3", "K5", d(2026, 1, 3), 30, "completed"), ("o4", "K77", d(2026, 1, 4), 40, "completed"),
                 ("o5", "K1", d(2026, 1, 5), 50, "completed"), ("o6", "K5", d(2026, 1, 6), 60, "completed"),
-            ]), named: "orders", of: .clean)
-        inputs.set(try StageFixtures.events([("K1000", "open"), ("K5", "sent")]), named: "email_events", of: .clean)
+            ]),
+            events: try StageFixtures.events([("K1000", "open"), ("K5", "sent")]), of: .clean)
         let output = try DedupeStage(context: StageFixtures.context()).run(inputs)
 
         let ids = try #require(output.table("customers")).strings("customer_id")
@@ -101,7 +95,8 @@ import Testing
     }
 
     @Test func generatedDuplicatesAreFoundWithHighPrecisionAndRecallThroughTheStages() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("dedupe-quality-\(UUID().uuidString)")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "dedupe-quality-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         let report = try DedupeQualityRun.run(
             customers: 5_000, seed: 21, directory: folder.path, configuration: StageFixtures.context().configuration,
@@ -127,10 +122,9 @@ import Testing
             }
         }
         customers = try Table(columns: columns)
-        var inputs = StageInputs()
-        inputs.set(customers, named: "customers", of: .clean)
-        inputs.set(try StageFixtures.orders([]), named: "orders", of: .clean)
-        inputs.set(try StageFixtures.events([]), named: "email_events", of: .clean)
+        let inputs = StageFixtures.inputs(
+            customers: customers, orders: try StageFixtures.orders([]), events: try StageFixtures.events([]),
+            of: .clean)
         let output = try DedupeStage(context: StageFixtures.context()).run(inputs)
         #expect(output.table("customers")?.rowCount == 3)
         #expect(output.metrics["duplicates_merged"] == .int(0))

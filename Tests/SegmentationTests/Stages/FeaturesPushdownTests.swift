@@ -30,9 +30,9 @@ struct FeaturesPushdownTests {
         var inputs = StageInputs()
         for (name, table) in extract.tables { inputs.set(name == "orders" ? orders : table, named: name, of: .extract) }
         let clean = try CleanStage(context: context).run(inputs)
-        for (name, table) in clean.tables { inputs.set(table, named: name, of: .clean) }
+        inputs.set(clean, of: .clean)
         let dedupe = try DedupeStage(context: context).run(inputs)
-        for (name, table) in dedupe.tables { inputs.set(table, named: name, of: .dedupe) }
+        inputs.set(dedupe, of: .dedupe)
         let merged = try #require(dedupe.metrics["duplicates_merged"]?.intValue)
         #expect(merged > 0, "the data should exercise combining source customers per merged id")
         let inProcess = try FeaturesStage(context: context).run(inputs)

@@ -13,23 +13,19 @@ import Testing
     /// Customer D: only a returned order.
     private func features() throws -> Table {
         let d = StageFixtures.date
-        var inputs = StageInputs()
-        inputs.set(
-            try StageFixtures.customers(
+        let inputs = StageFixtures.inputs(
+            customers: try StageFixtures.customers(
                 ids: ["A", "B", "C", "D"], emails: [nil, nil, nil, nil],
                 signups: [d(2025, 1, 31), d(2025, 12, 1), nil, d(2026, 1, 1)]),
-            named: "customers", of: .dedupe)
-        inputs.set(
-            try StageFixtures.orders([
+            orders: try StageFixtures.orders([
                 ("o1", "A", d(2026, 1, 1), 100, "completed"), ("o2", "A", d(2026, 1, 21), 50, "completed"),
                 ("o3", "A", d(2026, 1, 22), 30, "returned"), ("o4", "B", d(2025, 12, 1), 20, "completed"),
                 ("o5", "C", d(2026, 1, 2), 70, "cancelled"), ("o6", "D", d(2026, 1, 3), 10, "returned"),
-            ]), named: "orders", of: .dedupe)
-        inputs.set(
-            try StageFixtures.events([
+            ]),
+            events: try StageFixtures.events([
                 ("A", "sent"), ("A", "sent"), ("A", "sent"), ("A", "sent"), ("A", "open"), ("A", "click"),
                 ("B", "sent"), ("B", "unsubscribe"),
-            ]), named: "email_events", of: .dedupe)
+            ]), of: .dedupe)
         let output = try FeaturesStage(context: StageFixtures.context()).run(inputs)
         return try #require(output.table("customer_features"))
     }
@@ -38,12 +34,8 @@ import Testing
         let folder = try TemporaryDirectory(prefix: "predict-clv")
         let context = try StageFixtures.generatedContext(customers: 800, seed: 3, in: folder.path)
         var inputs = try StageFixtures.extractedInputs(context)
-        for (name, table) in try CleanStage(context: context).run(inputs).tables {
-            inputs.set(table, named: name, of: .clean)
-        }
-        for (name, table) in try DedupeStage(context: context).run(inputs).tables {
-            inputs.set(table, named: name, of: .dedupe)
-        }
+        inputs.set(try CleanStage(context: context).run(inputs), of: .clean)
+        inputs.set(try DedupeStage(context: context).run(inputs), of: .dedupe)
 
         let fitted = try FeaturesStage(context: context).run(inputs)
         var off = context
@@ -106,30 +98,28 @@ import Testing
 
     @Test func purchaseRhythmCategoriesEngagementAndAge() throws {
         let d = StageFixtures.date
-        var inputs = StageInputs()
         var customers = try StageFixtures.customers(
             ids: ["A", "B"], emails: [nil, nil], signups: [d(2025, 1, 31), d(2025, 12, 1)])
         customers = try Table(
             columns: customers.columns.map {
                 $0.name == "birth_date" ? StageFixtures.dates("birth_date", [d(1980, 2, 1), d(2000, 1, 31)]) : $0
             })
-        inputs.set(customers, named: "customers", of: .dedupe)
         // A buys on three days (two orders on 2026-01-01): 2025-01-10 (older than a year), 2026-01-01, 2026-01-21.
-        inputs.set(
-            try StageFixtures.orders([
-                ("o1", "A", d(2025, 1, 10), 40, "completed"), ("o2", "A", d(2026, 1, 1), 100, "completed"),
-                ("o3", "A", d(2026, 1, 1), 10, "completed"), ("o4", "A", d(2026, 1, 21), 50, "completed"),
-                ("o5", "B", d(2025, 12, 1), 20, "completed"),
-            ]), named: "orders", of: .dedupe)
+        let orders = try StageFixtures.orders([
+            ("o1", "A", d(2025, 1, 10), 40, "completed"), ("o2", "A", d(2026, 1, 1), 100, "completed"),
+            ("o3", "A", d(2026, 1, 1), 10, "completed"), ("o4", "A", d(2026, 1, 21), 50, "completed"),
+            ("o5", "B", d(2025, 12, 1), 20, "completed"),
+        ])
         let noon: Int64 = 12 * 3_600_000_000
         var events = try StageFixtures.events([("A", "sent"), ("A", "open")])
         events = try Table(
             columns: events.columns.map {
                 $0.name == "event_time"
-                    ? Column(name: "event_time", values: .timestamp([0, Int64(d(2026, 1, 11)) * 86_400_000_000 + noon]))
+                    ? Column(
+                        name: "event_time", values: .timestamp([0, Int64(d(2026, 1, 11)) * 86_400_000_000 + noon]))
                     : $0
             })
-        inputs.set(events, named: "email_events", of: .dedupe)
+        let inputs = StageFixtures.inputs(customers: customers, orders: orders, events: events, of: .dedupe)
         let output = try FeaturesStage(context: StageFixtures.context()).run(inputs)
         let table = try #require(output.table("customer_features"))
         #expect(try table.int64s("purchase_days") == [3, 1])

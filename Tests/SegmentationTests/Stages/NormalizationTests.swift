@@ -40,7 +40,8 @@ import Testing
                 raw = pick("aZx9.-@+_'!#~ \t\r\nQ0é", 0...14)
             } else {
                 let labels = (0..<Int.random(in: 1...3, using: &generator)).map { _ in pick("aZq7-", 0...4) }
-                raw = pick(" \t", 0...1) + pick("aZx9._+'-!#", 1...6) + "@" + labels.joined(separator: ".")
+                raw =
+                    pick(" \t", 0...1) + pick("aZx9._+'-!#", 1...6) + "@" + labels.joined(separator: ".")
                     + pick(" \n", 0...1)
             }
             let expected = Normalization.generalEmail(raw)

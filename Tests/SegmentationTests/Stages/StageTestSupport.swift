@@ -37,9 +37,16 @@ enum StageFixtures {
     /// The extract stage's tables for `context`, as inputs of the next stage.
     static func extractedInputs(_ context: StageContext) throws -> StageInputs {
         var inputs = StageInputs()
-        for (name, table) in try ExtractStage(context: context).run().tables {
-            inputs.set(table, named: name, of: .extract)
-        }
+        inputs.set(try ExtractStage(context: context).run(), of: .extract)
+        return inputs
+    }
+
+    /// Inputs holding `customers`, `orders` and `email_events` as tables of `stage`.
+    static func inputs(customers: Table, orders: Table, events: Table, of stage: StageName) -> StageInputs {
+        var inputs = StageInputs()
+        inputs.set(customers, named: "customers", of: stage)
+        inputs.set(orders, named: "orders", of: stage)
+        inputs.set(events, named: "email_events", of: stage)
         return inputs
     }
 
@@ -98,5 +105,12 @@ enum StageFixtures {
             Column(name: "event_time", values: .timestamp(rows.map { _ in 0 })),
             Column(name: CanonicalSchema.lineColumn, values: .int64(rows.indices.map { Int64($0 + 2) })),
         ])
+    }
+}
+
+extension StageInputs {
+    /// Sets every table `output` returned in memory as a table of `stage`.
+    mutating func set(_ output: StageOutput, of stage: StageName) {
+        for (name, table) in output.tables { set(table, named: name, of: stage) }
     }
 }
