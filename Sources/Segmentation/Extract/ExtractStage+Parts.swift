@@ -270,8 +270,9 @@ extension ExtractStage {
         var pending = 0
         var bytesReported = startOffset
         func report() throws {
-            // Bytes of the file on disk consumed so far (compressed for .gz), reported a block of rows at a time.
-            let position = max(reader.fileBytesRead, bytesReported)
+            // Bytes of the file on disk consumed so far (compressed for .gz), reported a block of rows at a time; a
+            // part's reader reads ahead past its end, and those bytes are the next part's to report.
+            let position = min(max(reader.fileBytesRead, bytesReported), reader.stopOffset ?? .max)
             try onBatch(pending, position - bytesReported)
             bytesReported = position
             pending = 0

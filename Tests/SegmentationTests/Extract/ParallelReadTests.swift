@@ -1,5 +1,6 @@
 import Columnar
 import Foundation
+import Synchronization
 import Testing
 
 @testable import Segmentation
@@ -136,5 +137,27 @@ import Testing
         #expect(chunkSizes == Array(repeating: 100, count: 9) + [98])
         #expect(try Table(columns: ExtractStage.concatenating(&pieces)) == expected)
         #expect(rejects == expectedRejects)
+    }
+
+    /// Progress counts every byte of a file read in parts once: each part reports up to its end, not the bytes its
+    /// reader read ahead into the next part.
+    @Test func partsReportEachByteOfTheFileOnce() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("segpipe-bytes-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("orders.csv").path
+        try Self.ordersFile(rows: 3_000, quotedBreakAt: nil).write(toFile: path, atomically: true, encoding: .utf8)
+        let counted = Mutex<(records: Int, bytes: Int64)>((0, 0))
+        var rejects: [Reject] = []
+        let reader = try CSVReader(path: path, dialect: CSVDialect(), chunkSize: 4096)
+        let table = try ExtractStage.read(
+            reader, source: PipelineConfiguration.Source(path: path), file: "orders.csv",
+            schema: CanonicalSchema.orders, rejects: &rejects, parallelism: 2, partBytes: 5_000
+        ) { records, bytes in
+            counted.withLock { $0 = ($0.records + records, $0.bytes + bytes) }
+        }
+        #expect(reader.stoppedAt != nil, "the file was not split")
+        #expect(counted.withLock { $0.bytes } == ExtractStage.fileSize(path))
+        #expect(counted.withLock { $0.records } == table.rowCount + rejects.count)
     }
 }
