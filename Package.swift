@@ -30,7 +30,8 @@ let package = Package(
             linkerSettings: [.linkedLibrary("crypto")]
         ),
         .target(name: "CFileSync"),
-        .target(name: "Columnar", dependencies: ["CSHA256", "CFileSync"]),
+        .target(name: "CPrefetch"),
+        .target(name: "Columnar", dependencies: ["CSHA256", "CFileSync", "CPrefetch"]),
         .target(name: "Clustering"),
         .target(
             name: "Segmentation",
@@ -66,7 +67,7 @@ let package = Package(
 )
 
 // Swift settings for every Swift target (not the C ones).
-let cLanguageTargets: Set = ["CLibPQ", "CSHA256", "CFileSync"]
+let cLanguageTargets: Set = ["CLibPQ", "CSHA256", "CFileSync", "CPrefetch"]
 for target in package.targets where !cLanguageTargets.contains(target.name) {
     var settings = target.swiftSettings ?? []
     settings.append(contentsOf: [

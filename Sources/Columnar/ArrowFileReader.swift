@@ -9,7 +9,7 @@
 /// `uint8`…`uint32` (widened to int64), `float32` (widened to float64), `date64` (to days), and timestamps
 /// in seconds, milliseconds or nanoseconds (converted to microseconds, nanoseconds rounded down) with any
 /// or no time zone. Compressed bodies and other types give `.unsupportedType`.
-public final class ArrowFileReader {
+public final class ArrowFileReader: @unchecked Sendable {
     /// The file read.
     public let path: String
     /// The columns in schema order.
@@ -22,10 +22,14 @@ public final class ArrowFileReader {
     public var byteCount: Int { file.bytes.count }
     /// Number of record batches.
     public var batchCount: Int { batches.count }
+    /// Rows in each record batch, in file order.
+    public var batchRowCounts: [Int] { batches.map(\.length) }
 
     private let file: MappedFile
     private let sourceTypes: [SourceType]
     private let batches: [Batch]
+    /// The row (over the whole file) each record batch starts at, then the row count.
+    private let batchStartRows: [Int]
 
     /// The on-disk type of a column and how it converts to a `ColumnType`.
     enum SourceType {
@@ -72,7 +76,7 @@ public final class ArrowFileReader {
         let file = try MappedFile(path: path)
         self.file = file
         if let expectedSHA256 {
-            let actual = Self.sha256(of: file.bytes)
+            let actual = Self.sha256(of: file, releasing: true)
             guard actual == expectedSHA256.lowercased() else {
                 throw ColumnarError(
                     .checksumMismatch,
@@ -93,12 +97,15 @@ public final class ArrowFileReader {
             let batches = try Self.batches(footer: footer.table, in: file.bytes, footerStart: footer.start)
             self.batches = batches
             var rowCount = 0
+            var starts = [0]
             for batch in batches {
                 let (sum, overflow) = rowCount.addingReportingOverflow(batch.length)
                 guard !overflow else { throw Self.malformed("the record batches claim more than Int.max rows") }
                 rowCount = sum
+                starts.append(sum)
             }
             self.rowCount = rowCount
+            self.batchStartRows = starts
         } catch {
             throw ColumnarError(error.code, error.message, path: path, underlying: error.underlying)
         }
@@ -115,6 +122,23 @@ public final class ArrowFileReader {
     ///
     /// Throws `.schemaMismatch` when a name is not in the file.
     public func readTable(columns names: [String]) throws(ColumnarError) -> Table {
+        try readTable(columnIndices: try columnIndices(names))
+    }
+
+    /// Reads the record batches `batchRange` (indices into the file's batches) into one table, with only the
+    /// columns called `names` (all columns when nil), in that order: a large file read a slice at a time.
+    ///
+    /// Throws `.schemaMismatch` when a name is not in the file.
+    public func readTable(columns names: [String]? = nil, batches batchRange: Range<Int>) throws(ColumnarError)
+        -> Table
+    {
+        precondition(
+            batchRange.lowerBound >= 0 && batchRange.upperBound <= batches.count, "batch range outside the file")
+        let indices = try names.map { names throws(ColumnarError) in try columnIndices(names) } ?? Array(columns.indices)
+        return try readTable(columnIndices: indices, batches: batches[batchRange])
+    }
+
+    private func columnIndices(_ names: [String]) throws(ColumnarError) -> [Int] {
         var indices: [Int] = []
         for name in names {
             guard let index = columns.firstIndex(where: { $0.name == name }) else {
@@ -125,10 +149,15 @@ public final class ArrowFileReader {
             }
             indices.append(index)
         }
-        return try readTable(columnIndices: indices)
+        return indices
     }
 
     private func readTable(columnIndices: [Int]) throws(ColumnarError) -> Table {
+        try readTable(columnIndices: columnIndices, batches: batches[...])
+    }
+
+    private func readTable(columnIndices: [Int], batches: ArraySlice<Batch>) throws(ColumnarError) -> Table {
+        let rowCount = batches.reduce(0) { $0 + $1.length }
         do throws(ColumnarError) {
             for batch in batches {
                 if let codec = batch.compressionCodec {
@@ -148,20 +177,83 @@ public final class ArrowFileReader {
                 result.append(
                     try Self.column(columns[index], type: sourceTypes[index], chunks: columnChunks, rowCount: rowCount))
             }
+            // The batches' bytes are copied out: let go of their pages (a file read a slice at a time stays small).
+            for batch in batches { releaseBody(of: batch) }
             return try Table(columns: result, metadata: metadata)
         } catch {
             throw ColumnarError(error.code, error.message, path: path, underlying: error.underlying)
         }
     }
 
-    /// The SHA-256 of the whole file in hexadecimal, hashed from the mapped bytes.
-    public func sha256() -> String {
-        Self.sha256(of: file.bytes)
+    /// Calls `body` with the UTF-8 bytes of row `row` (counted over the whole file) of the text column at
+    /// `columnIndex`, straight from the mapped file, without reading its record batch (empty for a null): for the
+    /// odd value looked up again after its batch was read and let go.
+    public func withUTF8<R>(
+        columnIndex: Int, row: Int, _ body: (UnsafeBufferPointer<UInt8>) throws(ColumnarError) -> R
+    ) throws(ColumnarError) -> R {
+        precondition(row >= 0 && row < rowCount, "row outside the file")
+        precondition(columns.indices.contains(columnIndex), "column outside the file")
+        let isLarge: Bool
+        switch sourceTypes[columnIndex] {
+        case .utf8: isLarge = false
+        case .largeUTF8: isLarge = true
+        default: throw ColumnarError(.schemaMismatch, "column \"\(columns[columnIndex].name)\" is not text", path: path)
+        }
+        // The last batch starting at or before `row`.
+        var low = 0
+        var high = batches.count - 1
+        while low < high {
+            let middle = (low + high + 1) / 2
+            if batchStartRows[middle] <= row { low = middle } else { high = middle - 1 }
+        }
+        let index = row - batchStartRows[low]
+        let chunk: Chunk
+        do {
+            chunk = try Self.chunks(of: batches[low], types: sourceTypes)[columnIndex]
+        } catch {
+            throw ColumnarError(error.code, error.message, path: path, underlying: error.underlying)
+        }
+        guard chunk.isValid(index) else { return try body(UnsafeBufferPointer(start: nil, count: 0)) }
+        let offsets = chunk.buffers[0]
+        let data = chunk.buffers[1]
+        let start: Int
+        let end: Int
+        if isLarge {
+            start = Int(Int64(littleEndian: offsets.loadUnaligned(fromByteOffset: index * 8, as: Int64.self)))
+            end = Int(Int64(littleEndian: offsets.loadUnaligned(fromByteOffset: index * 8 + 8, as: Int64.self)))
+        } else {
+            start = Int(Int32(littleEndian: offsets.loadUnaligned(fromByteOffset: index * 4, as: Int32.self)))
+            end = Int(Int32(littleEndian: offsets.loadUnaligned(fromByteOffset: index * 4 + 4, as: Int32.self)))
+        }
+        guard start >= 0, start <= end, end <= data.count else {
+            throw ColumnarError(
+                .malformedFile, "not a valid Arrow IPC file: string offsets point outside their data buffer", path: path)
+        }
+        let bytes = UnsafeRawBufferPointer(rebasing: data[start..<end]).assumingMemoryBound(to: UInt8.self)
+        return try body(bytes)
     }
 
-    private static func sha256(of bytes: UnsafeRawBufferPointer) -> String {
+    private func releaseBody(of batch: Batch) {
+        guard let base = file.bytes.baseAddress, let start = batch.body.baseAddress else { return }
+        let offset = start - base
+        file.release(offset..<(offset + batch.body.count))
+    }
+
+    /// The SHA-256 of the whole file in hexadecimal, hashed from the mapped bytes.
+    public func sha256() -> String {
+        Self.sha256(of: file, releasing: false)
+    }
+
+    /// The file's SHA-256, hashed 32 MiB at a time; with `releasing`, each piece is let go of once hashed (see
+    /// ``MappedFile/release(_:)``), so checking a file larger than memory does not fill the process with it.
+    private static func sha256(of file: MappedFile, releasing: Bool) -> String {
         var hasher = SHA256()
-        hasher.update(bytes)
+        let piece = 32 << 20
+        for start in stride(from: 0, to: file.bytes.count, by: piece) {
+            let range = start..<min(start + piece, file.bytes.count)
+            hasher.update(UnsafeRawBufferPointer(rebasing: file.bytes[range]))
+            if releasing { file.release(range) }
+        }
         return SHA256.hex(hasher.finalize())
     }
 

@@ -37,6 +37,20 @@ final class MappedFile {
         bytes = UnsafeRawBufferPointer(start: address, count: size)
     }
 
+    /// Drops the process's mapping of the whole pages inside `range` (byte offsets) once they have been read: the
+    /// file stays in the page cache, so a later read of them faults the same bytes back in, but they no longer count
+    /// towards the process's resident memory. Streaming a file larger than memory through the mapping stays bounded.
+    func release(_ range: Range<Int>) {
+        guard let mapping, !range.isEmpty else { return }
+        let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (range.lowerBound + pageSize - 1) / pageSize * pageSize
+        let end = range.upperBound == bytes.count ? range.upperBound : range.upperBound / pageSize * pageSize
+        guard end > start else { return }
+        #if canImport(Glibc) || canImport(Musl)
+            _ = madvise(mapping + start, end - start, Int32(MADV_DONTNEED))
+        #endif
+    }
+
     deinit {
         if let mapping { munmap(mapping, bytes.count) }
     }

@@ -90,6 +90,18 @@ public struct CheckpointStore: Sendable {
     public func readTable(_ name: String, of manifest: StageManifest, columns: Set<String>? = nil)
         throws(PipelineError) -> Table
     {
+        let reader = try openTable(name, of: manifest)
+        do {
+            if let columns { return try reader.readTable(columns: reader.columns.map(\.name).filter(columns.contains)) }
+            return try reader.readTable()
+        } catch {
+            throw Self.unreadable(reader.path, of: manifest, error)
+        }
+    }
+
+    /// Opens a table of a completed stage for reading a slice of record batches at a time, after verifying its
+    /// checksum against the manifest (the whole file is hashed once, here).
+    public func openTable(_ name: String, of manifest: StageManifest) throws(PipelineError) -> ArrowFileReader {
         guard let entry = manifest.file(for: name) else {
             throw PipelineError(
                 .checkpoint,
@@ -102,18 +114,23 @@ public struct CheckpointStore: Sendable {
                 .checkpoint, "checkpoint file \(path) is missing; rerun with --from \(manifest.stage)")
         }
         do {
-            if let columns { return try Table(readingArrowFile: path, expectedSHA256: entry.sha256, columns: columns) }
-            return try Table(readingArrowFile: path, expectedSHA256: entry.sha256)
-        } catch  where error.code == .checksumMismatch {
-            throw PipelineError(
+            return try ArrowFileReader(path: path, expectedSHA256: entry.sha256)
+        } catch {
+            throw Self.unreadable(path, of: manifest, error)
+        }
+    }
+
+    /// The error for a checkpoint file that cannot be read (or whose checksum differs from the manifest's).
+    static func unreadable(_ path: String, of manifest: StageManifest, _ error: ColumnarError) -> PipelineError {
+        if error.code == .checksumMismatch {
+            return PipelineError(
                 .checkpoint,
                 "checkpoint file \(path) is corrupt (its checksum differs from the manifest); rerun with --from \(manifest.stage)"
             )
-        } catch {
-            throw PipelineError(
-                .checkpoint, "checkpoint file \(path) cannot be read; rerun with --from \(manifest.stage)",
-                underlying: error)
         }
+        return PipelineError(
+            .checkpoint, "checkpoint file \(path) cannot be read; rerun with --from \(manifest.stage)",
+            underlying: error)
     }
 
     /// Removes files of a stage left from an earlier attempt, before it runs again.

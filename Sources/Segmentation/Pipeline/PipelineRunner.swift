@@ -249,13 +249,22 @@ public struct PipelineRunner {
                 reads.append((file.table, upstream, manifest))
             }
         }
-        // The input tables are independent files: read (and checksum) them on both cores.
-        let tables = try concurrentMap(reads) { read throws(PipelineError) in
-            try store.readTable(
-                read.table, of: read.manifest,
-                columns: Planner.columnsRead(by: stage, of: read.table, from: read.upstream))
+        // The input tables are independent files: read (and checksum) them on both cores. Tables the stage streams
+        // through are only opened and checksummed here.
+        let tables = try concurrentMap(reads) { read throws(PipelineError) -> InputRead in
+            let columns = Planner.columnsRead(by: stage, of: read.table, from: read.upstream)
+            if Planner.streams(stage, read.table, from: read.upstream) {
+                return .streamed(
+                    InputBatches(try store.openTable(read.table, of: read.manifest), columns: columns, of: read.manifest))
+            }
+            return .whole(try store.readTable(read.table, of: read.manifest, columns: columns))
         }
-        for (read, table) in zip(reads, tables) { inputs.set(table, named: read.table, of: read.upstream) }
+        for (read, table) in zip(reads, tables) {
+            switch table {
+            case .whole(let table): inputs.set(table, named: read.table, of: read.upstream)
+            case .streamed(let batches): inputs.set(batches, named: read.table, of: read.upstream)
+            }
+        }
 
         try store.clearStage(context.runID, stage)
         var manifest = StageManifest(
@@ -322,4 +331,10 @@ public struct PipelineRunner {
         let (seconds, attoseconds) = duration.components
         return Double(seconds) + Double(attoseconds) / 1e18
     }
+}
+
+/// An input table as the runner hands it to a stage: read whole, or opened for streaming.
+private enum InputRead: Sendable {
+    case whole(Table)
+    case streamed(InputBatches)
 }

@@ -14,6 +14,8 @@ import Logging
 ///   `clean.max_reject_rate`; above it the stage fails with exit code 3 and nothing is published.
 struct CleanStage {
     let context: StageContext
+    /// Rows of orders or email events cleaned a slice at a time (whole record batches adding up to at least this).
+    var sliceRows = 1 << 18
 
     func run(_ inputs: StageInputs) throws(PipelineError) -> StageOutput {
         let extractRejects = try RejectTable.rejects(in: try inputs.table("rejects", of: .extract))
@@ -21,27 +23,27 @@ struct CleanStage {
         var metrics: [String: JSONValue] = [:]
 
         let rawCustomers = try inputs.table("customers", of: .extract)
+        let rawOrders = try inputs.batches("orders", of: .extract)
+        let rawEvents = try inputs.batches("email_events", of: .extract)
         // Every row this stage checks is known now: the progress line shows the share done and an ETA.
         context.progress.expectTotal(
-            Int64(
-                rawCustomers.rowCount + (try inputs.table("orders", of: .extract)).rowCount
-                    + (try inputs.table("email_events", of: .extract)).rowCount), of: .rows)
+            Int64(rawCustomers.rowCount + rawOrders.rowCount + rawEvents.rowCount), of: .rows)
         var (customers, customerMetrics) = try cleanCustomers(rawCustomers, rejects: &rejects)
         let cleanIDs = try customers.strings("customer_id")
         let customerIDs = FrozenInterner(interner: StringInterner(cleanIDs))
         let placeholder = context.configuration.clean.placeholderCustomer
         try context.checkCancellation()
-        let rawOrders = try inputs.table("orders", of: .extract)
-        let rawEvents = try inputs.table("email_events", of: .extract)
-        // Orders and events only read the customer ids: clean them side by side.
+        // Orders and events only read the customer ids: clean them side by side, each a slice of record batches at a
+        // time, straight into the checkpoint (neither table is ever whole in memory).
+        let output = context.checkpointOutput
         let (cleanedOrders, cleanedEvents) = try concurrently(
-            { () throws(PipelineError) in try cleanOrders(rawOrders, customerIDs: customerIDs, placeholder: placeholder)
+            { () throws(PipelineError) in
+                try cleanOrders(rawOrders, customerIDs: customerIDs, placeholder: placeholder, output: output)
             },
-            { () throws(PipelineError) in try cleanEvents(rawEvents, customerIDs: customerIDs, placeholder: placeholder)
+            { () throws(PipelineError) in
+                try cleanEvents(rawEvents, customerIDs: customerIDs, placeholder: placeholder, output: output)
             })
         try context.checkCancellation()
-        let orders = cleanedOrders.rows
-        let events = cleanedEvents.rows
         let orderMetrics = cleanedOrders.metrics
         rejects.append(contentsOf: cleanedOrders.rejects)
         rejects.append(contentsOf: cleanedEvents.rejects)
@@ -55,16 +57,17 @@ struct CleanStage {
 
         var qualityFailure: String?
         var rates: [String: JSONValue] = [:]
-        for (name, raw, cleanCount) in [
-            ("customers", rawCustomers, customers.rowCount), ("orders", rawOrders, orders.rowCount),
-            ("email_events", rawEvents, events.rowCount),
+        for (name, rawCount, cleanCount) in [
+            ("customers", rawCustomers.rowCount, customers.rowCount),
+            ("orders", rawOrders.rowCount, cleanedOrders.rows.rowCount),
+            ("email_events", rawEvents.rowCount, cleanedEvents.rows.rowCount),
         ] {
             let extractRejected = extractRejects.lazy.filter { $0.table == name }.count
-            let read = raw.rowCount + extractRejected
+            let read = rawCount + extractRejected
             let rejected = extractRejected + rejects.lazy.filter { $0.table == name }.count
             let rate = read == 0 ? 0 : Double(rejected) / Double(read)
             rates[name] = .double(rate)
-            metrics["rows_in.\(name)"] = .int(Int64(raw.rowCount))
+            metrics["rows_in.\(name)"] = .int(Int64(rawCount))
             metrics["rows_out.\(name)"] = .int(Int64(cleanCount))
             if rate > context.configuration.clean.maxRejectRate, qualityFailure == nil {
                 qualityFailure =
@@ -75,27 +78,15 @@ struct CleanStage {
         metrics["reject_rate"] = .object(rates)
         metrics["rows_rejected"] = .int(Int64(rejects.count))
         metrics["rejects_by_reason"] = RejectTable.countsByReason(rejects)
-        let rejectTable = RejectTable.make(rejects)
-        guard let output = context.checkpointOutput else {
-            return StageOutput(
-                tables: [
-                    ("customers", customers), ("orders", try orders.table()), ("email_events", try events.table()),
-                    ("rejects", rejectTable),
-                ],
-                metrics: metrics, qualityFailure: qualityFailure)
+        var result = StageOutput(tables: [], metrics: metrics, qualityFailure: qualityFailure)
+        if let output {
+            result.files.append(try output.write(customers, named: "customers"))
+        } else {
+            result.tables.append(("customers", customers))
         }
-        // Kept orders and events are gathered into the checkpoint a record batch at a time: their filtered copies
-        // never exist whole in memory (at 1M customers that is over a GB less at the stage's peak).
-        let cleanCustomers = customers
-        let files = try concurrentMap(["customers", "orders", "email_events"]) { name throws(PipelineError) in
-            switch name {
-            case "orders": try output.write(orders, named: name)
-            case "email_events": try output.write(events, named: name)
-            default: try output.write(cleanCustomers, named: name)
-            }
-        }
-        var result = StageOutput(tables: [("rejects", rejectTable)], metrics: metrics, qualityFailure: qualityFailure)
-        result.files = files
+        result.add(cleanedOrders.rows, named: "orders")
+        result.add(cleanedEvents.rows, named: "email_events")
+        result.tables.append(("rejects", RejectTable.make(rejects)))
         return result
     }
 
@@ -137,27 +128,22 @@ struct CleanStage {
 
     /// Clean orders, their rejects and metrics.
     struct CleanedOrders: Sendable {
-        var rows: GatheredTable
+        var rows: TableSink.Finished
         var rejects: [Reject]
         var orphans: Int64
         var metrics: [String: JSONValue]
     }
 
-    /// Checks every order against the customer ids and the configured currencies and statuses.
+    /// Checks every order against the customer ids and the configured currencies and statuses, a slice of record
+    /// batches at a time, and puts the kept rows into the `orders` table of the checkpoint (or of the output).
     ///
     /// Works on the column bytes: customer ids are looked up and order ids deduplicated through
-    /// ``StringInterner``s, and each distinct raw currency and status is mapped once, not once per row.
-    private func cleanOrders(_ table: Table, customerIDs: FrozenInterner, placeholder: String?)
-        throws(PipelineError) -> CleanedOrders
-    {
+    /// ``StringInterner``s (the order ids seen so far span all slices), and each distinct raw currency and status is
+    /// mapped once per slice, not once per row.
+    private func cleanOrders(
+        _ input: InputBatches, customerIDs: FrozenInterner, placeholder: String?, output: CheckpointOutput?
+    ) throws(PipelineError) -> CleanedOrders {
         let settings = context.configuration.clean
-        let file = context.configuration.sources.orders.displayName
-        let rowCount = table.rowCount
-        let orderIDs = try table.strings("order_id")
-        let customers = try table.strings("customer_id")
-        let dates = try table.dates("order_date")
-        let amounts = try table.doubles("amount")
-        let lines = try table.int64s(CanonicalSchema.lineColumn)
         var statusMap: [String: String] = [:]
         for (canonical, values) in [
             ("completed", settings.orderStatus.completed), ("returned", settings.orderStatus.returned),
@@ -167,128 +153,248 @@ struct CleanStage {
         }
         var rates: [String: Double] = [:]
         for (code, rate) in settings.currencyRates { rates[code.uppercased()] = rate }
-        let defaultCurrency = settings.currencyRates.count == 1 ? settings.currencyRates.keys.first ?? "EUR" : "EUR"
-
-        // Each distinct raw currency and status, mapped once.
-        let rawCurrencies = StringInterner(capacity: 16)
-        let currencies = try table.strings("currency")
-        let currencyOfRow = rawCurrencies.insertAll(currencies)
-        let currencyOf: [(code: String, rate: Double?)] = (0..<rawCurrencies.count).map { ordinal in
-            let raw = Normalization.trimmed(rawCurrencies.string(at: ordinal)).uppercased()
-            let code = raw.isEmpty ? defaultCurrency : raw
-            return (code, rates[code])
-        }
-        let rawStatuses = StringInterner(capacity: 16)
-        let statuses = try table.strings("status")
-        let statusOfRow = rawStatuses.insertAll(statuses)
-        let statusOf: [String?] = (0..<rawStatuses.count).map { ordinal in
-            statusMap[Normalization.trimmed(rawStatuses.string(at: ordinal)).lowercased()]
-        }
-
-        var rejects: [Reject] = []
-        func reject(_ row: Int, _ field: String, _ reason: String, _ raw: String) {
-            rejects.append(
-                Reject(
-                    stage: "clean", table: "orders", file: file, line: lines[row], field: field, reason: reason,
-                    raw: raw))
-        }
-        // Pass 1: every check but the repeated order id; rejects in row order.
-        var candidates: [Int] = []
-        candidates.reserveCapacity(rowCount)
-        var isKnownCustomer = [Bool](repeating: true, count: rowCount)
-        let asOf = context.asOf
-        let hasPlaceholder = placeholder != nil
-        var ticker = RowTicker(context)
-        customers.withUnsafeStorage { customerOffsets, customerBytes in
-            for row in 0..<rowCount {
-                if ticker.tick() { break }
-                let isKnown = customerIDs.containsTrimmed(row, of: customers, customerOffsets, customerBytes)
-                if !isKnown, !hasPlaceholder {
-                    let customer = Normalization.trimmed(customers[row])
-                    reject(
-                        row, "customer_id", "unknown customer: no customer \"\(customer)\" in the customers source",
-                        customer)
-                    continue
-                }
-                isKnownCustomer[row] = isKnown
-                guard dates[row] <= asOf else {
-                    reject(
-                        row, "order_date",
-                        "order date after as_of: \(CalendarDate.isoString(dates[row])) is after \(CalendarDate.isoString(asOf))",
-                        CalendarDate.isoString(dates[row]))
-                    continue
-                }
-                let currency = currencyOf[Int(currencyOfRow[row])]
-                guard currency.rate != nil else {
-                    reject(
-                        row, "currency", "unknown currency: \"\(currency.code)\" has no rate in clean.currency_rates",
-                        currencies[row])
-                    continue
-                }
-                guard let status = statusOf[Int(statusOfRow[row])] else {
-                    reject(
-                        row, "status", "unknown status: \"\(statuses[row])\" is not mapped in clean.order_status",
-                        statuses[row])
-                    continue
-                }
-                if status == "completed", amounts[row] < 0 {
-                    reject(row, "amount", "negative amount on a completed order: \(amounts[row])", String(amounts[row]))
-                    continue
-                }
-                candidates.append(row)
+        var cleaner = OrderCleaner(
+            file: context.configuration.sources.orders.displayName, asOf: context.asOf, statusMap: statusMap,
+            rates: rates,
+            defaultCurrency: settings.currencyRates.count == 1 ? settings.currencyRates.keys.first ?? "EUR" : "EUR",
+            customerIDs: customerIDs, placeholder: placeholder, input: input,
+            seenOrderIDs: SeenKeys(capacity: input.rowCount), ticker: RowTicker(context))
+        let sink = try TableSink("orders", columns: input.columns, output: output)
+        do throws(PipelineError) {
+            try input.forEachSlice(rows: sliceRows) { slice throws(PipelineError) in
+                try sink.append(try cleaner.clean(slice))
+                try context.checkCancellation()
             }
+            cleaner.ticker.finish()
+            return CleanedOrders(
+                rows: try sink.finish(), rejects: cleaner.rejects, orphans: cleaner.orphans,
+                metrics: ["duplicate_orders_dropped": .int(cleaner.duplicateOrders)])
+        } catch {
+            sink.abandon()
+            throw error
         }
-        ticker.finish()
-        try context.checkCancellation()
+    }
 
-        // Pass 2: repeated order ids among the rows that passed (the first occurrence is kept).
-        let repeated = trimmedColumn(orderIDs, rows: candidates).repeatedRows(among: candidates)
-
-        // Pass 3: the kept rows' new column values.
-        var keep: [Int] = []
-        keep.reserveCapacity(candidates.count)
+    /// The order checks, applied a slice at a time; holds what spans slices (the order ids seen, rejects, counts).
+    private struct OrderCleaner {
+        let file: String
+        let asOf: Int32
+        let statusMap: [String: String]
+        let rates: [String: Double]
+        let defaultCurrency: String
+        let customerIDs: FrozenInterner
+        let placeholder: String?
+        /// The whole input, for reading back the id of an order in an earlier slice.
+        let input: InputBatches
+        /// Trimmed ids of the orders kept so far, by row: a repeated id is dropped (the first occurrence is kept).
+        let seenOrderIDs: SeenKeys
+        var ticker: RowTicker
+        /// The row of the input the current slice starts at.
+        var sliceStart = 0
+        var rejects: [Reject] = []
         var duplicateOrders: Int64 = 0
         var orphans: Int64 = 0
-        var convertedAmounts: [Double] = []
-        convertedAmounts.reserveCapacity(candidates.count)
-        var canonicalStatus = StringColumn(capacity: candidates.count, byteCapacity: candidates.count * 9)
-        var customerColumn = StringColumn(capacity: candidates.count, byteCapacity: customers.bytes.count)
-        var currencyColumn = StringColumn(capacity: candidates.count, byteCapacity: candidates.count * 3)
-        let placeholderBytes = placeholder.map { Array($0.utf8) } ?? []
-        customers.withUnsafeStorage { customerOffsets, customerBytes in
-            for (position, row) in candidates.enumerated() {
-                guard !repeated[position] else {
-                    duplicateOrders += 1
-                    continue
-                }
-                let currency = currencyOf[Int(currencyOfRow[row])]
-                keep.append(row)
-                convertedAmounts.append(amounts[row] * (currency.rate ?? .nan))
-                canonicalStatus.append(statusOf[Int(statusOfRow[row])] ?? "")
-                if !isKnownCustomer[row] { orphans += 1 }
-                Self.appendCustomer(
-                    row, of: customers, customerOffsets, customerBytes, isKnown: isKnownCustomer[row],
-                    placeholder: placeholderBytes, to: &customerColumn)
-                currencyColumn.append(currency.code)
+
+        /// The kept rows of `table`, their amounts converted, statuses and currencies canonical and customer ids
+        /// trimmed (or the placeholder's).
+        mutating func clean(_ table: Table) throws(PipelineError) -> Table {
+            let rowCount = table.rowCount
+            let orderIDs = try table.strings("order_id")
+            let customers = try table.strings("customer_id")
+            let dates = try table.dates("order_date")
+            let amounts = try table.doubles("amount")
+            let lines = try table.int64s(CanonicalSchema.lineColumn)
+
+            // Each distinct raw currency and status, mapped once.
+            let rawCurrencies = StringInterner(capacity: 16)
+            let currencies = try table.strings("currency")
+            let currencyOfRow = rawCurrencies.insertAll(currencies)
+            let currencyOf: [(code: String, rate: Double?)] = (0..<rawCurrencies.count).map { ordinal in
+                let raw = Normalization.trimmed(rawCurrencies.string(at: ordinal)).uppercased()
+                let code = raw.isEmpty ? defaultCurrency : raw
+                return (code, rates[code])
             }
+            let rawStatuses = StringInterner(capacity: 16)
+            let statuses = try table.strings("status")
+            let statusOfRow = rawStatuses.insertAll(statuses)
+            let statusOf: [String?] = (0..<rawStatuses.count).map { ordinal in
+                statusMap[Normalization.trimmed(rawStatuses.string(at: ordinal)).lowercased()]
+            }
+
+            let file = self.file
+            var rejects: [Reject] = []
+            func reject(_ row: Int, _ field: String, _ reason: String, _ raw: String) {
+                rejects.append(
+                    Reject(
+                        stage: "clean", table: "orders", file: file, line: lines[row], field: field, reason: reason,
+                        raw: raw))
+            }
+            defer { self.rejects.append(contentsOf: rejects) }
+            let hasPlaceholder = placeholder != nil
+            let seen = seenOrderIDs
+
+            // Pass 1: every check but the repeated order id, rejects in row order; the rows that pass, with the hash
+            // of their trimmed order id.
+            var candidates: [Int] = []
+            candidates.reserveCapacity(rowCount)
+            var hashes: [UInt64] = []
+            hashes.reserveCapacity(rowCount)
+            var isKnownCustomer = [Bool](repeating: true, count: rowCount)
+            var cancelled = false
+            customers.withUnsafeStorage { customerOffsets, customerBytes in
+                orderIDs.withUnsafeStorage { orderOffsets, orderBytes in
+                    for row in 0..<rowCount {
+                        if ticker.tick() {
+                            cancelled = true
+                            break
+                        }
+                        let isKnown = customerIDs.containsTrimmed(row, of: customers, customerOffsets, customerBytes)
+                        if !isKnown, !hasPlaceholder {
+                            let customer = Normalization.trimmed(customers[row])
+                            reject(
+                                row, "customer_id",
+                                "unknown customer: no customer \"\(customer)\" in the customers source", customer)
+                            continue
+                        }
+                        isKnownCustomer[row] = isKnown
+                        guard dates[row] <= asOf else {
+                            reject(
+                                row, "order_date",
+                                "order date after as_of: \(CalendarDate.isoString(dates[row])) is after "
+                                    + CalendarDate.isoString(asOf),
+                                CalendarDate.isoString(dates[row]))
+                            continue
+                        }
+                        let currency = currencyOf[Int(currencyOfRow[row])]
+                        guard currency.rate != nil else {
+                            reject(
+                                row, "currency",
+                                "unknown currency: \"\(currency.code)\" has no rate in clean.currency_rates",
+                                currencies[row])
+                            continue
+                        }
+                        guard let status = statusOf[Int(statusOfRow[row])] else {
+                            reject(
+                                row, "status", "unknown status: \"\(statuses[row])\" is not mapped in clean.order_status",
+                                statuses[row])
+                            continue
+                        }
+                        if status == "completed", amounts[row] < 0 {
+                            reject(
+                                row, "amount", "negative amount on a completed order: \(amounts[row])",
+                                String(amounts[row]))
+                            continue
+                        }
+                        candidates.append(row)
+                        hashes.append(
+                            CleanStage.withTrimmed(
+                                UnsafeBufferPointer(rebasing: orderBytes[orderOffsets[row]..<orderOffsets[row + 1]])
+                            ) { seen.hash($0) })
+                    }
+                }
+            }
+            if cancelled { throw PipelineError(.cancelled, "cancelled by signal") }
+
+            // Pass 2: repeated order ids among the rows that passed, over every slice so far (the first occurrence
+            // is kept). The table is far larger than the cache: each slot is fetched a few rows ahead.
+            var isRepeat = [Bool](repeating: false, count: candidates.count)
+            let (input, sliceStart) = (self.input, self.sliceStart)
+            let failure: PipelineError? = orderIDs.withUnsafeStorage { offsets, bytes in
+                func trimmedEquals(_ row: Int, _ other: Int) throws(PipelineError) -> Bool {
+                    try CleanStage.withTrimmed(UnsafeBufferPointer(rebasing: bytes[offsets[row]..<offsets[row + 1]])) {
+                        key throws(PipelineError) in
+                        let earlier = other - sliceStart
+                        if earlier >= 0 {
+                            return CleanStage.withTrimmed(
+                                UnsafeBufferPointer(rebasing: bytes[offsets[earlier]..<offsets[earlier + 1]])
+                            ) { $0.elementsEqual(key) }
+                        }
+                        return try input.withUTF8(column: "order_id", row: other) { earlierBytes in
+                            CleanStage.withTrimmed(earlierBytes) { $0.elementsEqual(key) }
+                        }
+                    }
+                }
+                let lookahead = 16
+                do throws(PipelineError) {
+                    for position in candidates.indices {
+                        if position + lookahead < hashes.count { seen.prefetch(hashes[position + lookahead]) }
+                        let row = candidates[position]
+                        let isNew = try seen.insert(hash: hashes[position], row: sliceStart + row) {
+                            other throws(PipelineError) in try trimmedEquals(row, other)
+                        }
+                        if !isNew {
+                            isRepeat[position] = true
+                            duplicateOrders += 1
+                        }
+                    }
+                } catch {
+                    return error
+                }
+                return nil
+            }
+            if let failure { throw failure }
+
+            // Pass 3: the kept rows' new column values.
+            let keptCount = candidates.count - isRepeat.lazy.filter { $0 }.count
+            var keep: [Int] = []
+            keep.reserveCapacity(keptCount)
+            var convertedAmounts: [Double] = []
+            convertedAmounts.reserveCapacity(keptCount)
+            var canonicalStatus = StringColumn(capacity: keptCount, byteCapacity: keptCount * 9)
+            var customerColumn = StringColumn(capacity: keptCount, byteCapacity: customers.bytes.count)
+            var currencyColumn = StringColumn(capacity: keptCount, byteCapacity: keptCount * 3)
+            let placeholderBytes = placeholder.map { Array($0.utf8) } ?? []
+            customers.withUnsafeStorage { customerOffsets, customerBytes in
+                for (position, row) in candidates.enumerated() where !isRepeat[position] {
+                    let currency = currencyOf[Int(currencyOfRow[row])]
+                    keep.append(row)
+                    convertedAmounts.append(amounts[row] * (currency.rate ?? .nan))
+                    canonicalStatus.append(statusOf[Int(statusOfRow[row])] ?? "")
+                    if !isKnownCustomer[row] { orphans += 1 }
+                    CleanStage.appendCustomer(
+                        row, of: customers, customerOffsets, customerBytes, isKnown: isKnownCustomer[row],
+                        placeholder: placeholderBytes, to: &customerColumn)
+                    currencyColumn.append(currency.code)
+                }
+            }
+            self.sliceStart += rowCount
+            return try CleanStage.gathered(
+                table, rows: keep,
+                replacing: [
+                    "amount": Column(name: "amount", values: .float64(convertedAmounts)),
+                    "status": Column(name: "status", values: .utf8(canonicalStatus)),
+                    "customer_id": Column(name: "customer_id", values: .utf8(customerColumn)),
+                    "currency": Column(name: "currency", values: .utf8(currencyColumn)),
+                ])
         }
-        let rows = GatheredTable(
-            source: table, rows: keep,
-            replacing: [
-                "amount": Column(name: "amount", values: .float64(convertedAmounts)),
-                "status": Column(name: "status", values: .utf8(canonicalStatus)),
-                "customer_id": Column(name: "customer_id", values: .utf8(customerColumn)),
-                "currency": Column(name: "currency", values: .utf8(currencyColumn)),
-            ])
-        return CleanedOrders(
-            rows: rows, rejects: rejects, orphans: orphans,
-            metrics: ["duplicate_orders_dropped": .int(duplicateOrders)])
+    }
+
+    /// Calls `body` with `bytes` without whitespace at either end.
+    @inline(__always)
+    fileprivate static func withTrimmed<R, Failure: Error>(
+        _ bytes: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) throws(Failure) -> R
+    ) throws(Failure) -> R {
+        if let trimmed = Normalization.asciiTrimmed(bytes) { return try body(trimmed) }
+        var text = Normalization.trimmed(String(decoding: bytes, as: UTF8.self))
+        let result = text.withUTF8 { trimmed -> Result<R, Failure> in
+            do throws(Failure) { return .success(try body(trimmed)) } catch { return .failure(error) }
+        }
+        return try result.get()
+    }
+
+    /// The rows `rows` of `table`, with the columns in `replacing` (one value per kept row) instead of its own.
+    static func gathered(_ table: Table, rows: [Int], replacing: [String: Column]) throws(PipelineError) -> Table {
+        do {
+            return try Table(columns: table.gathering(rows, replacing: replacing))
+        } catch {
+            throw PipelineError(.internal, "clean produced an inconsistent table", underlying: error)
+        }
     }
 
     /// Appends the customer id of an order or event to the clean column: its trimmed bytes, or the placeholder's
     /// when the customer is unknown (only called then when a placeholder is configured).
     @inline(__always)
-    private static func appendCustomer(
+    fileprivate static func appendCustomer(
         _ row: Int, of customers: StringColumn, _ offsets: UnsafeBufferPointer<Int>,
         _ bytes: UnsafeBufferPointer<UInt8>,
         isKnown: Bool, placeholder: [UInt8], to column: inout StringColumn
@@ -304,38 +410,49 @@ struct CleanStage {
         }
     }
 
-    /// `column` itself when none of `rows` has whitespace at either end, else a copy with every string trimmed
-    /// (the rows outside `rows` left as they are).
-    private func trimmedColumn(_ column: StringColumn, rows: [Int]) -> StringColumn {
-        let needsTrimming = column.withUnsafeStorage { offsets, bytes in
-            rows.contains { row in
-                let value = UnsafeBufferPointer(rebasing: bytes[offsets[row]..<offsets[row + 1]])
-                return Normalization.asciiTrimmed(value)?.count != value.count
-            }
-        }
-        guard needsTrimming else { return column }
-        return StringColumn((0..<column.count).map { Normalization.trimmed(column[$0]) })
-    }
-
     // MARK: - Email events
 
     /// Clean email events, their rejects and the orphans kept under the placeholder.
     struct CleanedEvents: Sendable {
-        var rows: GatheredTable
+        var rows: TableSink.Finished
         var rejects: [Reject]
         var orphans: Int64
     }
 
     /// Checks every email event against the customer ids and the known event types (on the column bytes, each
-    /// distinct raw type mapped once).
-    private func cleanEvents(_ table: Table, customerIDs: FrozenInterner, placeholder: String?)
-        throws(PipelineError) -> CleanedEvents
-    {
-        guard table.rowCount > 0 else {
-            return CleanedEvents(rows: GatheredTable(source: table, rows: [], replacing: [:]), rejects: [], orphans: 0)
-        }
-        let rowCount = table.rowCount
+    /// distinct raw type mapped once per slice), a slice of record batches at a time, and puts the kept rows into
+    /// the `email_events` table of the checkpoint (or of the output).
+    private func cleanEvents(
+        _ input: InputBatches, customerIDs: FrozenInterner, placeholder: String?, output: CheckpointOutput?
+    ) throws(PipelineError) -> CleanedEvents {
         let file = context.configuration.sources.emailEvents?.displayName ?? "email_events"
+        var rejects: [Reject] = []
+        var orphans: Int64 = 0
+        var ticker = RowTicker(context)
+        let sink = try TableSink("email_events", columns: input.columns, output: output)
+        do throws(PipelineError) {
+            try input.forEachSlice(rows: sliceRows) { table throws(PipelineError) in
+                try sink.append(
+                    try Self.cleanEvents(
+                        table, file: file, customerIDs: customerIDs, placeholder: placeholder, ticker: &ticker,
+                        rejects: &rejects, orphans: &orphans))
+                try context.checkCancellation()
+            }
+            ticker.finish()
+            return CleanedEvents(rows: try sink.finish(), rejects: rejects, orphans: orphans)
+        } catch {
+            sink.abandon()
+            throw error
+        }
+    }
+
+    /// The kept rows of one slice of email events.
+    private static func cleanEvents(
+        _ table: Table, file: String, customerIDs: FrozenInterner, placeholder: String?, ticker: inout RowTicker,
+        rejects: inout [Reject], orphans: inout Int64
+    ) throws(PipelineError) -> Table {
+        let rowCount = table.rowCount
+        guard rowCount > 0 else { return table }
         let customers = try table.strings("customer_id")
         let lines = try table.int64s(CanonicalSchema.lineColumn)
         let known: Set<String> = ["sent", "open", "click", "unsubscribe", "bounce"]
@@ -346,17 +463,18 @@ struct CleanStage {
             let type = Normalization.trimmed(rawTypes.string(at: ordinal)).lowercased()
             return known.contains(type) ? type : nil
         }
-        var rejects: [Reject] = []
-        var orphans: Int64 = 0
         var keep: [Int] = []
         keep.reserveCapacity(rowCount)
         var typeColumn = StringColumn(capacity: rowCount, byteCapacity: rowCount * 5)
         var customerColumn = StringColumn(capacity: rowCount, byteCapacity: customers.bytes.count)
         let placeholderBytes = placeholder.map { Array($0.utf8) } ?? []
-        var ticker = RowTicker(context)
+        var cancelled = false
         customers.withUnsafeStorage { customerOffsets, customerBytes in
             for row in 0..<rowCount {
-                if ticker.tick() { break }
+                if ticker.tick() {
+                    cancelled = true
+                    break
+                }
                 let isKnown = customerIDs.containsTrimmed(row, of: customers, customerOffsets, customerBytes)
                 if !isKnown, placeholder == nil {
                     let customer = Normalization.trimmed(customers[row])
@@ -380,19 +498,18 @@ struct CleanStage {
                 keep.append(row)
                 typeColumn.append(type)
                 if !isKnown { orphans += 1 }
-                Self.appendCustomer(
+                appendCustomer(
                     row, of: customers, customerOffsets, customerBytes, isKnown: isKnown, placeholder: placeholderBytes,
                     to: &customerColumn)
             }
         }
-        ticker.finish()
-        let rows = GatheredTable(
-            source: table, rows: keep,
+        if cancelled { throw PipelineError(.cancelled, "cancelled by signal") }
+        return try gathered(
+            table, rows: keep,
             replacing: [
                 "event_type": Column(name: "event_type", values: .utf8(typeColumn)),
                 "customer_id": Column(name: "customer_id", values: .utf8(customerColumn)),
             ])
-        return CleanedEvents(rows: rows, rejects: rejects, orphans: orphans)
     }
 
     /// `customers` with one more row: the placeholder customer (only its id set) that orphans are kept under.

@@ -91,21 +91,37 @@ public struct StageOutput: Sendable {
 }
 
 /// Input tables of a stage, by upstream stage and table name.
+///
+/// A table is held whole, or (for the large tables a stage only streams through, see ``Planner/streamedTables``)
+/// as an open checkpoint file that ``batches(_:of:)`` reads a slice of record batches at a time.
 public struct StageInputs: Sendable {
     private var tables: [StageName: [String: Table]]
+    private var files: [StageName: [String: InputBatches]] = [:]
 
     /// Creates inputs from tables read off upstream checkpoints.
     public init(_ tables: [StageName: [String: Table]] = [:]) {
         self.tables = tables
     }
 
-    /// The table `name` of stage `stage`, or a checkpoint error saying what to rerun.
+    /// The table `name` of stage `stage`, or a checkpoint error saying what to rerun. A table given as an open file
+    /// is read whole.
     public func table(_ name: String, of stage: StageName) throws(PipelineError) -> Table {
-        guard let table = tables[stage]?[name] else {
-            throw PipelineError(
-                .checkpoint, "the \(stage) checkpoint has no table \"\(name)\"; rerun with --from \(stage)")
-        }
-        return table
+        if let table = tables[stage]?[name] { return table }
+        if let file = files[stage]?[name] { return try file.whole() }
+        throw PipelineError(
+            .checkpoint, "the \(stage) checkpoint has no table \"\(name)\"; rerun with --from \(stage)")
+    }
+
+    /// The table `name` of stage `stage` for reading a slice at a time (a table held whole is one slice).
+    public func batches(_ name: String, of stage: StageName) throws(PipelineError) -> InputBatches {
+        if let file = files[stage]?[name] { return file }
+        return InputBatches(try table(name, of: stage))
+    }
+
+    /// Adds or replaces a table given as an open checkpoint file.
+    public mutating func set(_ batches: InputBatches, named name: String, of stage: StageName) {
+        tables[stage]?[name] = nil
+        files[stage, default: [:]][name] = batches
     }
 
     /// Tables of the previous run's same stage (its segments, for stable segment ids), by name.
@@ -123,7 +139,112 @@ public struct StageInputs: Sendable {
 
     /// Adds or replaces a table.
     public mutating func set(_ table: Table, named name: String, of stage: StageName) {
+        files[stage]?[name] = nil
         tables[stage, default: [:]][name] = table
+    }
+}
+
+/// An input table read a slice of record batches at a time, so a stage that streams rows through (filters them, or
+/// rewrites a column) never holds the whole table: either an open checkpoint file or a table already in memory.
+public struct InputBatches: Sendable {
+    private enum Storage: Sendable {
+        case file(ArrowFileReader, columns: [String]?, manifest: StageManifest)
+        case table(Table)
+    }
+
+    private let storage: Storage
+    /// Rows in the whole table.
+    public let rowCount: Int
+    /// The columns read, in order.
+    public let columns: [(name: String, type: ColumnType)]
+
+    /// A table held in memory: one slice.
+    public init(_ table: Table) {
+        storage = .table(table)
+        rowCount = table.rowCount
+        columns = table.columns.map { ($0.name, $0.type) }
+    }
+
+    /// A checkpoint file of `manifest`'s stage, opened (and checksummed) by ``CheckpointStore/openTable(_:of:)``;
+    /// with `columns`, only the file's columns named there are read, in the file's order.
+    public init(_ reader: ArrowFileReader, columns: Set<String>? = nil, of manifest: StageManifest) {
+        let read = reader.columns.filter { columns?.contains($0.name) ?? true }
+        storage = .file(reader, columns: columns == nil ? nil : read.map(\.name), manifest: manifest)
+        rowCount = reader.rowCount
+        self.columns = read.map { ($0.name, $0.type) }
+    }
+
+    /// The whole table.
+    public func whole() throws(PipelineError) -> Table {
+        switch storage {
+        case .table(let table):
+            return table
+        case .file(let reader, let columns, let manifest):
+            return try Self.read(reader, columns: columns, batches: 0..<reader.batchCount, manifest: manifest)
+        }
+    }
+
+    /// Calls `body` with consecutive slices of the table in row order, each of whole record batches and at least
+    /// `rows` rows (except the last); a table held in memory is one slice. Returns the number of slices.
+    @discardableResult
+    public func forEachSlice(rows: Int, _ body: (Table) throws(PipelineError) -> Void) throws(PipelineError) -> Int {
+        switch storage {
+        case .table(let table):
+            try body(table)
+            return 1
+        case .file(let reader, let columns, let manifest):
+            let counts = reader.batchRowCounts
+            var start = 0
+            var slices = 0
+            while start < counts.count {
+                var end = start
+                var sliceRows = 0
+                while end < counts.count, sliceRows < rows || end == start {
+                    sliceRows += counts[end]
+                    end += 1
+                }
+                try body(try Self.read(reader, columns: columns, batches: start..<end, manifest: manifest))
+                slices += 1
+                start = end
+            }
+            if slices == 0 {
+                try body(try Self.read(reader, columns: columns, batches: 0..<0, manifest: manifest))
+                slices = 1
+            }
+            return slices
+        }
+    }
+
+    /// Calls `body` with the UTF-8 bytes of row `row` (counted over the whole table) of the text column `name`,
+    /// without reading the slice it is in: for the odd value looked up again after its slice was let go.
+    public func withUTF8<R>(column name: String, row: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R)
+        throws(PipelineError) -> R
+    {
+        switch storage {
+        case .table(let table):
+            return try table.strings(name).withUTF8(at: row, body)
+        case .file(let reader, _, let manifest):
+            guard let index = reader.columns.firstIndex(where: { $0.name == name }) else {
+                throw PipelineError(
+                    .checkpoint,
+                    "checkpoint file \(reader.path) has no column \"\(name)\"; rerun with --from \(manifest.stage)")
+            }
+            do {
+                return try reader.withUTF8(columnIndex: index, row: row) { bytes in body(bytes) }
+            } catch {
+                throw CheckpointStore.unreadable(reader.path, of: manifest, error)
+            }
+        }
+    }
+
+    private static func read(
+        _ reader: ArrowFileReader, columns: [String]?, batches: Range<Int>, manifest: StageManifest
+    ) throws(PipelineError) -> Table {
+        do {
+            return try reader.readTable(columns: columns, batches: batches)
+        } catch {
+            throw CheckpointStore.unreadable(reader.path, of: manifest, error)
+        }
     }
 }
 

@@ -80,6 +80,68 @@ import Testing
 
     /// A SIGINT or SIGTERM during the orders stops clean within one block of rows, with the cancelled error and
     /// not after reading every row.
+    /// Streamed from files a few record batches at a time, clean keeps and rejects exactly the rows it does on whole
+    /// tables: a repeated order id is dropped even when its first occurrence was in an earlier slice (read back from
+    /// the file, trimmed), and only then.
+    @Test func slicesOfAFileGiveTheTablesOfTheWholeRead() throws {
+        let folder = try TemporaryDirectory(prefix: "clean-slices")
+        let d = StageFixtures.date
+        var rows: [(id: String, customer: String, date: Int32, amount: Double, status: String)] = []
+        for index in 0..<600 {
+            let customer = ["C1", "C2", "C9"][index % 3]
+            let status = index % 50 == 7 ? "lost" : "completed"
+            rows.append(("o\(index)", customer, d(2026, 1, 1 + index % 20), Double(index), status))
+        }
+        // Repeats of earlier ids: far back (other slices), with spaces, of rejected rows and within one slice.
+        rows[450].id = "o3"
+        rows[451].id = " o3 "
+        rows[452].id = "o1"  // o1 is an unknown customer's order, rejected: this row is its first kept occurrence
+        rows[453].id = "o1"
+        rows[454].id = "o454x"
+        rows[455].id = "o454x"
+        var inputs = StageFixtures.inputs(
+            customers: try StageFixtures.customers(ids: ["C1", "C2"], emails: [nil, nil], signups: [nil, nil]),
+            orders: try StageFixtures.orders(rows),
+            events: try StageFixtures.events((0..<300).map { (["C1", "C2", "C9"][$0 % 3], $0 % 7 == 0 ? "oops" : "open") }),
+            of: .extract)
+        inputs.set(RejectTable.make([]), named: "rejects", of: .extract)
+        var context = StageFixtures.context()
+        context.configuration.clean.maxRejectRate = 1
+        let whole = try CleanStage(context: context).run(inputs)
+        #expect(whole.metrics["duplicate_orders_dropped"] == .int(3))
+
+        for name in ["orders", "email_events"] {
+            inputs.set(
+                try StageFixtures.streamed(
+                    try inputs.table(name, of: .extract), named: name, of: .extract, batchRows: 37, in: folder.path),
+                named: name, of: .extract)
+        }
+        var stage = CleanStage(context: context)
+        stage.sliceRows = 50
+        let sliced = try stage.run(inputs)
+        #expect(sliced.metrics == whole.metrics)
+        for name in ["customers", "orders", "email_events", "rejects"] {
+            #expect(sliced.table(name) == whole.table(name), "\(name)")
+        }
+        let ids = try #require(sliced.table("orders")).strings("order_id")
+        let kept = (0..<ids.count).map { ids[$0] }
+        #expect(kept.filter { $0.trimmingCharacters(in: .whitespaces) == "o3" } == ["o3"])
+        #expect(kept.filter { $0 == "o1" }.count == 1)
+        #expect(kept.filter { $0 == "o454x" }.count == 1)
+
+        // Into a checkpoint: the same rows, written slice by slice.
+        let store = CheckpointStore(root: folder.path + "/checkpoints")
+        context.checkpointOutput = CheckpointOutput(store: store, runID: "r1", stage: .clean)
+        stage = CleanStage(context: context)
+        stage.sliceRows = 50
+        let streamed = try stage.run(inputs)
+        #expect(streamed.files.map(\.table) == ["customers", "orders", "email_events"])
+        for file in streamed.files {
+            let path = store.stageDirectory("r1", .clean) + "/" + file.name
+            #expect(try Table(readingArrowFile: path, expectedSHA256: file.sha256) == whole.table(file.table))
+        }
+    }
+
     @Test func cancellationStopsCleanWithinABlockOfRows() throws {
         let progress = CountingProgress()
         var context = StageFixtures.context()
@@ -112,8 +174,8 @@ final class CountingProgress: ProgressReporter, @unchecked Sendable {
     func rowsProcessed(_ rows: Int) { lock.withLock { rowCount += rows } }
     func stageFinished(_ stage: StageName) {}
 
-    /// Run with a checkpoint, the stage gathers kept orders and events into their files a record batch at a time:
-    /// the files are byte for byte what the runner writes for the tables the stage returns without a checkpoint.
+    /// Run with a checkpoint, the stage writes kept orders and events into their files a slice at a time: the files
+    /// are byte for byte what the runner writes for the tables the stage returns without a checkpoint.
     @Test func gatheredCheckpointFilesAreTheTablesTheStageReturns() throws {
         let folder = try TemporaryDirectory(prefix: "clean-gathered")
         var context = try StageFixtures.generatedContext(customers: 1_200, seed: 5, in: folder.path)

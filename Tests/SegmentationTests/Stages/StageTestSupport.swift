@@ -50,6 +50,23 @@ enum StageFixtures {
         return inputs
     }
 
+    /// `table` as a checkpoint file of `stage` in `folder`, cut into record batches of `batchRows` rows and opened
+    /// the way the runner hands a stage the tables it streams through.
+    static func streamed(
+        _ table: Table, named name: String, of stage: StageName, batchRows: Int, in folder: String
+    ) throws -> InputBatches {
+        let written = try ArrowFileWriter(batchRowCount: batchRows).write(table, to: "\(folder)/\(stage)-\(name).arrow")
+        var manifest = StageManifest(
+            stage: stage, runID: "streamed", asOf: "2026-01-31", startedAt: "2026-01-31T00:00:00Z", configDigest: "",
+            inputDigest: "", inputs: [:])
+        manifest.files = [
+            .init(
+                table: name, name: "\(stage)-\(name).arrow", rows: table.rowCount, bytes: written.byteCount,
+                sha256: written.sha256)
+        ]
+        return InputBatches(try ArrowFileReader(path: written.path, expectedSHA256: written.sha256), of: manifest)
+    }
+
     static func date(_ year: Int, _ month: Int, _ day: Int) -> Int32 {
         CalendarDate.days(year: year, month: month, day: day)
     }

@@ -1,0 +1,2 @@
+// CPrefetch is header-only (static inline functions Swift inlines); this file gives the target its one source.
+#include "CPrefetch.h"

@@ -1,0 +1,90 @@
+import Columnar
+import Foundation
+import Testing
+
+/// A file read a slice of record batches at a time, or one value at a time, must give the rows the whole read gives.
+@Suite struct BatchReadTests {
+    @Test(arguments: [false, true])
+    func batchRangesReadBackTheirRows(withNulls: Bool) throws {
+        let directory = try TestDirectory()
+        defer { directory.remove() }
+        let table = try ArrowRoundTripTests.sampleTable(rows: 23, withNulls: withNulls)
+        let written = try ArrowFileWriter(batchRowCount: 5).write(table, to: directory.file("t.arrow"))
+        let reader = try ArrowFileReader(path: written.path, expectedSHA256: written.sha256)
+        #expect(reader.batchRowCounts == [5, 5, 5, 5, 3])
+        #expect(try reader.readTable(batches: 0..<5) == table)
+        #expect(try reader.readTable(batches: 1..<3) == ArrowStreamWriterTests.slice(table, 5..<15))
+        #expect(try reader.readTable(batches: 4..<5) == ArrowStreamWriterTests.slice(table, 20..<23))
+        #expect(try reader.readTable(batches: 2..<2).rowCount == 0)
+        let names = [table.columns[2].name, table.columns[0].name]
+        let subset = try reader.readTable(columns: names, batches: 3..<5)
+        #expect(subset.columnNames == names)
+        #expect(subset.rowCount == 8)
+    }
+
+    @Test func oneTextValueIsReadStraightFromTheFile() throws {
+        let directory = try TestDirectory()
+        defer { directory.remove() }
+        let table = try ArrowRoundTripTests.sampleTable(rows: 23, withNulls: true)
+        let written = try ArrowFileWriter(batchRowCount: 4).write(table, to: directory.file("t.arrow"))
+        let reader = try ArrowFileReader(path: written.path, expectedSHA256: written.sha256)
+        let textIndex = try #require(table.columns.firstIndex { $0.type == .utf8 })
+        guard case .utf8(let strings) = table.columns[textIndex].values else { return }
+        for row in 0..<23 {
+            let value = try reader.withUTF8(columnIndex: textIndex, row: row) { String(decoding: $0, as: UTF8.self) }
+            #expect(value == (table.columns[textIndex].isValid(row) ? strings[row] : ""), "row \(row)")
+        }
+        let numberIndex = try #require(table.columns.firstIndex { $0.type == .int64 })
+        #expect(throws: ColumnarError.self) { try reader.withUTF8(columnIndex: numberIndex, row: 0) { $0.count } }
+    }
+
+    @Test func checksumIsVerifiedBeforeAnyBatchIsRead() throws {
+        let directory = try TestDirectory()
+        defer { directory.remove() }
+        let table = try ArrowRoundTripTests.sampleTable(rows: 10, withNulls: false)
+        let written = try ArrowFileWriter(batchRowCount: 4).write(table, to: directory.file("t.arrow"))
+        let wrong = String(repeating: "0", count: 64)
+        #expect(throws: ColumnarError.self) { _ = try ArrowFileReader(path: written.path, expectedSHA256: wrong) }
+        // Read again after the pages were let go of: the same bytes.
+        let reader = try ArrowFileReader(path: written.path, expectedSHA256: written.sha256)
+        #expect(try reader.readTable(batches: 0..<3) == table)
+        #expect(try reader.readTable(batches: 0..<3) == table)
+    }
+}
+
+/// The seen-keys table answers exactly: repeats are found over any number of rows, and a tag that matches an
+/// unrelated key (the caller says the keys differ) does not count as a repeat.
+@Suite struct SeenKeysTests {
+    @Test func repeatsAreFoundAndConfirmedByTheCaller() {
+        let keys = (0..<5_000).map { "order-\($0 % 3_700)" }
+        let seen = SeenKeys(capacity: keys.count)
+        var confirmations = 0
+        var repeats: [Int] = []
+        for (row, key) in keys.enumerated() {
+            var text = key
+            let isNew = text.withUTF8 { bytes in
+                seen.insert(hash: seen.hash(bytes), row: row) { other in
+                    confirmations += 1
+                    return keys[other] == key
+                }
+            }
+            if !isNew { repeats.append(row) }
+        }
+        #expect(repeats == Array(3_700..<5_000))
+        #expect(seen.count == 3_700)
+        #expect(confirmations >= 1_300)
+    }
+
+    @Test func aTagMatchTheCallerRejectsIsANewKey() {
+        let seen = SeenKeys(capacity: 4)
+        var bytes: [UInt8] = Array("same".utf8)
+        let hash = bytes.withUnsafeBufferPointer { seen.hash($0) }
+        #expect(seen.insert(hash: hash, row: 0) { _ in true })
+        // Same hash, but the caller reads row 0 back and finds a different key: kept as new.
+        #expect(seen.insert(hash: hash, row: 1) { _ in false })
+        #expect(!seen.insert(hash: hash, row: 2) { $0 == 1 })
+        #expect(seen.count == 2)
+        bytes = []
+        #expect(bytes.withUnsafeBufferPointer { seen.hash($0) } != hash)
+    }
+}
