@@ -197,11 +197,12 @@ struct Planner {
 
     /// Whether `stage` streams `table` of `upstream` through a slice of record batches at a time
     /// (``StageInputs/batches(_:of:)``) instead of reading it whole: the orders and email events that clean
-    /// filters and dedupe remaps, row by row. The runner then hands the stage the open, checksummed file.
+    /// filters, dedupe remaps and features aggregates, row by row. The runner then hands the stage the open,
+    /// checksummed file.
     static func streams(_ stage: StageName, _ table: String, from upstream: StageName) -> Bool {
         switch (stage, upstream, table) {
         case (.clean, .extract, "orders"), (.clean, .extract, "email_events"), (.dedupe, .clean, "orders"),
-            (.dedupe, .clean, "email_events"):
+            (.dedupe, .clean, "email_events"), (.features, .dedupe, "orders"), (.features, .dedupe, "email_events"):
             true
         default: false
         }

@@ -11,6 +11,8 @@ import Logging
 /// same data gives the same ids every night. Survivorship per field follows `dedupe.survivorship`.
 struct DedupeStage {
     let context: StageContext
+    /// Rows of orders or email events remapped a slice at a time (whole record batches adding up to at least this).
+    var sliceRows = 1 << 18
 
     func run(_ inputs: StageInputs) throws(PipelineError) -> StageOutput {
         let customers = try inputs.table("customers", of: .clean)
@@ -144,11 +146,17 @@ struct DedupeStage {
         ])
         let remapping = Remapping(ids: ids, mergedRowOf: mergedRowOf, ticker: RowTicker(context))
         try context.checkCancellation()
-        let rawOrders = try inputs.table("orders", of: .clean)
-        let rawEvents = try inputs.table("email_events", of: .clean)
+        // Orders and events stream through a slice at a time, side by side, into the checkpoint.
+        let rawOrders = try inputs.batches("orders", of: .clean)
+        let rawEvents = try inputs.batches("email_events", of: .clean)
+        let (output, sliceRows) = (context.checkpointOutput, sliceRows)
         let (orders, events) = try concurrently(
-            { () throws(PipelineError) in try remapping.apply(to: rawOrders) },
-            { () throws(PipelineError) in try remapping.apply(to: rawEvents) })
+            { () throws(PipelineError) in
+                try remapping.apply(to: rawOrders, named: "orders", sliceRows: sliceRows, output: output)
+            },
+            { () throws(PipelineError) in
+                try remapping.apply(to: rawEvents, named: "email_events", sliceRows: sliceRows, output: output)
+            })
         try context.checkCancellation()
         for block in result.skippedBlocks.prefix(20) {
             context.logger.info(
@@ -179,9 +187,17 @@ struct DedupeStage {
                 }),
             "match_seconds": .double(Self.seconds(clock.now - started)),
         ]
-        return StageOutput(
-            tables: [("customers", merged), ("customer_id_map", idMap), ("orders", orders), ("email_events", events)],
-            metrics: metrics)
+        var stageOutput = StageOutput(tables: [], metrics: metrics)
+        if let output {
+            stageOutput.files = [
+                try output.write(merged, named: "customers"), try output.write(idMap, named: "customer_id_map"),
+            ]
+        } else {
+            stageOutput.tables = [("customers", merged), ("customer_id_map", idMap)]
+        }
+        stageOutput.add(orders, named: "orders")
+        stageOutput.add(events, named: "email_events")
+        return stageOutput
     }
 
     /// The matcher settings from the pipeline's dedupe section.
@@ -317,6 +333,22 @@ struct Remapping: Sendable {
         }
         self.moved = FrozenInterner(interner: moved)
         self.targetOf = targetOf
+    }
+
+    /// Remaps every slice of `input` into the table `name` of the checkpoint (or of the output, without one).
+    func apply(to input: InputBatches, named name: String, sliceRows: Int, output: CheckpointOutput?)
+        throws(PipelineError) -> TableSink.Finished
+    {
+        let sink = try TableSink(name, columns: input.columns, output: output)
+        do throws(PipelineError) {
+            try input.forEachSlice(rows: sliceRows) { slice throws(PipelineError) in
+                try sink.append(try apply(to: slice))
+            }
+            return try sink.finish()
+        } catch {
+            sink.abandon()
+            throw error
+        }
     }
 
     func apply(to table: Table) throws(PipelineError) -> Table {

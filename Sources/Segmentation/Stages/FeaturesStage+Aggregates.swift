@@ -37,17 +37,25 @@ struct OrderAggregates: Sendable {
     /// The category names by ordinal.
     var categoryNames = FrozenInterner(interner: StringInterner(capacity: 64))
 
-    /// Aggregates the orders per customer.
+    /// No orders yet: every customer's totals empty. `expectedOrders` reserves room for the completed orders.
+    init(customerCount count: Int, expectedOrders: Int = 0) {
+        totals = OrderTotals(customerCount: count)
+        orderCustomer.reserveCapacity(expectedOrders)
+        orderDay.reserveCapacity(expectedOrders)
+        orderAmount.reserveCapacity(expectedOrders)
+        orderCategory.reserveCapacity(expectedOrders)
+    }
+
+    /// Adds a slice of the orders to the per-customer aggregates (slices in any order give the same totals; the
+    /// flat columns keep the order they come in).
     ///
     /// Only `completed` orders count towards frequency, monetary value, first/last order and 12-month revenue;
-    /// `returned` ones towards the return rate. Orders of customers not in `customers` are ignored.
+    /// `returned` ones towards the return rate. Orders of customers not in `customers` are ignored. Stops early when
+    /// `ticker` reports the run cancelled (the stage then checks and throws).
     /// - Complexity: O(orders); customers, statuses and categories are looked up on the column bytes.
-    init(_ orders: Table, customers: FrozenInterner, customerCount count: Int, asOf: Int32, ticker: RowTicker)
+    mutating func add(_ orders: Table, customers: FrozenInterner, asOf: Int32, ticker: inout RowTicker)
         throws(PipelineError)
     {
-        var ticker = ticker
-        defer { ticker.finish() }
-        totals = OrderTotals(customerCount: count)
         guard orders.rowCount > 0 else { return }
         let customerOfOrder = customers.interner.ordinals(of: try orders.strings("customer_id"))
         let dates = try orders.dates("order_date")
@@ -64,10 +72,6 @@ struct OrderAggregates: Sendable {
         if let categoryValid {
             for row in categoryValid.indices where !categoryValid[row] { categoryOfOrder[row] = -1 }
         }
-        orderCustomer.reserveCapacity(orders.rowCount)
-        orderDay.reserveCapacity(orders.rowCount)
-        orderAmount.reserveCapacity(orders.rowCount)
-        orderCategory.reserveCapacity(orders.rowCount)
         for row in 0..<orders.rowCount {
             if ticker.tick() { break }  // cancelled: the stage checks and throws
             let customer = Int(customerOfOrder[row])
@@ -147,17 +151,18 @@ struct EmailAggregates: Sendable {
     var clicks: [Int64]
     var unsubscribed: [Bool]
 
-    /// - Complexity: O(events); customers and event types are looked up on the column bytes.
-    init(_ events: Table, customers: FrozenInterner, customerCount count: Int, ticker: RowTicker)
-        throws(PipelineError)
-    {
-        var ticker = ticker
-        defer { ticker.finish() }
+    /// No events yet.
+    init(customerCount count: Int) {
         lastOpen = [Int64](repeating: .min, count: count)
         sent = [Int64](repeating: 0, count: count)
         opens = [Int64](repeating: 0, count: count)
         clicks = [Int64](repeating: 0, count: count)
         unsubscribed = [Bool](repeating: false, count: count)
+    }
+
+    /// Adds a slice of the email events to the counts. Stops early when `ticker` reports the run cancelled.
+    /// - Complexity: O(events); customers and event types are looked up on the column bytes.
+    mutating func add(_ events: Table, customers: FrozenInterner, ticker: inout RowTicker) throws(PipelineError) {
         guard events.rowCount > 0 else { return }
         let customerOfEvent = customers.interner.ordinals(of: try events.strings("customer_id"))
         let typeNames = StringInterner(capacity: 8)

@@ -10,6 +10,8 @@ import Logging
 /// - Complexity: O(customers + orders + events).
 struct FeaturesStage {
     let context: StageContext
+    /// Rows of orders or email events aggregated a slice at a time (whole record batches adding up to at least this).
+    var sliceRows = 1 << 18
 
     func run(_ inputs: StageInputs) throws(PipelineError) -> StageOutput {
         let customers = try inputs.table("customers", of: .dedupe)
@@ -25,22 +27,34 @@ struct FeaturesStage {
         let asOf = context.asOf
         let frozenIndex = FrozenInterner(interner: customerIndex)
         let pushdown = context.configuration.features.pushdown && context.configuration.sources.orders.isDatabase
-        let orders = try inputs.table("orders", of: .dedupe)
-        let events = try inputs.table("email_events", of: .dedupe)
+        let orders = try inputs.batches("orders", of: .dedupe)
+        let events = try inputs.batches("email_events", of: .dedupe)
         try context.checkCancellation()
         context.progress.expectTotal(Int64((pushdown ? 0 : orders.rowCount) + events.rowCount), of: .rows)
-        let ticker = RowTicker(context)
-        // Orders and email events only read the customer index: aggregate them side by side. With pushdown the
-        // orders' side waits for the server while the events are counted here.
+        let (context, sliceRows) = (context, sliceRows)
+        // Orders and email events only read the customer index: aggregate them side by side, a slice at a time.
+        // With pushdown the orders' side waits for the server while the events are counted here.
         let (orderFeatures, emailAggregates) = try concurrently(
             { () throws(PipelineError) in
                 if pushdown { return try pushedDownOrderFeatures(inputs, customerIndex: frozenIndex) }
-                let aggregates = try OrderAggregates(
-                    orders, customers: frozenIndex, customerCount: count, asOf: asOf, ticker: ticker)
+                var aggregates = OrderAggregates(customerCount: count, expectedOrders: orders.rowCount)
+                var ticker = RowTicker(context)
+                try orders.forEachSlice(rows: sliceRows) { slice throws(PipelineError) in
+                    try aggregates.add(slice, customers: frozenIndex, asOf: asOf, ticker: &ticker)
+                    try context.checkCancellation()
+                }
+                ticker.finish()
                 return try OrderFeatures(aggregates, customerCount: count, asOf: asOf)
             },
             { () throws(PipelineError) in
-                try EmailAggregates(events, customers: frozenIndex, customerCount: count, ticker: ticker)
+                var aggregates = EmailAggregates(customerCount: count)
+                var ticker = RowTicker(context)
+                try events.forEachSlice(rows: sliceRows) { slice throws(PipelineError) in
+                    try aggregates.add(slice, customers: frozenIndex, ticker: &ticker)
+                    try context.checkCancellation()
+                }
+                ticker.finish()
+                return aggregates
             })
         try context.checkCancellation()
         let pushdownMetrics: JSONValue =

@@ -1,0 +1,68 @@
+import Columnar
+import Foundation
+import TestSupport
+import Testing
+
+@testable import Segmentation
+
+/// Clean, dedupe and features read the orders and email events a slice of record batches at a time when the runner
+/// hands them checkpoint files: over generated data cut into small batches and slices, every table and metric is
+/// the one the stage produces from whole tables.
+@Suite struct StreamedStagesTests {
+    /// `inputs` with its orders and email events of `stage` replaced by files of `batchRows`-row record batches.
+    private func streaming(_ inputs: StageInputs, of stage: StageName, in folder: String) throws -> StageInputs {
+        var streamed = inputs
+        for name in ["orders", "email_events"] {
+            let table = try inputs.table(name, of: stage)
+            streamed.set(
+                try StageFixtures.streamed(table, named: name, of: stage, batchRows: 97, in: folder), named: name,
+                of: stage)
+        }
+        return streamed
+    }
+
+    private func expectSameTables(_ sliced: StageOutput, _ whole: StageOutput, _ names: [String]) {
+        #expect(
+            sliced.metrics.filter { !$0.key.hasSuffix("_seconds") } == whole.metrics.filter { !$0.key.hasSuffix("_seconds") })
+        for name in names {
+            // Compared first, so that a failure names the table instead of printing both.
+            let same = sliced.table(name) != nil && sliced.table(name) == whole.table(name)
+            #expect(same, "table \(name) differs between the sliced and the whole-table run")
+        }
+    }
+
+    @Test func cleanDedupeAndFeaturesOverSlicesEqualTheWholeTableRuns() throws {
+        let folder = try TemporaryDirectory(prefix: "streamed-stages")
+        var context = try StageFixtures.generatedContext(customers: 1_500, seed: 9, in: folder.path)
+        context.configuration.dedupe.rules = ["email"]
+        let extracted = try StageFixtures.extractedInputs(context)
+        #expect((try extracted.table("orders", of: .extract)).rowCount > 1_000)
+
+        let cleanWhole = try CleanStage(context: context).run(extracted)
+        var clean = CleanStage(context: context)
+        clean.sliceRows = 150
+        let cleanSliced = try clean.run(try streaming(extracted, of: .extract, in: folder.path))
+        expectSameTables(cleanSliced, cleanWhole, ["customers", "orders", "email_events", "rejects"])
+
+        var cleaned = StageInputs()
+        cleaned.set(cleanWhole, of: .clean)
+        let dedupeWhole = try DedupeStage(context: context).run(cleaned)
+        guard case .int(let merged) = dedupeWhole.metrics["duplicates_merged"] else {
+            Issue.record("no duplicates_merged metric")
+            return
+        }
+        #expect(merged > 0, "the generated data has no duplicates to remap")
+        var dedupe = DedupeStage(context: context)
+        dedupe.sliceRows = 150
+        let dedupeSliced = try dedupe.run(try streaming(cleaned, of: .clean, in: folder.path))
+        expectSameTables(dedupeSliced, dedupeWhole, ["customers", "customer_id_map", "orders", "email_events"])
+
+        var deduplicated = StageInputs()
+        deduplicated.set(dedupeWhole, of: .dedupe)
+        let featuresWhole = try FeaturesStage(context: context).run(deduplicated)
+        var features = FeaturesStage(context: context)
+        features.sliceRows = 150
+        let featuresSliced = try features.run(try streaming(deduplicated, of: .dedupe, in: folder.path))
+        expectSameTables(featuresSliced, featuresWhole, ["customer_features"])
+    }
+}
