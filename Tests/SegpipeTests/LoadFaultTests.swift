@@ -57,6 +57,18 @@ import Testing
         }
         #expect(try Database.query(url, counts) == before)
         #expect(before.hasSuffix("/3/1"))
+        // Each per-customer table has one partition for the run, its indexes named after it, and no staging table
+        // is left behind.
+        let objects = try Database.query(
+            url,
+            """
+            SELECT string_agg(c.relname, ',' ORDER BY c.relname) FROM pg_class c
+            JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = '\(schema)' AND c.relispartition AND c.relname LIKE 'customer\\_features\\_%'
+            """)
+        let partition = try #require(objects.split(separator: ",").first.map(String.init))
+        #expect(objects == "\(partition),\(partition)_idx1,\(partition)_pkey")
+        #expect(try Database.query(url, "SELECT count(*) FROM pg_class WHERE relname LIKE '%\\_staging%'") == "0")
     }
 
     @Test func serverStoppedDuringLoadKeepsThePreviousRunAndTheNextLoadPublishes() throws {
@@ -106,5 +118,7 @@ import Testing
         let customers = try Database.query(url, "SELECT count(*) FROM \(schema).current_customer_segments")
         let features = try Database.query(url, "SELECT count(*) FROM \(schema).customer_features WHERE run_id = '\(current)'")
         #expect(customers == features)
+        // The interrupted load's staged partitions were swept away by the next one.
+        #expect(try Database.query(url, "SELECT count(*) FROM pg_class WHERE relname LIKE '%\\_staging%'") == "0")
     }
 }

@@ -127,6 +127,14 @@ import Testing
         #expect(try Database.query(databaseURL, "SELECT count(*) FROM \(name).segments") == "0")
         #expect(try Database.query(databaseURL, "SELECT count(*) FROM \(name).current_segments") == "0")
         #expect(try Database.query(databaseURL, "SELECT string_agg(status, ',') FROM \(name).runs") == "failed")
+        // The partitions filled before the publishing transaction are dropped with it.
+        #expect(
+            try Database.query(
+                databaseURL,
+                """
+                SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE n.nspname = '\(name)' AND c.relname LIKE '%\\_staging%'
+                """) == "0")
     }
 
     @Test func loadExitsWith75WhileAnotherSessionHoldsThePipelinesAdvisoryLock() throws {

@@ -43,7 +43,16 @@ struct LoadStage {
         var loaded: [String: JSONValue] = [:]
         let clock = ContinuousClock()
         let started = clock.now
+        let large = loads.filter { LoadSchema.largeTables.contains($0.table) }
         do {
+            // One load per schema at a time, from before the partitions are staged until the run is published.
+            try lockSchema(connection)
+            defer { unlockSchema(connection) }
+            try dropStagingTables(connection, schema: schema)
+            // The per-customer tables are filled on connections of their own, side by side, outside the publishing
+            // transaction (under staging names no query reads); the transaction then only attaches them.
+            let staged = try stage(large, schema: schema)
+            try context.checkCancellation()
             try connection.transaction {
                 // One load per schema at a time; the lock is released with the transaction.
                 _ = try connection.execute(
@@ -75,10 +84,13 @@ struct LoadStage {
                     }
                 }
                 for (name, rows) in loads {
-                    let count =
-                        LoadSchema.largeTables.contains(name)
-                        ? try copyPartition(rows, into: name, schema: schema, connection: connection)
-                        : try copy(rows, into: name, schema: schema, connection: connection)
+                    let count: Int
+                    if let rowCount = staged[name] {
+                        try attachStaged(name, schema: schema, connection: connection)
+                        count = rowCount
+                    } else {
+                        count = try copy(rows, into: name, schema: schema, connection: connection)
+                    }
                     loaded[name] = .int(Int64(count))
                     FaultInjection.pauseIfRequested(
                         at: "load:\(name)", logger: logger, isCancelled: context.isCancelled)
@@ -111,6 +123,7 @@ struct LoadStage {
                 }
             }
         } catch {
+            try? dropStagingTables(connection, schema: schema)
             markFailed(connection, schema: schema, error: error)
             if let error = error as? PipelineError { throw error }
             throw PipelineError(
@@ -227,33 +240,145 @@ struct LoadStage {
             ])
     }
 
-    // MARK: - COPY
-
-    /// Copies `table` into `schema.name` with binary COPY; `run_id` is prepended to every row.
     /// Drops the partition of `table` that holds `run`, if there is one.
     private func dropPartition(of table: String, run: String, schema: String, connection: PostgresConnection) throws {
         let partition = PostgresIdentifier.quote(LoadSchema.partitionName(of: table, run: run))
         try connection.execute("DROP TABLE IF EXISTS \(schema).\(partition)")
     }
 
-    /// Copies `table` into a new partition of per-customer table `name` for this run: a table with the parent's
-    /// columns and comments, filled without indexes, then attached, which builds its indexes in one sort each.
-    private func copyPartition(_ table: Table, into name: String, schema: String, connection: PostgresConnection)
-        throws -> Int
-    {
+    // MARK: - Staged partitions
+
+    /// Connections that fill the per-customer tables' partitions side by side: one per core of a two-core
+    /// machine; the server's COPY and index builds, not the encoding, take most of the time.
+    static let stagingConnections = 2
+
+    /// The name a run's partition of per-customer table `table` is filled under before the publishing transaction
+    /// renames and attaches it.
+    static func stagingName(of table: String, run runID: String) -> String {
+        LoadSchema.partitionName(of: table, run: runID) + "_staging"
+    }
+
+    /// Takes the session-level advisory lock of the load schema (waiting for another load into it to finish).
+    private func lockSchema(_ connection: PostgresConnection) throws {
+        _ = try connection.execute(
+            "SELECT pg_advisory_lock(hashtext($1))", [.text("segpipe.load." + context.configuration.load.schema)])
+    }
+
+    private func unlockSchema(_ connection: PostgresConnection) {
+        _ = try? connection.execute(
+            "SELECT pg_advisory_unlock(hashtext($1))", [.text("segpipe.load." + context.configuration.load.schema)])
+    }
+
+    /// Drops every staging table left in the schema by a load that did not finish (this one's after a failure).
+    /// Only called under the schema lock, so no other load's staging table can be in use.
+    private func dropStagingTables(_ connection: PostgresConnection, schema: String) throws {
+        let leftovers = try connection.execute(
+            """
+            SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = $1 AND c.relkind = 'r' AND NOT c.relispartition AND c.relname LIKE '%\\_staging'
+            """, [.text(context.configuration.load.schema)])
+        for row in 0..<leftovers.rowCount {
+            let name = try leftovers.decode(String.self, row: row, column: 0)
+            guard LoadSchema.largeTables.contains(where: { name.hasPrefix($0 + "_") }) else { continue }
+            try connection.execute("DROP TABLE IF EXISTS \(schema).\(PostgresIdentifier.quote(name))")
+        }
+    }
+
+    /// Fills each table's partition for this run under its staging name, with the run's CHECK constraint (so the
+    /// attach need not scan it) and its indexes, on ``stagingConnections`` connections at once (largest tables
+    /// first, each to the connection with the least so far); each table is committed on its own. Returns the rows
+    /// copied per table.
+    private func stage(_ tables: [(table: String, rows: Table)], schema: String) throws(PipelineError) -> [String: Int] {
+        var groups = [[(table: String, rows: Table)]](repeating: [], count: Self.stagingConnections)
+        var weights = [Int](repeating: 0, count: Self.stagingConnections)
+        let weight = { (item: (table: String, rows: Table)) in item.rows.rowCount * max(item.rows.columns.count, 1) }
+        for item in tables.sorted(by: { weight($0) > weight($1) }) {
+            let lightest = weights.indices.min { weights[$0] < weights[$1] } ?? 0
+            groups[lightest].append(item)
+            weights[lightest] += weight(item)
+        }
+        let logger = context.logger
+        let counts = try concurrentMap(groups.filter { !$0.isEmpty }) {
+            group throws(PipelineError) -> [(String, Int)] in
+            let connection = try connect(logger: logger)
+            var counts: [(String, Int)] = []
+            for (name, rows) in group {
+                do {
+                    let count = try connection.transaction {
+                        try fillStaging(name, rows: rows, schema: schema, connection: connection)
+                    }
+                    counts.append((name, count))
+                    logger.info("table staged", metadata: ["table": "\(name)", "rows": "\(count)"])
+                } catch let error as PipelineError {
+                    throw error
+                } catch {
+                    throw PipelineError(
+                        .database, "loading run \(context.runID) into schema \(schema) failed while filling \(name); "
+                            + "nothing was published", underlying: error)
+                }
+            }
+            return counts
+        }
+        return Dictionary(counts.flatMap { $0 }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// Creates the staging table of `name` (the parent's columns and comments), copies `rows` into it and builds
+    /// the parent's primary key and indexes on it; returns the rows copied.
+    private func fillStaging(_ name: String, rows: Table, schema: String, connection: PostgresConnection) throws -> Int {
+        let parent = "\(schema).\(PostgresIdentifier.quote(name))"
+        let stagingName = Self.stagingName(of: name, run: context.runID)
+        let staging = "\(schema).\(PostgresIdentifier.quote(stagingName))"
+        try connection.executeScript(
+            """
+            DROP TABLE IF EXISTS \(staging);
+            CREATE TABLE \(staging) (LIKE \(parent) INCLUDING DEFAULTS INCLUDING COMMENTS);
+            ALTER TABLE \(staging) ADD CONSTRAINT \(PostgresIdentifier.quote(name + "_run_check"))
+                CHECK (run_id = \(PostgresLiteral.quote(context.runID)));
+            """)
+        let count = try copy(rows, into: stagingName, columnsOf: name, schema: schema, connection: connection)
+        let (primaryKey, indexes) = LoadSchema.largeTableIndexes[name] ?? (nil, [])
+        var script = ""
+        if let primaryKey {
+            script += "ALTER TABLE \(staging) ADD CONSTRAINT \(PostgresIdentifier.quote(stagingName + "_pkey")) "
+                + "PRIMARY KEY (\(primaryKey));\n"
+        }
+        for (number, index) in indexes.enumerated() {
+            script += "CREATE INDEX \(PostgresIdentifier.quote(stagingName + "_idx\(number + 1)")) "
+                + "ON \(staging) (\(index.columns));\n"
+        }
+        if !script.isEmpty { try connection.executeScript(script) }
+        return count
+    }
+
+    /// Inside the publishing transaction: renames the staged table of `name` to the run's partition and attaches
+    /// it (its CHECK constraint spares the scan, its indexes become the partition's), then drops the constraint.
+    private func attachStaged(_ name: String, schema: String, connection: PostgresConnection) throws {
         let parent = "\(schema).\(PostgresIdentifier.quote(name))"
         let partitionName = LoadSchema.partitionName(of: name, run: context.runID)
         let partition = "\(schema).\(PostgresIdentifier.quote(partitionName))"
+        let staging = "\(schema).\(PostgresIdentifier.quote(Self.stagingName(of: name, run: context.runID)))"
+        let stagingName = Self.stagingName(of: name, run: context.runID)
+        let (primaryKey, indexes) = LoadSchema.largeTableIndexes[name] ?? (nil, [])
+        // The indexes take the partition's name too (the old partition, and its indexes, are dropped by now).
+        var renames = ""
+        if primaryKey != nil {
+            renames += "ALTER TABLE \(partition) RENAME CONSTRAINT \(PostgresIdentifier.quote(stagingName + "_pkey")) "
+                + "TO \(PostgresIdentifier.quote(partitionName + "_pkey"));\n"
+        }
+        for number in indexes.indices {
+            renames += "ALTER INDEX \(schema).\(PostgresIdentifier.quote(stagingName + "_idx\(number + 1)")) "
+                + "RENAME TO \(PostgresIdentifier.quote(partitionName + "_idx\(number + 1)"));\n"
+        }
         try connection.executeScript(
             """
-            CREATE TABLE \(partition) (LIKE \(parent) INCLUDING DEFAULTS INCLUDING COMMENTS);
-            COMMENT ON TABLE \(partition) IS \(PostgresLiteral.quote(LoadSchema.partitionComment(of: name, run: context.runID)));
+            ALTER TABLE \(staging) RENAME TO \(PostgresIdentifier.quote(partitionName));
+            \(renames)COMMENT ON TABLE \(partition) IS \(PostgresLiteral.quote(LoadSchema.partitionComment(of: name, run: context.runID)));
+            ALTER TABLE \(parent) ATTACH PARTITION \(partition) FOR VALUES IN (\(PostgresLiteral.quote(context.runID)));
+            ALTER TABLE \(partition) DROP CONSTRAINT \(PostgresIdentifier.quote(name + "_run_check"));
             """)
-        let count = try copy(table, into: partitionName, columnsOf: name, schema: schema, connection: connection)
-        try connection.execute(
-            "ALTER TABLE \(parent) ATTACH PARTITION \(partition) FOR VALUES IN (\(PostgresLiteral.quote(context.runID)))")
-        return count
     }
+
+    // MARK: - COPY
 
     private func copy(_ table: Table, into name: String, schema: String, connection: PostgresConnection) throws -> Int {
         try copy(table, into: name, columnsOf: name, schema: schema, connection: connection)
