@@ -10,6 +10,8 @@ import Foundation
 public struct CheckpointStore: Sendable {
     /// The checkpoint root folder.
     public let root: String
+    /// Files this process wrote, which it reads back without hashing them again (see ``WrittenCheckpoints``).
+    let written = WrittenCheckpoints()
 
     /// Creates a store rooted at `root` (created on first write).
     public init(root: String) {
@@ -113,8 +115,10 @@ public struct CheckpointStore: Sendable {
             throw PipelineError(
                 .checkpoint, "checkpoint file \(path) is missing; rerun with --from \(manifest.stage)")
         }
+        // A file this process wrote moments ago, unchanged since, needs no second hash.
+        let expected = written.isUnchanged(path, sha256: entry.sha256) ? nil : entry.sha256
         do {
-            return try ArrowFileReader(path: path, expectedSHA256: entry.sha256)
+            return try ArrowFileReader(path: path, expectedSHA256: expected)
         } catch {
             throw Self.unreadable(path, of: manifest, error)
         }
@@ -131,6 +135,13 @@ public struct CheckpointStore: Sendable {
         return PipelineError(
             .checkpoint, "checkpoint file \(path) cannot be read; rerun with --from \(manifest.stage)",
             underlying: error)
+    }
+
+    /// Records the files of a stage this process has just written (see ``WrittenCheckpoints``).
+    func recordWritten(_ manifest: StageManifest) {
+        for file in manifest.files {
+            written.record("\(stageDirectory(manifest.runID, manifest.stage))/\(file.name)", sha256: file.sha256)
+        }
     }
 
     /// Removes files of a stage left from an earlier attempt, before it runs again.

@@ -308,6 +308,7 @@ public struct PipelineRunner {
         }
         manifest.status = .completed
         try store.writeManifest(manifest)
+        store.recordWritten(manifest)
         var rowMetadata: Logger.Metadata = ["duration_s": "\(manifest.durationSeconds ?? 0)"]
         for file in manifest.files { rowMetadata["rows.\(file.table)"] = "\(file.rows)" }
         stageLogger.info("stage completed", metadata: rowMetadata)
