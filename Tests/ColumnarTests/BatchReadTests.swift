@@ -75,6 +75,21 @@ import Testing
         #expect(confirmations >= 1_300)
     }
 
+    @Test func agreesWithASetOverAFullTable() {
+        // As many keys as the table was sized for, with repeats spread over all of it.
+        let values = (0..<200_000).map { "O\(($0 * 7_919) % 150_001)" }
+        let seen = SeenKeys(capacity: values.count)
+        var set = Set<String>()
+        for (row, value) in values.enumerated() {
+            var text = value
+            let isNew = text.withUTF8 { bytes in
+                seen.insert(hash: seen.hash(bytes), row: row) { values[$0] == value }
+            }
+            #expect(isNew == set.insert(value).inserted, "row \(row)")
+        }
+        #expect(seen.count == set.count)
+    }
+
     @Test func aTagMatchTheCallerRejectsIsANewKey() {
         let seen = SeenKeys(capacity: 4)
         var bytes: [UInt8] = Array("same".utf8)

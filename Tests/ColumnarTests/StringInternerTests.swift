@@ -67,24 +67,6 @@ import Testing
         #expect(interner.ordinal(of: "y") == nil)
     }
 
-    @Test func repeatedRowsMarksEveryLaterOccurrenceAmongTheGivenRows() {
-        let column = StringColumn(["a", "b", "a", "c", "b", "a", ""])
-        #expect(column.repeatedRows(among: [0, 1, 2, 3, 4, 5, 6]) == [false, false, true, false, true, true, false])
-        // Rows outside the candidates do not count as earlier occurrences.
-        #expect(column.repeatedRows(among: [2, 3, 5]) == [false, false, true])
-        #expect(column.repeatedRows(among: []) == [])
-    }
-
-    @Test func repeatedRowsAgreesWithASetOverManyPartitions() {
-        // Enough rows for several hash partitions, with repeats spread across them.
-        let values = (0..<200_000).map { "O\(($0 * 7_919) % 150_001)" }
-        let column = StringColumn(values)
-        let rows = Array(stride(from: 0, to: values.count, by: 1))
-        var seen = Set<String>()
-        let expected = rows.map { !seen.insert(values[$0]).inserted }
-        #expect(column.repeatedRows(among: rows) == expected)
-    }
-
     @Test func gatheringCopiesRunsAndKeepsOrder() {
         let column = StringColumn(["zero", "one", "", "three", "four"])
         #expect(column.gathering([0, 1, 3, 4]) == StringColumn(["zero", "one", "three", "four"]))
