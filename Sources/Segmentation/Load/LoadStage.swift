@@ -248,9 +248,10 @@ struct LoadStage {
 
     // MARK: - Staged partitions
 
-    /// Connections that fill the per-customer tables' partitions side by side: one per core of a two-core
-    /// machine; the server's COPY and index builds, not the encoding, take most of the time.
-    static let stagingConnections = 2
+    /// Connections that fill the per-customer tables' partitions side by side, each on a thread of its own (they
+    /// mostly wait for the server, whose COPY and index builds take most of the time). Three keep a two-core server
+    /// busy: the smallest tables' connection has finished before the largest table's index builds start.
+    static let stagingConnections = 3
 
     /// The name a run's partition of per-customer table `table` is filled under before the publishing transaction
     /// renames and attaches it.
@@ -298,7 +299,7 @@ struct LoadStage {
             weights[lightest] += weight(item)
         }
         let logger = context.logger
-        let counts = try concurrentMap(groups.filter { !$0.isEmpty }) {
+        let counts = try concurrentlyWaiting(groups.filter { !$0.isEmpty }) {
             group throws(PipelineError) -> [(String, Int)] in
             let connection = try connect(logger: logger)
             var counts: [(String, Int)] = []
@@ -346,7 +347,10 @@ struct LoadStage {
             script += "CREATE INDEX \(PostgresIdentifier.quote(stagingName + "_idx\(number + 1)")) "
                 + "ON \(staging) (\(index.columns));\n"
         }
-        if !script.isEmpty { try connection.executeScript(script) }
+        if !script.isEmpty {
+            // Enough sort memory for a million-row index to be sorted in memory rather than in temporary files.
+            try connection.executeScript("SET LOCAL maintenance_work_mem = '256MB';\n" + script)
+        }
         return count
     }
 

@@ -1,5 +1,6 @@
 import Columnar
 import Dispatch
+import Foundation
 import Synchronization
 
 /// Runs two independent pieces of work at the same time (on two cores when there are two) and returns both
@@ -78,6 +79,36 @@ func concurrentMap<Element: Sendable, Transformed: Sendable>(
         do throws(PipelineError) { result = .success(try transform(items[index])) } catch { result = .failure(error) }
         results.withLock { $0[index] = result }
     }
+    var values: [Transformed] = []
+    values.reserveCapacity(items.count)
+    for result in results.withLock({ $0 }) {
+        guard let result else { throw PipelineError(.internal, "concurrent work ended without a result") }
+        values.append(try result.get())
+    }
+    return values
+}
+
+/// `items.map(transform)` with every call on a thread of its own, all at once, results in item order; when calls
+/// fail, the error of the first failing item is thrown.
+///
+/// For work that mostly waits on something else, such as a database connection per table: more calls than cores
+/// then still overlap, where ``concurrentMap(_:_:)`` runs at most one call per core.
+func concurrentlyWaiting<Element: Sendable, Transformed: Sendable>(
+    _ items: [Element], _ transform: @escaping @Sendable (Element) throws(PipelineError) -> Transformed
+) throws(PipelineError) -> [Transformed] {
+    let results = Mutex<[Result<Transformed, PipelineError>?]>(Array(repeating: nil, count: items.count))
+    let finished = DispatchSemaphore(value: 0)
+    for (index, item) in items.enumerated() {
+        let thread = Thread {
+            let result: Result<Transformed, PipelineError>
+            do throws(PipelineError) { result = .success(try transform(item)) } catch { result = .failure(error) }
+            results.withLock { $0[index] = result }
+            finished.signal()
+        }
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+    for _ in items { finished.wait() }
     var values: [Transformed] = []
     values.reserveCapacity(items.count)
     for result in results.withLock({ $0 }) {
