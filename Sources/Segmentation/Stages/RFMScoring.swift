@@ -26,15 +26,21 @@ public enum RFMScoring {
     /// Quintile scores of `values` where `isPresent`; larger values score higher unless `smallerIsBetter`.
     /// - Complexity: O(n log n).
     public static func quintileScores(_ values: [Double], isPresent: [Bool], smallerIsBetter: Bool) -> [Int] {
-        let present = values.indices.filter { isPresent[$0] }
-        let sorted = present.map { smallerIsBetter ? -values[$0] : values[$0] }.sorted()
         var scores = [Int](repeating: 0, count: values.count)
-        let n = sorted.count
+        // (key, row) of the scored customers in key order; the number of strictly worse values of a row is where
+        // its run of equal keys starts. One sort and one pass, no search per customer.
+        var keyed: [(key: Double, row: Int32)] = []
+        keyed.reserveCapacity(values.count)
+        for row in values.indices where isPresent[row] {
+            keyed.append((smallerIsBetter ? -values[row] : values[row], Int32(truncatingIfNeeded: row)))
+        }
+        let n = keyed.count
         guard n > 0 else { return scores }
-        for index in present {
-            let key = smallerIsBetter ? -values[index] : values[index]
-            let worse = lowerBound(sorted, key)
-            scores[index] = 1 + (5 * worse) / n
+        keyed.sort { $0.key < $1.key }
+        var runStart = 0
+        for position in 0..<n {
+            if position > 0, keyed[position].key != keyed[position - 1].key { runStart = position }
+            scores[Int(keyed[position].row)] = 1 + (5 * runStart) / n
         }
         return scores
     }
@@ -42,15 +48,5 @@ public enum RFMScoring {
     /// The named segment of an (R, F) score pair.
     public static func segment(recency: Int, frequency: Int) -> String {
         segments.first { $0.recency.contains(recency) && $0.frequency.contains(frequency) }?.name ?? "Hibernating"
-    }
-
-    private static func lowerBound(_ sorted: [Double], _ key: Double) -> Int {
-        var low = 0
-        var high = sorted.count
-        while low < high {
-            let middle = (low + high) / 2
-            if sorted[middle] < key { low = middle + 1 } else { high = middle }
-        }
-        return low
     }
 }

@@ -25,6 +25,29 @@ import Testing
         #expect(scores == [1, 1, 1, 1, 1, 1, 4, 4, 5, 5])
     }
 
+    @Test(arguments: [false, true])
+    func scoresFollowTheDefinitionOnRandomValuesWithTies(smallerIsBetter: Bool) {
+        // A fixed linear congruential sequence: the same values every run.
+        var state: UInt64 = 11
+        func next(_ bound: UInt64) -> UInt64 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return (state >> 33) % bound
+        }
+        let values = (0..<2_000).map { _ in Double(next(150)) / 4 }
+        let isPresent = (0..<2_000).map { _ in next(10) > 0 }
+        let scores = RFMScoring.quintileScores(values, isPresent: isPresent, smallerIsBetter: smallerIsBetter)
+        let present = values.indices.filter { isPresent[$0] }
+        for row in values.indices {
+            guard isPresent[row] else {
+                #expect(scores[row] == 0)
+                continue
+            }
+            // 1 + floor(5 · (customers with a strictly worse value) / n).
+            let worse = present.filter { smallerIsBetter ? values[$0] > values[row] : values[$0] < values[row] }.count
+            #expect(scores[row] == 1 + 5 * worse / present.count, "row \(row)")
+        }
+    }
+
     @Test func absentValuesScoreZeroAndDoNotCount() {
         let values: [Double] = [10, 0, 20]
         let scores = RFMScoring.quintileScores(values, isPresent: [true, false, true], smallerIsBetter: false)
