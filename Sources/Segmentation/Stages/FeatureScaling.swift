@@ -240,11 +240,42 @@ struct FeatureScaling {
     static func topCategories(_ values: [String], cap: Int) -> (kept: [String], hasOther: Bool) {
         var counts: [String: Int] = [:]
         for value in values { counts[value, default: 0] += 1 }
-        let ranked = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+        return topCategories(counts: counts, cap: cap)
+    }
+
+    /// The `cap` most frequent of the values counted in `counts` (ties by name), and whether any other occurs.
+    static func topCategories(counts: [String: Int], cap: Int) -> (kept: [String], hasOther: Bool) {
+        let ranked = counts.filter { $0.value > 0 }.sorted {
+            $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key
+        }
         // "other" is the overflow column's name, so a real value spelled so always shares it.
         let candidates = ranked.map(\.key).filter { $0 != otherCategory }
         let kept = Array(candidates.prefix(cap))
-        return (kept, candidates.count > cap || counts[otherCategory] != nil)
+        return (kept, candidates.count > cap || (counts[otherCategory] ?? 0) > 0)
+    }
+
+    /// The values of a categorical attribute as codes into `names` (missing and empty values as
+    /// ``unknownCategory``), with the rows per code: the same categories as ``categoryValues(_:_:)``, looked up on
+    /// the column's bytes instead of a `String` per row.
+    static func categoryCodes(_ features: Table, _ attribute: String) throws(PipelineError) -> (
+        codes: [Int32], names: [String], counts: [Int]
+    ) {
+        let column = try features.requireColumn(attribute)
+        guard case .utf8(let strings) = column.values else {
+            throw PipelineError(.configuration, "attribute \"\(attribute)\" is not text")
+        }
+        let interner = StringInterner(capacity: 64)
+        var codes = interner.insertAll(strings)
+        let unknown = Int32(interner.insert(unknownCategory).ordinal)
+        let valid = column.validity
+        strings.withUnsafeStorage { offsets, _ in
+            for row in codes.indices where !(valid?[row] ?? true) || offsets[row + 1] == offsets[row] {
+                codes[row] = unknown
+            }
+        }
+        var counts = [Int](repeating: 0, count: interner.count)
+        for code in codes { counts[Int(code)] += 1 }
+        return (codes, (0..<interner.count).map { interner.string(at: $0) }, counts)
     }
 
     // MARK: - Between runs

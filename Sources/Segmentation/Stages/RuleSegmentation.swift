@@ -20,6 +20,17 @@ enum RuleSegmentation {
 
     /// The rule segment of every customer, and per rule how many customers it took (first match) and would take
     /// on its own.
+    /// Adds a text column to the rule dataset as codes of its distinct values, found on the column's bytes (no
+    /// `String` per row).
+    private static func addText(
+        _ name: String, _ strings: StringColumn, isPresent: [Bool]?, to dataset: inout RuleDataset
+    ) throws(RuleError) {
+        let interner = StringInterner(capacity: 64)
+        let codes = interner.insertAll(strings)
+        try dataset.addText(
+            name, codes: codes, dictionary: (0..<interner.count).map { interner.string(at: $0) }, isPresent: isPresent)
+    }
+
     static func assign(
         _ configuration: RuleSetConfiguration, features: Table, rfmSegment: StringColumn, scores: [String: [Int]],
         hasOrders: [Bool]
@@ -35,9 +46,9 @@ enum RuleSegmentation {
             }
             for name in textFeatures where name != "rfm_segment" {
                 guard let column = features[name], case .utf8(let strings) = column.values else { continue }
-                try dataset.addText(name, (0..<strings.count).map { strings[$0] }, isPresent: column.validity)
+                try Self.addText(name, strings, isPresent: column.validity, to: &dataset)
             }
-            try dataset.addText("rfm_segment", (0..<rfmSegment.count).map { rfmSegment[$0] })
+            try Self.addText("rfm_segment", rfmSegment, isPresent: nil, to: &dataset)
             if let column = features["unsubscribed"], case .bool(let values) = column.values {
                 try dataset.addBoolean("unsubscribed", values, isPresent: column.validity)
             }

@@ -27,14 +27,18 @@ enum SegmentAttributeShares {
         var shareColumn: [Double] = []
         var perAttribute: [(attribute: String, categories: [String], counts: [[Int]])] = []
         for attribute in FeatureCatalog.categoricalAttributeNames where features[attribute] != nil {
-            let values = try FeatureScaling.categoryValues(features, attribute)
-            let (kept, hasOther) = FeatureScaling.topCategories(values, cap: maxCategories)
-            var position: [String: Int] = [:]
-            for (index, value) in kept.enumerated() { position[value] = index }
+            // Codes per row, counted once: no `String` per row.
+            let (codes, names, codeCounts) = try FeatureScaling.categoryCodes(features, attribute)
+            var countOf: [String: Int] = [:]
+            for (code, name) in names.enumerated() { countOf[name, default: 0] += codeCounts[code] }
+            let (kept, hasOther) = FeatureScaling.topCategories(counts: countOf, cap: maxCategories)
+            var keptIndex: [String: Int] = [:]
+            for (index, value) in kept.enumerated() { keptIndex[value] = index }
+            let positionOfCode = names.map { keptIndex[$0] ?? kept.count }
             let categories = kept + (hasOther ? [FeatureScaling.otherCategory] : [])
             var counts = [[Int]](repeating: [Int](repeating: 0, count: categories.count), count: k)
-            for row in values.indices {
-                counts[Int(labels[row])][position[values[row]] ?? kept.count] += 1
+            for row in codes.indices {
+                counts[Int(labels[row])][positionOfCode[Int(codes[row])]] += 1
             }
             perAttribute.append((attribute, categories, counts))
         }

@@ -32,6 +32,28 @@ extension JSONValue {
         (0..<scaling.matrix.rowCount).map { scaling.matrix[$0, index] }
     }
 
+    /// The coded categories (used for attribute shares) are the string categories, counted the same way: nulls and
+    /// empty values are "unknown", and the top values rank by count, then name, with "other" never kept.
+    @Test func categoryCodesGiveTheCategoriesOfTheStringValues() throws {
+        let values: [String?] = ["DE", nil, "AT", "", "DE", "other", "unknown", "CH", "AT", "DE", nil, "FR"]
+        var builder = ColumnBuilder(name: "country", type: .utf8, capacity: values.count)
+        for value in values { builder.append(value) }
+        let table = try Table(columns: [builder.build()])
+        let strings = try FeatureScaling.categoryValues(table, "country")
+        let (codes, names, counts) = try FeatureScaling.categoryCodes(table, "country")
+        #expect(codes.map { names[Int($0)] } == strings)
+        var countOf: [String: Int] = [:]
+        for (code, name) in names.enumerated() { countOf[name, default: 0] += counts[code] }
+        #expect(countOf.filter { $0.value > 0 } == Dictionary(strings.map { ($0, 1) }, uniquingKeysWith: +))
+        for cap in 1...6 {
+            let fromStrings = FeatureScaling.topCategories(strings, cap: cap)
+            let fromCounts = FeatureScaling.topCategories(counts: countOf, cap: cap)
+            #expect(fromCounts.kept == fromStrings.kept && fromCounts.hasOther == fromStrings.hasOther, "cap \(cap)")
+        }
+        #expect(FeatureScaling.topCategories(strings, cap: 2).kept == ["unknown", "DE"])
+        #expect(FeatureScaling.topCategories(strings, cap: 2).hasOther)
+    }
+
     @Test func percentilesInterpolateBetweenClosestRanks() {
         #expect(FeatureScaling.percentile([1, 2, 3, 4, 100], 0.75) == 4)
         #expect(FeatureScaling.percentile([1, 2, 3, 4, 100], 0.875) == 52)
