@@ -251,9 +251,7 @@ struct CleanStage {
                         let isKnown = customerIDs.containsTrimmed(row, of: customers, customerOffsets, customerBytes)
                         if !isKnown, !hasPlaceholder {
                             let customer = Normalization.trimmed(customers[row])
-                            reject(
-                                row, "customer_id",
-                                "unknown customer: no customer \"\(customer)\" in the customers source", customer)
+                            reject(row, "customer_id", CleanStage.unknownCustomerReason(customer), customer)
                             continue
                         }
                         isKnownCustomer[row] = isKnown
@@ -369,6 +367,11 @@ struct CleanStage {
         }
     }
 
+    /// The reject reason of an order or email event whose customer is not in the clean customers.
+    static func unknownCustomerReason(_ customer: String) -> String {
+        "unknown customer: no customer \"\(customer)\" in the customers source"
+    }
+
     /// Calls `body` with `bytes` without whitespace at either end.
     @inline(__always)
     fileprivate static func withTrimmed<R, Failure: Error>(
@@ -481,7 +484,7 @@ struct CleanStage {
                     rejects.append(
                         Reject(
                             stage: "clean", table: "email_events", file: file, line: lines[row], field: "customer_id",
-                            reason: "unknown customer: no customer \"\(customer)\" in the customers source",
+                            reason: unknownCustomerReason(customer),
                             raw: customer))
                     continue
                 }

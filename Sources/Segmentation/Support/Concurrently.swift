@@ -79,9 +79,16 @@ func concurrentMap<Element: Sendable, Transformed: Sendable>(
         do throws(PipelineError) { result = .success(try transform(items[index])) } catch { result = .failure(error) }
         results.withLock { $0[index] = result }
     }
+    return try values(of: results.withLock { $0 })
+}
+
+/// The values of `results` in order, or the error of the first failed one.
+private func values<Transformed>(of results: [Result<Transformed, PipelineError>?]) throws(PipelineError)
+    -> [Transformed]
+{
     var values: [Transformed] = []
-    values.reserveCapacity(items.count)
-    for result in results.withLock({ $0 }) {
+    values.reserveCapacity(results.count)
+    for result in results {
         guard let result else { throw PipelineError(.internal, "concurrent work ended without a result") }
         values.append(try result.get())
     }
@@ -109,11 +116,5 @@ func concurrentlyWaiting<Element: Sendable, Transformed: Sendable>(
         thread.start()
     }
     for _ in items { finished.wait() }
-    var values: [Transformed] = []
-    values.reserveCapacity(items.count)
-    for result in results.withLock({ $0 }) {
-        guard let result else { throw PipelineError(.internal, "concurrent work ended without a result") }
-        values.append(try result.get())
-    }
-    return values
+    return try values(of: results.withLock { $0 })
 }
