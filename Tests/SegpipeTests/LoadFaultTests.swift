@@ -98,7 +98,7 @@ import Testing
         Thread.sleep(forTimeInterval: 1)
         let stopped = try Shell.run(devPostgres, ["stop"], environment: environment)
         #expect(stopped.exitCode == 0)
-        FileManager.default.createFile(atPath: resume, contents: nil)
+        _ = FileManager.default.createFile(atPath: resume, contents: nil)
         second.waitUntilExit()
         #expect(second.terminationStatus == 1)
 

@@ -1,5 +1,5 @@
 import Columnar
-public import Foundation
+import Foundation
 public import Logging
 
 /// Measures deduplication quality end to end: generated data with planted duplicates goes through the real
