@@ -68,7 +68,15 @@ import Testing
             """)
         let partition = try #require(objects.split(separator: ",").first.map(String.init))
         #expect(objects == "\(partition),\(partition)_idx1,\(partition)_pkey")
-        #expect(try Database.query(url, "SELECT count(*) FROM pg_class WHERE relname LIKE '%\\_staging%'") == "0")
+        #expect(try Database.query(url, Self.stagingTables(in: schema)) == "0")
+    }
+
+    /// Counts the staging tables left in `schema` (other tests load into other schemas at the same time).
+    static func stagingTables(in schema: String) -> String {
+        """
+        SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = '\(schema)' AND c.relname LIKE '%\\_staging%'
+        """
     }
 
     @Test func serverStoppedDuringLoadKeepsThePreviousRunAndTheNextLoadPublishes() throws {
@@ -119,6 +127,6 @@ import Testing
         let features = try Database.query(url, "SELECT count(*) FROM \(schema).customer_features WHERE run_id = '\(current)'")
         #expect(customers == features)
         // The interrupted load's staged partitions were swept away by the next one.
-        #expect(try Database.query(url, "SELECT count(*) FROM pg_class WHERE relname LIKE '%\\_staging%'") == "0")
+        #expect(try Database.query(url, Self.stagingTables(in: schema)) == "0")
     }
 }
