@@ -160,7 +160,7 @@ extension ArrowFileReader {
         return Column(name: descriptor.name, values: values, validity: validity)
     }
 
-    private static func isLarge(_ type: SourceType) -> Bool {
+    static func isLarge(_ type: SourceType) -> Bool {
         if case .largeUTF8 = type { return true }
         return false
     }

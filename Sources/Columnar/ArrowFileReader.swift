@@ -115,14 +115,14 @@ public final class ArrowFileReader: @unchecked Sendable {
     ///
     /// - Complexity: O(file size); numeric buffers are copied with `memcpy`.
     public func readTable() throws(ColumnarError) -> Table {
-        try readTable(columnIndices: Array(columns.indices))
+        try readTable(columnIndices: Array(columns.indices), batches: batches[...])
     }
 
     /// Reads only the columns called `names`, in that order.
     ///
     /// Throws `.schemaMismatch` when a name is not in the file.
     public func readTable(columns names: [String]) throws(ColumnarError) -> Table {
-        try readTable(columnIndices: try columnIndices(names))
+        try readTable(columnIndices: try columnIndices(names), batches: batches[...])
     }
 
     /// Reads the record batches `batchRange` (indices into the file's batches) into one table, with only the
@@ -134,7 +134,8 @@ public final class ArrowFileReader: @unchecked Sendable {
     {
         precondition(
             batchRange.lowerBound >= 0 && batchRange.upperBound <= batches.count, "batch range outside the file")
-        let indices = try names.map { names throws(ColumnarError) in try columnIndices(names) } ?? Array(columns.indices)
+        let indices =
+            try names.map { names throws(ColumnarError) in try columnIndices(names) } ?? Array(columns.indices)
         return try readTable(columnIndices: indices, batches: batches[batchRange])
     }
 
@@ -150,10 +151,6 @@ public final class ArrowFileReader: @unchecked Sendable {
             indices.append(index)
         }
         return indices
-    }
-
-    private func readTable(columnIndices: [Int]) throws(ColumnarError) -> Table {
-        try readTable(columnIndices: columnIndices, batches: batches[...])
     }
 
     private func readTable(columnIndices: [Int], batches: ArraySlice<Batch>) throws(ColumnarError) -> Table {
@@ -193,12 +190,10 @@ public final class ArrowFileReader: @unchecked Sendable {
     ) throws(ColumnarError) -> R {
         precondition(row >= 0 && row < rowCount, "row outside the file")
         precondition(columns.indices.contains(columnIndex), "column outside the file")
-        let isLarge: Bool
-        switch sourceTypes[columnIndex] {
-        case .utf8: isLarge = false
-        case .largeUTF8: isLarge = true
-        default: throw ColumnarError(.schemaMismatch, "column \"\(columns[columnIndex].name)\" is not text", path: path)
+        guard sourceTypes[columnIndex].columnType == .utf8 else {
+            throw ColumnarError(.schemaMismatch, "column \"\(columns[columnIndex].name)\" is not text", path: path)
         }
+        let isLarge = Self.isLarge(sourceTypes[columnIndex])
         // The last batch starting at or before `row`.
         var low = 0
         var high = batches.count - 1
@@ -227,7 +222,8 @@ public final class ArrowFileReader: @unchecked Sendable {
         }
         guard start >= 0, start <= end, end <= data.count else {
             throw ColumnarError(
-                .malformedFile, "not a valid Arrow IPC file: string offsets point outside their data buffer", path: path)
+                .malformedFile, "not a valid Arrow IPC file: string offsets point outside their data buffer",
+                path: path)
         }
         let bytes = UnsafeRawBufferPointer(rebasing: data[start..<end]).assumingMemoryBound(to: UInt8.self)
         return try body(bytes)

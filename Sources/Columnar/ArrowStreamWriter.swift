@@ -103,6 +103,12 @@ public final class ArrowStreamWriter {
             throw ColumnarError(
                 .schemaMismatch, "\(columns.count) columns appended to a file of \(fields.count)", path: output.path)
         }
+        // The buffers are read without bounds checks below: each must fit its field's type and hold every row.
+        for (column, field) in zip(columns, fields) {
+            if let problem = Self.shapeProblem(column, of: field.type, rowCount: rowCount) {
+                throw ColumnarError(.schemaMismatch, "column \"\(field.name)\": \(problem)", path: output.path)
+            }
+        }
         var start = 0
         while start < rowCount {
             var end = min(rowCount, start + batchRowCount)
@@ -110,6 +116,27 @@ public final class ArrowStreamWriter {
             while end - start > 1, !fitsInt32Offsets(columns, start..<end) { end = start + (end - start) / 2 }
             try writeBatch(columns, range: start..<end)
             start = end
+        }
+    }
+
+    /// Why `column` cannot hold `rowCount` rows of `type`, or nil when it can.
+    private static func shapeProblem(_ column: BatchColumn, of type: ColumnType, rowCount: Int) -> String? {
+        if let validity = column.validity, validity.count < rowCount {
+            return "\(validity.count) validity flags for \(rowCount) rows"
+        }
+        switch (column.values, type) {
+        case (.fixed(let raw, let width), .int64), (.fixed(let raw, let width), .float64),
+            (.fixed(let raw, let width), .timestamp), (.fixed(let raw, let width), .date32):
+            let expected = type == .date32 ? 4 : 8
+            guard width == expected else { return "\(width)-byte values for a \(type) column" }
+            return raw.count >= rowCount * width ? nil : "\(raw.count) bytes for \(rowCount) values"
+        case (.bool(let flags), .bool):
+            return flags.count >= rowCount ? nil : "\(flags.count) values for \(rowCount) rows"
+        case (.utf8(let offsets, let bytes), .utf8):
+            guard offsets.count > rowCount else { return "\(offsets.count) offsets for \(rowCount) rows" }
+            return offsets[0] >= 0 && offsets[rowCount] <= bytes.count ? nil : "offsets outside the text bytes"
+        default:
+            return "values of another kind than a \(type) column holds"
         }
     }
 

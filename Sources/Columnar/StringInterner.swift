@@ -298,10 +298,10 @@ public final class StringInterner {
 /// A fast seeded 64-bit hash of short byte strings, for hash tables over column values.
 ///
 /// 8 bytes at a time, multiply–xorshift mixing, a final avalanche. Not cryptographic.
-public enum ByteHash {
+enum ByteHash {
     /// The hash of `key` with `seed` (pick a random odd seed per table).
     @inline(__always)
-    public static func hash(_ key: UnsafeBufferPointer<UInt8>, seed: UInt64) -> UInt64 {
+    static func hash(_ key: UnsafeBufferPointer<UInt8>, seed: UInt64) -> UInt64 {
         let multiplier: UInt64 = 0x9e37_79b9_7f4a_7c15
         var hash = seed ^ (UInt64(key.count) &* multiplier)
         guard let base = key.baseAddress else { return avalanche(hash) }
@@ -329,7 +329,7 @@ public enum ByteHash {
 
     /// Mixes every bit of `value` into every bit of the result (the 64-bit finaliser of MurmurHash3).
     @inline(__always)
-    public static func avalanche(_ value: UInt64) -> UInt64 {
+    static func avalanche(_ value: UInt64) -> UInt64 {
         var hash = value
         hash ^= hash >> 33
         hash &*= 0xff51_afd7_ed55_8ccd

@@ -54,10 +54,6 @@ struct LoadStage {
             let staged = try stage(large, schema: schema)
             try context.checkCancellation()
             try connection.transaction {
-                // One load per schema at a time; the lock is released with the transaction.
-                _ = try connection.execute(
-                    "SELECT pg_advisory_xact_lock(hashtext($1))",
-                    [.text("segpipe.load." + context.configuration.load.schema)])
                 _ = try connection.execute(
                     """
                     INSERT INTO \(schema).runs (run_id, pipeline, status, as_of, started_at, config_digest, tool_version, stats)

@@ -92,13 +92,7 @@ public struct CheckpointStore: Sendable {
     public func readTable(_ name: String, of manifest: StageManifest, columns: Set<String>? = nil)
         throws(PipelineError) -> Table
     {
-        let reader = try openTable(name, of: manifest)
-        do {
-            if let columns { return try reader.readTable(columns: reader.columns.map(\.name).filter(columns.contains)) }
-            return try reader.readTable()
-        } catch {
-            throw Self.unreadable(reader.path, of: manifest, error)
-        }
+        try InputBatches(try openTable(name, of: manifest), columns: columns, of: manifest).whole()
     }
 
     /// Opens a table of a completed stage for reading a slice of record batches at a time, after verifying its

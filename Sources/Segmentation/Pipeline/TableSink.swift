@@ -77,6 +77,23 @@ final class TableSink {
         }
     }
 
+    /// Puts every slice of `input` (at least `rows` rows each, see ``InputBatches/forEachSlice(rows:_:)``), as
+    /// `transform` returns it, into the table `name`, and finishes it; on a failure the partly written file is
+    /// removed.
+    static func stream(
+        _ input: InputBatches, rows: Int, into name: String, output: CheckpointOutput?,
+        _ transform: (Table) throws(PipelineError) -> Table
+    ) throws(PipelineError) -> Finished {
+        let sink = try TableSink(name, columns: input.columns, output: output)
+        do throws(PipelineError) {
+            try input.forEachSlice(rows: rows) { slice throws(PipelineError) in try sink.append(try transform(slice)) }
+            return try sink.finish()
+        } catch {
+            sink.abandon()
+            throw error
+        }
+    }
+
     /// Removes the partly written file, if any.
     func abandon() {
         writer?.abandon()
@@ -96,12 +113,5 @@ extension StageOutput {
         case .file(let file): files.append(file)
         case .table(let table): tables.append((name, table))
         }
-    }
-}
-
-extension CheckpointOutput {
-    /// Writes a whole table as `<name>.arrow`, as the runner writes a stage's tables, and returns its manifest entry.
-    func write(_ table: Table, named name: String) throws(PipelineError) -> StageManifest.File {
-        try store.writeTable(table, named: name, runID: runID, stage: stage)
     }
 }

@@ -15,7 +15,7 @@ import Logging
 struct CleanStage {
     let context: StageContext
     /// Rows of orders or email events cleaned a slice at a time (whole record batches adding up to at least this).
-    var sliceRows = 1 << 18
+    var sliceRows = InputBatches.defaultSliceRows
 
     func run(_ inputs: StageInputs) throws(PipelineError) -> StageOutput {
         let extractRejects = try RejectTable.rejects(in: try inputs.table("rejects", of: .extract))
@@ -159,20 +159,16 @@ struct CleanStage {
             defaultCurrency: settings.currencyRates.count == 1 ? settings.currencyRates.keys.first ?? "EUR" : "EUR",
             customerIDs: customerIDs, placeholder: placeholder, input: input,
             seenOrderIDs: SeenKeys(capacity: input.rowCount), ticker: RowTicker(context))
-        let sink = try TableSink("orders", columns: input.columns, output: output)
-        do throws(PipelineError) {
-            try input.forEachSlice(rows: sliceRows) { slice throws(PipelineError) in
-                try sink.append(try cleaner.clean(slice))
-                try context.checkCancellation()
-            }
-            cleaner.ticker.finish()
-            return CleanedOrders(
-                rows: try sink.finish(), rejects: cleaner.rejects, orphans: cleaner.orphans,
-                metrics: ["duplicate_orders_dropped": .int(cleaner.duplicateOrders)])
-        } catch {
-            sink.abandon()
-            throw error
+        let rows = try TableSink.stream(input, rows: sliceRows, into: "orders", output: output) {
+            slice throws(PipelineError) in
+            let kept = try cleaner.clean(slice)
+            try context.checkCancellation()
+            return kept
         }
+        cleaner.ticker.finish()
+        return CleanedOrders(
+            rows: rows, rejects: cleaner.rejects, orphans: cleaner.orphans,
+            metrics: ["duplicate_orders_dropped": .int(cleaner.duplicateOrders)])
     }
 
     /// The order checks, applied a slice at a time; holds what spans slices (the order ids seen, rejects, counts).
@@ -432,21 +428,16 @@ struct CleanStage {
         var rejects: [Reject] = []
         var orphans: Int64 = 0
         var ticker = RowTicker(context)
-        let sink = try TableSink("email_events", columns: input.columns, output: output)
-        do throws(PipelineError) {
-            try input.forEachSlice(rows: sliceRows) { table throws(PipelineError) in
-                try sink.append(
-                    try Self.cleanEvents(
-                        table, file: file, customerIDs: customerIDs, placeholder: placeholder, ticker: &ticker,
-                        rejects: &rejects, orphans: &orphans))
-                try context.checkCancellation()
-            }
-            ticker.finish()
-            return CleanedEvents(rows: try sink.finish(), rejects: rejects, orphans: orphans)
-        } catch {
-            sink.abandon()
-            throw error
+        let rows = try TableSink.stream(input, rows: sliceRows, into: "email_events", output: output) {
+            slice throws(PipelineError) in
+            let kept = try Self.cleanEvents(
+                slice, file: file, customerIDs: customerIDs, placeholder: placeholder, ticker: &ticker,
+                rejects: &rejects, orphans: &orphans)
+            try context.checkCancellation()
+            return kept
         }
+        ticker.finish()
+        return CleanedEvents(rows: rows, rejects: rejects, orphans: orphans)
     }
 
     /// The kept rows of one slice of email events.

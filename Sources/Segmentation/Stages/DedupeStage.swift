@@ -12,7 +12,7 @@ import Logging
 struct DedupeStage {
     let context: StageContext
     /// Rows of orders or email events remapped a slice at a time (whole record batches adding up to at least this).
-    var sliceRows = 1 << 18
+    var sliceRows = InputBatches.defaultSliceRows
 
     func run(_ inputs: StageInputs) throws(PipelineError) -> StageOutput {
         let customers = try inputs.table("customers", of: .clean)
@@ -339,15 +339,8 @@ struct Remapping: Sendable {
     func apply(to input: InputBatches, named name: String, sliceRows: Int, output: CheckpointOutput?)
         throws(PipelineError) -> TableSink.Finished
     {
-        let sink = try TableSink(name, columns: input.columns, output: output)
-        do throws(PipelineError) {
-            try input.forEachSlice(rows: sliceRows) { slice throws(PipelineError) in
-                try sink.append(try apply(to: slice))
-            }
-            return try sink.finish()
-        } catch {
-            sink.abandon()
-            throw error
+        try TableSink.stream(input, rows: sliceRows, into: name, output: output) { slice throws(PipelineError) in
+            try apply(to: slice)
         }
     }
 

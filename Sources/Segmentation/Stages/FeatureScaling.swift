@@ -226,14 +226,8 @@ struct FeatureScaling {
 
     /// The values of a text attribute, with missing and empty values as ``unknownCategory``.
     static func categoryValues(_ features: Table, _ attribute: String) throws(PipelineError) -> [String] {
-        let column = try features.requireColumn(attribute)
-        guard case .utf8(let strings) = column.values else {
-            throw PipelineError(.configuration, "attribute \"\(attribute)\" is not text")
-        }
-        let valid = column.validity
-        return (0..<column.count).map { row in
-            (valid?[row] ?? true) && strings.byteCount(at: row) > 0 ? strings[row] : unknownCategory
-        }
+        let (codes, names, _) = try categoryCodes(features, attribute)
+        return codes.map { names[Int($0)] }
     }
 
     /// The `cap` most frequent values (ties by name), and whether any other value occurs.
@@ -255,8 +249,7 @@ struct FeatureScaling {
     }
 
     /// The values of a categorical attribute as codes into `names` (missing and empty values as
-    /// ``unknownCategory``), with the rows per code: the same categories as ``categoryValues(_:_:)``, looked up on
-    /// the column's bytes instead of a `String` per row.
+    /// ``unknownCategory``), with the rows per code, looked up on the column's bytes instead of a `String` per row.
     static func categoryCodes(_ features: Table, _ attribute: String) throws(PipelineError) -> (
         codes: [Int32], names: [String], counts: [Int]
     ) {

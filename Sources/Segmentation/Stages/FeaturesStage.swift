@@ -11,7 +11,7 @@ import Logging
 struct FeaturesStage {
     let context: StageContext
     /// Rows of orders or email events aggregated a slice at a time (whole record batches adding up to at least this).
-    var sliceRows = 1 << 18
+    var sliceRows = InputBatches.defaultSliceRows
 
     func run(_ inputs: StageInputs) throws(PipelineError) -> StageOutput {
         let customers = try inputs.table("customers", of: .dedupe)

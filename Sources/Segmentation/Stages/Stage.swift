@@ -58,6 +58,11 @@ public struct CheckpointOutput: Sendable {
         try store.openTable(named: name, runID: runID, stage: stage, columns: columns)
     }
 
+    /// Writes a whole table as `<name>.arrow`, as the runner writes a stage's tables, and returns its manifest entry.
+    func write(_ table: Table, named name: String) throws(PipelineError) -> StageManifest.File {
+        try store.writeTable(table, named: name, runID: runID, stage: stage)
+    }
+
     /// The manifest entry of a table file written through ``open(_:columns:)``.
     static func manifestEntry(_ written: WrittenFile, name: String) -> StageManifest.File {
         StageManifest.File(
@@ -92,7 +97,7 @@ public struct StageOutput: Sendable {
 
 /// Input tables of a stage, by upstream stage and table name.
 ///
-/// A table is held whole, or (for the large tables a stage only streams through, see ``Planner/streamedTables``)
+/// A table is held whole, or (for the large tables a stage only streams through, see ``Planner/streams(_:_:from:)``)
 /// as an open checkpoint file that ``batches(_:of:)`` reads a slice of record batches at a time.
 public struct StageInputs: Sendable {
     private var tables: [StageName: [String: Table]]
@@ -153,6 +158,10 @@ public struct InputBatches: Sendable {
     }
 
     private let storage: Storage
+    /// Rows a stage streaming a table puts through at a time, unless it says otherwise: large enough that the
+    /// per-slice work is negligible, small enough that a slice's columns (a few tens of MB) are reused from memory
+    /// the previous slice freed.
+    public static let defaultSliceRows = 1 << 18
     /// Rows in the whole table.
     public let rowCount: Int
     /// The columns read, in order.
@@ -185,17 +194,17 @@ public struct InputBatches: Sendable {
     }
 
     /// Calls `body` with consecutive slices of the table in row order, each of whole record batches and at least
-    /// `rows` rows (except the last); a table held in memory is one slice. Returns the number of slices.
-    @discardableResult
-    public func forEachSlice(rows: Int, _ body: (Table) throws(PipelineError) -> Void) throws(PipelineError) -> Int {
+    /// `rows` rows (except the last); a table held in memory, or a file without record batches, is one slice.
+    public func forEachSlice(rows: Int, _ body: (Table) throws(PipelineError) -> Void) throws(PipelineError) {
         switch storage {
         case .table(let table):
             try body(table)
-            return 1
         case .file(let reader, let columns, let manifest):
             let counts = reader.batchRowCounts
+            guard !counts.isEmpty else {
+                return try body(try Self.read(reader, columns: columns, batches: 0..<0, manifest: manifest))
+            }
             var start = 0
-            var slices = 0
             while start < counts.count {
                 var end = start
                 var sliceRows = 0
@@ -204,14 +213,8 @@ public struct InputBatches: Sendable {
                     end += 1
                 }
                 try body(try Self.read(reader, columns: columns, batches: start..<end, manifest: manifest))
-                slices += 1
                 start = end
             }
-            if slices == 0 {
-                try body(try Self.read(reader, columns: columns, batches: 0..<0, manifest: manifest))
-                slices = 1
-            }
-            return slices
         }
     }
 

@@ -27,28 +27,24 @@ extension Column {
             return result
         }
         let values: ColumnValues
+        func mismatch<T>() -> [T] { preconditionFailure("column types differ") }
         switch pieces[0].values {
-        case .int64: values = .int64(joined { if case .int64(let v) = $0 { v } else { [] } })
-        case .timestamp: values = .timestamp(joined { if case .timestamp(let v) = $0 { v } else { [] } })
-        case .float64: values = .float64(joined { if case .float64(let v) = $0 { v } else { [] } })
-        case .date32: values = .date32(joined { if case .date32(let v) = $0 { v } else { [] } })
-        case .bool: values = .bool(joined { if case .bool(let v) = $0 { v } else { [] } })
+        case .int64: values = .int64(joined { if case .int64(let v) = $0 { v } else { mismatch() } })
+        case .timestamp: values = .timestamp(joined { if case .timestamp(let v) = $0 { v } else { mismatch() } })
+        case .float64: values = .float64(joined { if case .float64(let v) = $0 { v } else { mismatch() } })
+        case .date32: values = .date32(joined { if case .date32(let v) = $0 { v } else { mismatch() } })
+        case .bool: values = .bool(joined { if case .bool(let v) = $0 { v } else { mismatch() } })
         case .utf8:
             let byteCount = pieces.reduce(0) { total, piece in
                 if case .utf8(let strings) = piece.values { total + strings.bytes.count } else { total }
             }
-            var offsets: [Int] = [0]
-            offsets.reserveCapacity(rows + 1)
-            var bytes: [UInt8] = []
-            bytes.reserveCapacity(byteCount)
+            var strings = StringColumn(capacity: rows, byteCapacity: byteCount)
             for index in pieces.indices {
-                guard case .utf8(let strings) = pieces[index].values else { preconditionFailure("column types differ") }
-                let shift = bytes.count
-                bytes.append(contentsOf: strings.bytes)
-                for offset in strings.offsets.dropFirst() { offsets.append(offset + shift) }
+                guard case .utf8(let piece) = pieces[index].values else { preconditionFailure("column types differ") }
+                strings.append(contentsOf: piece)
                 pieces[index].values = .bool([])
             }
-            values = .utf8(StringColumn(offsets: offsets, bytes: bytes))
+            values = .utf8(strings)
         }
         pieces = []
         return Column(name: name, values: values, validity: validity)
