@@ -159,9 +159,6 @@ struct BenchCommand: ParsableCommand {
         @Option(help: "How many times to run the stage (the median time is reported).")
         var repeats: Int = 1
 
-        @Option(help: "Stream the typed rows into this Arrow file, as the extract stage writes its checkpoint.")
-        var arrowOut: String?
-
         @Flag(help: "Print the measurement as one JSON object.")
         var json = false
 

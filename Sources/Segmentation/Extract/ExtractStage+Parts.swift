@@ -58,7 +58,7 @@ extension ExtractStage {
     }
 
     /// One parsed part and where its reader stopped (nil: at the end of the file).
-    private struct ParsedPart: @unchecked Sendable {
+    private struct ParsedPart: Sendable {
         var part: ReadPart
         var stoppedAt: (offset: Int64, line: Int)?
     }

@@ -4,7 +4,9 @@ import Postgres
 protocol FieldSource {
     /// Number of fields in the row.
     var fieldCount: Int { get }
-    /// Calls `body` with the bytes of field `index`, or nil for a database NULL.
+    /// Calls `body` with the bytes of field `index`, or nil for a database NULL. The bytes stay valid, unchanged, as
+    /// long as the row does: `TypedTableBuilder` checks every field first and copies the text of an accepted row
+    /// afterwards.
     func withField<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>?) throws -> R) rethrows -> R
 }
 

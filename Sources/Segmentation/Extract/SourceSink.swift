@@ -6,7 +6,6 @@ import Columnar
 final class SourceSink {
     let name: String
     private let schema: CanonicalSchema.TableSchema
-    private let columns: [(name: String, type: ColumnType)]
     /// Opens the file the rows are streamed into; nil collects them in memory.
     private let open: (@Sendable () throws -> ArrowStreamWriter)?
     private var writer: ArrowStreamWriter?
@@ -21,7 +20,6 @@ final class SourceSink {
         self.name = name
         self.schema = schema
         let columns = Self.columns(of: schema)
-        self.columns = columns
         if let output {
             open = { () throws -> ArrowStreamWriter in try output.open(name, columns: columns) }
         } else {
@@ -34,7 +32,6 @@ final class SourceSink {
         self.name = name
         self.schema = schema
         let columns = Self.columns(of: schema)
-        self.columns = columns
         open = { try ArrowStreamWriter(path: path, columns: columns) }
     }
 
@@ -58,8 +55,13 @@ final class SourceSink {
     func append(_ builder: TypedTableBuilder) throws(PipelineError) {
         guard let open else { return append(builder.columns()) }
         rowCount += builder.rowCount
-        if writer == nil { writer = try openWriter(open) }
-        guard let writer else { return }
+        let writer: ArrowStreamWriter
+        if let opened = self.writer {
+            writer = opened
+        } else {
+            writer = try openWriter(open)
+            self.writer = writer
+        }
         do {
             try builder.withBatchColumns { views in try writer.append(rowCount: builder.rowCount, columns: views) }
         } catch {

@@ -162,7 +162,7 @@ final class TypedTableBuilder: @unchecked Sendable {
             validity[index].append(present)
             if !present { hasNulls[index] = true }
             switch kinds[index] {
-            case .text: texts[slot].append(present ? bytes : UnsafeBufferPointer(start: nil, count: 0))
+            case .text: texts[slot].append(bytes)
             case .decimal: doubles[slot].append(present ? Double(bitPattern: UInt64(bitPattern: parsed[index])) : 0)
             case .integer, .timestamp: integers[slot].append(present ? parsed[index] : 0)
             case .date: dates[slot].append(present ? Int32(truncatingIfNeeded: parsed[index]) : 0)
