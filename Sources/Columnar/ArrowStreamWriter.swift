@@ -135,6 +135,9 @@ public final class ArrowStreamWriter {
         case (.utf8(let offsets, let bytes), .utf8):
             guard offsets.count > rowCount else { return "\(offsets.count) offsets for \(rowCount) rows" }
             return offsets[0] >= 0 && offsets[rowCount] <= bytes.count ? nil : "offsets outside the text bytes"
+        case (.compactUTF8(let offsets, let bytes), .utf8):
+            guard offsets.count > rowCount else { return "\(offsets.count) offsets for \(rowCount) rows" }
+            return offsets[0] >= 0 && Int(offsets[rowCount]) <= bytes.count ? nil : "offsets outside the text bytes"
         default:
             return "values of another kind than a \(type) column holds"
         }
@@ -348,6 +351,10 @@ public final class ArrowStreamWriter {
             let byteLength = offsets[range.upperBound] - offsets[range.lowerBound]
             let offsetsLength = (count + 1) * (isLarge ? 8 : 4)
             return ChunkPlan(nullCount: nullCount, bufferLengths: [validityLength, offsetsLength, byteLength])
+        case .compactUTF8(let offsets, _):
+            let byteLength = Int(offsets[range.upperBound]) - Int(offsets[range.lowerBound])
+            let offsetsLength = (count + 1) * (isLarge ? 8 : 4)
+            return ChunkPlan(nullCount: nullCount, bufferLengths: [validityLength, offsetsLength, byteLength])
         }
     }
 
@@ -373,6 +380,18 @@ public final class ArrowStreamWriter {
             try writePadded(scratch)
             try writePadded(
                 UnsafeRawBufferPointer(rebasing: bytes[offsets[range.lowerBound]..<offsets[range.upperBound]]))
+        case .compactUTF8(let offsets, let bytes):
+            if !isLarge && offsets[range.lowerBound] == 0 {
+                // Already the file's layout: written as they are.
+                let used = UnsafeBufferPointer(rebasing: offsets[range.lowerBound...range.upperBound])
+                try writePadded(UnsafeRawBufferPointer(used))
+            } else {
+                Self.rebasedOffsets(offsets, range: range, isLarge: isLarge, into: &scratch)
+                try writePadded(scratch)
+            }
+            try writePadded(
+                UnsafeRawBufferPointer(
+                    rebasing: bytes[Int(offsets[range.lowerBound])..<Int(offsets[range.upperBound])]))
         }
     }
 
@@ -400,17 +419,17 @@ public final class ArrowStreamWriter {
     }
 
     /// Writes `offsets[range.lowerBound ... range.upperBound]` minus the first, as Int32 or Int64, into `bytes`.
-    private static func rebasedOffsets(
-        _ offsets: UnsafeBufferPointer<Int>, range: Range<Int>, isLarge: Bool, into bytes: inout [UInt8]
+    private static func rebasedOffsets<Offset: FixedWidthInteger>(
+        _ offsets: UnsafeBufferPointer<Offset>, range: Range<Int>, isLarge: Bool, into bytes: inout [UInt8]
     ) {
         let width = isLarge ? 8 : 4
         let count = range.count + 1
         bytes.removeAll(keepingCapacity: true)
         bytes.append(contentsOf: repeatElement(0, count: count * width))
         bytes.withUnsafeMutableBytes { raw in
-            let base = offsets[range.lowerBound]
+            let base = Int(offsets[range.lowerBound])
             for index in 0..<count {
-                let value = offsets[range.lowerBound + index] - base
+                let value = Int(offsets[range.lowerBound + index]) - base
                 if isLarge {
                     raw.storeBytes(of: Int64(value).littleEndian, toByteOffset: index * 8, as: Int64.self)
                 } else {
@@ -432,6 +451,9 @@ public struct BatchColumn {
         case bool(UnsafeBufferPointer<Bool>)
         /// Strings: row `i` is `bytes[offsets[i] ..< offsets[i + 1]]` (`offsets` has one entry more than rows).
         case utf8(offsets: UnsafeBufferPointer<Int>, bytes: UnsafeRawBufferPointer)
+        /// Strings with 32-bit offsets, as Arrow's `utf8` stores them (written without converting when a batch
+        /// starts at offset 0); row `i` is `bytes[offsets[i] ..< offsets[i + 1]]`.
+        case compactUTF8(offsets: UnsafeBufferPointer<Int32>, bytes: UnsafeRawBufferPointer)
     }
 
     /// The values.

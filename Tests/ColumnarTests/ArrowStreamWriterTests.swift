@@ -100,6 +100,58 @@ import Testing
         #expect(try Table(readingArrowFile: fromRaw.path) == table)
     }
 
+    /// Text given with 32-bit offsets writes the same file as with 64-bit ones: in one batch (offsets written as they
+    /// are), in batches that start inside the buffers (offsets rebased), and as `large_utf8`.
+    @Test(arguments: [(1 << 20, false), (2, false), (1 << 20, true), (3, true)])
+    func compactOffsetsWriteTheSameFile(batchRowCount: Int, large: Bool) throws {
+        let directory = try TestDirectory()
+        defer { directory.remove() }
+        let wide = [0, 3, 3, 10, 11, 11]  // "abc", "", "Müller" (ü is two bytes), "x", ""
+        let compact = wide.map { Int32($0) }
+        let text = Array("abcMüllerx".utf8)
+        let valid = [true, false, true, true, true]
+        func write(_ name: String, _ values: (UnsafeRawBufferPointer) -> BatchColumn.Values) throws -> WrittenFile {
+            let writer = try ArrowStreamWriter(
+                path: directory.file(name), columns: [("name", .utf8)], largeUTF8Columns: large ? ["name"] : [],
+                batchRowCount: batchRowCount)
+            try text.withUnsafeBytes { text in
+                try valid.withUnsafeBufferPointer { valid in
+                    try writer.append(rowCount: 5, columns: [BatchColumn(values: values(text), validity: valid)])
+                }
+            }
+            return try writer.finish()
+        }
+        let fromWide = try wide.withUnsafeBufferPointer { offsets in
+            try write("wide.arrow") { .utf8(offsets: offsets, bytes: $0) }
+        }
+        let fromCompact = try compact.withUnsafeBufferPointer { offsets in
+            try write("compact.arrow") { .compactUTF8(offsets: offsets, bytes: $0) }
+        }
+        #expect(fromCompact.sha256 == fromWide.sha256)
+        #expect(fromCompact.batchCount == (5 + batchRowCount - 1) / batchRowCount)
+        let expected = try Table(columns: [
+            Column(name: "name", values: .utf8(StringColumn(offsets: wide, bytes: text)), validity: valid)
+        ])
+        #expect(try Table(readingArrowFile: fromCompact.path) == expected)
+    }
+
+    @Test func compactOffsetsOutsideTheBytesAreRefused() throws {
+        let directory = try TestDirectory()
+        defer { directory.remove() }
+        let writer = try ArrowStreamWriter(path: directory.file("bad.arrow"), columns: [("name", .utf8)])
+        defer { writer.abandon() }
+        let offsets: [Int32] = [0, 2, 9]
+        let text = Array("abc".utf8)
+        #expect(throws: ColumnarError.self) {
+            try offsets.withUnsafeBufferPointer { offsets in
+                try text.withUnsafeBytes { text in
+                    try writer.append(
+                        rowCount: 2, columns: [BatchColumn(values: .compactUTF8(offsets: offsets, bytes: text))])
+                }
+            }
+        }
+    }
+
     @Test func noBatchGivesAnEmptyTableWithTheColumns() throws {
         let directory = try TestDirectory()
         defer { directory.remove() }

@@ -10,8 +10,9 @@ import Foundation
 /// Measures the extract stage's CSV-to-typed-table path on an orders file, for `segpipe bench extract`.
 ///
 /// Each repeat opens the file with the default dialect (comma, UTF-8, header) and reads it with the same code
-/// the pipeline's extract stage uses into a typed columnar `Table` of the canonical `orders` schema; unusable
-/// rows become rejects exactly as in a pipeline run. Only the read is timed (wall clock), not process start.
+/// the pipeline's extract stage uses into typed columns of the canonical `orders` schema, held as the parts they
+/// were read in (record batches) or joined into one `Table` of contiguous columns; unusable rows become rejects
+/// exactly as in a pipeline run. Only the read is timed (wall clock), not process start.
 ///
 /// ```swift
 /// let measurement = try ExtractBenchmark.run(file: "bench-data/1000000/orders.csv", repeats: 3)
@@ -51,21 +52,22 @@ public enum ExtractBenchmark {
         }
     }
 
-    /// Reads `file` `repeats` times into a typed orders table and reports times, sizes and peak memory.
+    /// Reads `file` `repeats` times into typed orders columns and reports times, sizes and peak memory.
     ///
-    /// Each table is released before the next repeat, so the peak memory is that of one read. With `arrowOutput`,
+    /// Each result is released before the next repeat, so the peak memory is that of one read. With `arrowOutput`,
     /// each repeat instead does the extract stage's whole job for the file: the typed rows are streamed, part by
     /// part, into an Arrow file at that path, and only a few parts are in memory at a time.
     /// - Parameters:
     ///   - file: an orders CSV file with the canonical header (comma-separated UTF-8).
     ///   - repeats: how many times to read it (at least 1).
     ///   - threads: parts the file is read in at once (default: as the extract stage, two on two cores).
+    ///   - contiguous: join the parts into one table of contiguous columns (timed with the read).
     /// - Throws: ``PipelineError`` with code `configuration` when `repeats` is below 1, or a missing required
     ///   column; ``CSVError`` when the file cannot be opened or is structurally broken.
     /// - Complexity: O(repeats · file size) time; memory O(table size + chunk size).
-    public static func run(file: String, repeats: Int, threads: Int? = nil, arrowOutput: String? = nil) throws
-        -> Measurement
-    {
+    public static func run(
+        file: String, repeats: Int, threads: Int? = nil, contiguous: Bool = false, arrowOutput: String? = nil
+    ) throws -> Measurement {
         let threads = threads ?? ExtractStage.parallelism
         guard repeats >= 1 else {
             throw PipelineError(.configuration, "bench extract: --repeats must be at least 1 (got \(repeats))")
@@ -92,10 +94,10 @@ public enum ExtractBenchmark {
                 _ = try sink.finish()
                 rows = sink.rowCount
             } else {
-                let table = try ExtractStage.read(
-                    reader, source: source, file: file, schema: CanonicalSchema.orders, rejects: &rejects,
-                    parallelism: threads)
-                rows = table.rowCount
+                let batches = try ExtractStage.readBatches(
+                    reader, source: source, file: file, schema: CanonicalSchema.orders, parallelism: threads)
+                rejects = batches.rejects
+                rows = contiguous ? try batches.table().rowCount : batches.rowCount
             }
             let elapsed = clock.now - start
             seconds.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)

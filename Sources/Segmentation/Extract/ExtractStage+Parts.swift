@@ -18,6 +18,10 @@ extension ExtractStage {
     /// Rows handed on at a time when a file is read as one stream (a `.gz` file).
     static let chunkRows = 1 << 20
 
+    /// The largest part accepted: far enough below ``TypedTableBuilder/defaultTextByteLimit`` that a part always
+    /// fits one builder.
+    static let maximumPartBytes: Int64 = 256 << 20
+
     /// Where each canonical field is in a file's records.
     struct FieldLayout: Sendable {
         var positions: [Int?]
@@ -63,43 +67,89 @@ extension ExtractStage {
         var stoppedAt: (offset: Int64, line: Int)?
     }
 
+    /// The typed rows of a whole file held in memory as the parts they were read in (like the record batches of an
+    /// Arrow table), in file order, with the rejects.
+    struct ReadBatches: Sendable {
+        let schema: CanonicalSchema.TableSchema
+        /// One builder per part, each holding its rows as they were parsed; they are not reused.
+        var parts: [TypedTableBuilder]
+        var rejects: [Reject]
+
+        /// Rows over all parts.
+        var rowCount: Int { parts.reduce(0) { $0 + $1.rowCount } }
+
+        /// The parts joined into one table of contiguous columns, each copied once from the parts' buffers, the
+        /// columns spread over the cores; the parts' storage is freed column by column on the way, so the parts
+        /// are empty afterwards.
+        consuming func table() throws(PipelineError) -> Table {
+            guard !parts.isEmpty else { return try emptyTable(schema) }
+            let parts = self.parts
+            let columns = try concurrentMap(Array(0...schema.fields.count)) { index throws(PipelineError) in
+                let column = TypedTableBuilder.joinedColumn(index, of: parts)
+                for part in parts { part.releaseColumn(index) }
+                return column
+            }
+            return try makeTable(columns)
+        }
+    }
+
+    /// Reads every record of `reader` into typed columns held in memory, part by part (see ``ReadBatches``).
+    ///
+    /// The extract stage itself streams the parts into its checkpoint with
+    /// ``read(_:source:file:schema:parallelism:partBytes:chunkRows:keepsParts:onBatch:into:)``.
+    static func readBatches(
+        _ reader: CSVReader, source: PipelineConfiguration.Source, file: String, schema: CanonicalSchema.TableSchema,
+        parallelism: Int = 1, partBytes: Int64 = partBytes, chunkRows: Int = chunkRows,
+        onBatch: @escaping @Sendable (_ records: Int, _ fileBytes: Int64) throws -> Void = { _, _ in }
+    ) throws -> ReadBatches {
+        var batches = ReadBatches(schema: schema, parts: [], rejects: [])
+        try read(
+            reader, source: source, file: file, schema: schema, parallelism: parallelism, partBytes: partBytes,
+            chunkRows: chunkRows, keepsParts: true, onBatch: onBatch
+        ) { part in
+            batches.rejects.append(contentsOf: part.rejects)
+            batches.parts.append(part.rows)
+        }
+        return batches
+    }
+
     /// Reads every record of `reader` into a typed table of `schema`, appending unusable rows to `rejects`.
     ///
-    /// The whole table is held in memory; the extract stage itself streams the parts into its checkpoint with
-    /// ``read(_:source:file:schema:parallelism:partBytes:chunkRows:onBatch:into:)``.
+    /// The whole table is held in memory: the parts `readBatches` reads, joined into contiguous columns
+    /// (``ReadBatches/table()``).
     static func read(
         _ reader: CSVReader, source: PipelineConfiguration.Source, file: String, schema: CanonicalSchema.TableSchema,
         rejects: inout [Reject], parallelism: Int = 1, partBytes: Int64 = partBytes, chunkRows: Int = chunkRows,
         onBatch: @escaping @Sendable (_ records: Int, _ fileBytes: Int64) throws -> Void = { _, _ in }
     ) throws -> Table {
-        var pieces: [[Column]] = []
-        var collected: [Reject] = []
-        try read(
+        let batches = try readBatches(
             reader, source: source, file: file, schema: schema, parallelism: parallelism, partBytes: partBytes,
-            chunkRows: chunkRows, onBatch: onBatch
-        ) { part in
-            collected.append(contentsOf: part.rejects)
-            pieces.append(part.columns)
-        }
-        rejects.append(contentsOf: collected)
-        return try makeTable(concatenating(&pieces))
+            chunkRows: chunkRows, onBatch: onBatch)
+        rejects.append(contentsOf: batches.rejects)
+        return try batches.table()
     }
 
     /// Reads every record of `reader`, handing the rows to `sink` part by part in file order (at least once, with
     /// no rows for a file without data).
     ///
     /// With `parallelism` above 1, that many parts of a plain file are parsed at once; a `.gz` file is handed on every
-    /// `chunkRows` rows.
+    /// `chunkRows` rows (or sooner, when a text column reaches ``TypedTableBuilder/defaultTextByteLimit``).
+    ///
+    /// A part's builder is emptied and reused once `sink` returns, unless `keepsParts`: then every part handed on
+    /// has a builder of its own, which the sink may keep.
     ///
     /// `onBatch` is called with the records and file bytes read since its last call, after every
     /// ``progressBatch`` records of a part (and for the rest at the end); what it throws stops reading, which is how
     /// a cancelled run stops between chunks. It may be called from several threads at once.
     static func read(
         _ reader: CSVReader, source: PipelineConfiguration.Source, file: String, schema: CanonicalSchema.TableSchema,
-        parallelism: Int = 1, partBytes: Int64 = partBytes, chunkRows: Int = chunkRows,
+        parallelism: Int = 1, partBytes: Int64 = partBytes, chunkRows: Int = chunkRows, keepsParts: Bool = false,
         onBatch: @escaping @Sendable (_ records: Int, _ fileBytes: Int64) throws -> Void = { _, _ in },
         into sink: (ReadPart) throws -> Void
     ) throws {
+        // A part holds at most partBytes plus one record of text, far below the builder's text limit, so a part is
+        // always handed on whole.
+        let partBytes = min(max(partBytes, 1), maximumPartBytes)
         let layout = try fieldLayout(reader, source: source, file: file, schema: schema)
         @Sendable func makeBuilder(rows: Int) -> TypedTableBuilder {
             TypedTableBuilder(
@@ -109,11 +159,12 @@ extension ExtractStage {
         guard !reader.path.hasSuffix(".gz") else {
             try readPart(
                 reader, layout: layout, schema: schema, file: file, into: makeBuilder(rows: chunkRows),
-                startOffset: 0, chunkRows: chunkRows, onBatch: onBatch, onChunk: sink)
+                replacedBy: keepsParts ? { makeBuilder(rows: chunkRows) } : nil, startOffset: 0, chunkRows: chunkRows,
+                onBatch: onBatch, onChunk: sink)
             return
         }
         let fileSize = fileSize(reader.path)
-        let starts = partStarts(of: reader.path, size: fileSize, partBytes: max(partBytes, 1))
+        let starts = partStarts(of: reader.path, size: fileSize, partBytes: partBytes)
         let first = ReaderHandle(reader: reader)
         let rowsPerPart = Int(min(partBytes, fileSize) / 40) + 1024
         let pool = BuilderPool { makeBuilder(rows: rowsPerPart) }
@@ -126,13 +177,16 @@ extension ExtractStage {
             // With no chunk limit, readPart hands the whole part on once, at the end.
             var parts: [ReadPart] = []
             try readPart(
-                partReader, layout: layout, schema: schema, file: file, into: pool.take(), startOffset: start,
-                chunkRows: .max, onBatch: onBatch
+                partReader, layout: layout, schema: schema, file: file, into: pool.take(), replacedBy: nil,
+                startOffset: start, chunkRows: .max, onBatch: onBatch
             ) { parts.append($0) }
+            guard parts.count == 1 else {
+                throw PipelineError(.internal, "\(file): a part of \(partBytes) bytes filled a builder")
+            }
             return ParsedPart(part: parts[0], stoppedAt: partReader.stoppedAt)
         }
         try withoutActuallyEscaping(sink) { sink in
-            let emitter = PartEmitter(starts: starts, sink: sink)
+            let emitter = PartEmitter(starts: starts, keepsParts: keepsParts, sink: sink)
             // Each wave parses `parallelism` parts while the previous wave's parts are handed on (written out), so
             // writing overlaps parsing. With `parallelism` 1 everything runs on the calling thread.
             let width = max(1, parallelism)
@@ -169,24 +223,32 @@ extension ExtractStage {
     /// runs it.
     private final class PartEmitter: @unchecked Sendable {
         let starts: [Int64]
+        /// Whether the sink keeps the builders it is handed (they do not go back to the pool).
+        let keepsParts: Bool
         let sink: (ReadPart) throws -> Void
         /// The true start of the next part to hand on (nil once a part ran to the end of the file).
         var expected: Int64? = 0
         /// Physical lines before `expected`.
         var linesBefore: Int64 = 0
 
-        init(starts: [Int64], sink: @escaping (ReadPart) throws -> Void) {
+        init(starts: [Int64], keepsParts: Bool, sink: @escaping (ReadPart) throws -> Void) {
             self.starts = starts
+            self.keepsParts = keepsParts
             self.sink = sink
         }
 
         /// Hands on `parsed` (consecutive parts); a part whose start turns out wrong is read again through `parse`.
-        /// Every builder goes back to `pool`, used or not.
+        /// Every builder goes back to `pool`, used or not, except those handed on when ``keepsParts``.
         func emit(
             _ parsed: [(index: Int, result: Result<ParsedPart, any Error>)], parse: (Int, Int64) throws -> ParsedPart,
             pool: BuilderPool
         ) throws {
-            defer { for case (_, .success(let outcome)) in parsed { pool.give(outcome.part.rows) } }
+            var kept: Set<ObjectIdentifier> = []
+            defer {
+                for case (_, .success(let outcome)) in parsed {
+                    if !kept.contains(ObjectIdentifier(outcome.part.rows)) { pool.give(outcome.part.rows) }
+                }
+            }
             for (index, result) in parsed {
                 guard let start = expected else { return }
                 let stop = index + 1 < starts.count ? starts[index + 1] : nil
@@ -201,7 +263,11 @@ extension ExtractStage {
                 }
                 shiftLines(of: &outcome.part, by: linesBefore)
                 try sink(outcome.part)
-                if start != starts[index] { pool.give(outcome.part.rows) }
+                if keepsParts {
+                    kept.insert(ObjectIdentifier(outcome.part.rows))
+                } else if start != starts[index] {
+                    pool.give(outcome.part.rows)
+                }
                 expected = outcome.stoppedAt?.offset
                 linesBefore += Int64((outcome.stoppedAt?.line ?? 1) - 1)
             }
@@ -259,11 +325,13 @@ extension ExtractStage {
     }
 
     /// Reads the records of one reader (a whole file or a part of one) into `builder` and rejects, handed to
-    /// `onChunk` every `chunkRows` kept rows (the builder is then emptied for the next) and once more for the rest,
-    /// so at least once.
+    /// `onChunk` every `chunkRows` kept rows or when the builder ``TypedTableBuilder/isFull`` (the builder is then
+    /// emptied for the next, or replaced by a new one from `replacedBy`) and once more for the rest, so at least
+    /// once.
     private static func readPart(
         _ reader: CSVReader, layout: FieldLayout, schema: CanonicalSchema.TableSchema, file: String,
-        into builder: TypedTableBuilder, startOffset: Int64, chunkRows: Int,
+        into builder: TypedTableBuilder, replacedBy makeBuilder: (() -> TypedTableBuilder)?, startOffset: Int64,
+        chunkRows: Int,
         onBatch: (_ records: Int, _ fileBytes: Int64) throws -> Void, onChunk: (ReadPart) throws -> Void
     ) throws {
         var rejects: [Reject] = []
@@ -279,6 +347,7 @@ extension ExtractStage {
         }
         let expectedFields = layout.expectedFields
         let maximumPosition = layout.maximumPosition
+        var builder = builder
         try reader.forEachRecord { record in
             pending += 1
             if pending == Self.progressBatch { try report() }
@@ -304,9 +373,9 @@ extension ExtractStage {
             }
             if let failure = builder.append(record, line: Int64(record.lineNumber)) {
                 reject(failure.field, failure.reason)
-            } else if builder.rowCount >= chunkRows {
+            } else if builder.rowCount >= chunkRows || builder.isFull {
                 try onChunk(ReadPart(rows: builder, rejects: rejects))
-                builder.reset()
+                if let makeBuilder { builder = makeBuilder() } else { builder.reset() }
                 rejects = []
             }
         }

@@ -280,7 +280,8 @@ struct ExtractStage {
     }
 
     /// One attempt at reading a database source with `COPY (…) TO STDOUT` into `sink`, handed on every
-    /// ``chunkRows`` rows; rejects go to `rejects`.
+    /// ``chunkRows`` rows (or sooner, at the builder's text limit: a row comes a chunk at a time, and a PostgreSQL
+    /// value is below 1 GiB, so the 32-bit text offsets cannot overflow); rejects go to `rejects`.
     private func readDatabase(
         _ source: PipelineConfiguration.Source, schema: CanonicalSchema.TableSchema, url: String?, sql: String,
         into sink: SourceSink, rejects: inout [Reject]
@@ -327,7 +328,7 @@ struct ExtractStage {
                 pending = 0
                 try context.checkCancellation()
             }
-            if builder.rowCount >= Self.chunkRows {
+            if builder.rowCount >= Self.chunkRows || builder.isFull {
                 try sink.append(builder)
                 builder.reset()
             }

@@ -29,9 +29,11 @@ final class TypedTableBuilder: @unchecked Sendable {
     private let doubles: UnsafeMutablePointer<GrowableBuffer<Double>>
     private let integers: UnsafeMutablePointer<GrowableBuffer<Int64>>
     private let dates: UnsafeMutablePointer<GrowableBuffer<Int32>>
+    /// Per column: a flag per row, kept only from the first null on (``hasNulls``); until then every row is valid
+    /// and nothing is stored.
     private let validity: UnsafeMutablePointer<GrowableBuffer<Bool>>
     private let lines: UnsafeMutablePointer<GrowableBuffer<Int64>>
-    /// Per column: whether any appended row is null there.
+    /// Per column: whether any appended row is null there (and so whether its ``validity`` flags are kept).
     private let hasNulls: UnsafeMutablePointer<Bool>
 
     // Per-row scratch, reused: parsed numbers and the trimmed bytes of each field (empty: null).
@@ -40,9 +42,11 @@ final class TypedTableBuilder: @unchecked Sendable {
 
     init(
         schema: CanonicalSchema.TableSchema, positions: [Int?], dateFormat: DateFormat, decimalStyle: DecimalStyle,
-        expectedRows: Int = 1024
+        expectedRows: Int = 1024, textByteLimit: Int = TypedTableBuilder.defaultTextByteLimit
     ) {
+        precondition(textByteLimit <= Self.defaultTextByteLimit, "32-bit text offsets could overflow")
         self.schema = schema
+        self.textByteLimit = textByteLimit
         self.positions = positions
         self.dateFormat = dateFormat
         self.decimalStyle = decimalStyle
@@ -77,7 +81,7 @@ final class TypedTableBuilder: @unchecked Sendable {
         doubles = allocateBuffers((0..<doubleCount).map { _ in GrowableBuffer(capacity: rows) })
         integers = allocateBuffers((0..<integerCount).map { _ in GrowableBuffer(capacity: rows) })
         dates = allocateBuffers((0..<dateCount).map { _ in GrowableBuffer(capacity: rows) })
-        validity = allocateBuffers(schema.fields.map { _ in GrowableBuffer<Bool>(capacity: rows) })
+        validity = allocateBuffers(schema.fields.map { _ in GrowableBuffer<Bool>(capacity: 16) })
         lines = allocateBuffers([GrowableBuffer(capacity: rows)])
         hasNulls = .allocate(capacity: max(schema.fields.count, 1))
         hasNulls.initialize(repeating: false, count: max(schema.fields.count, 1))
@@ -108,6 +112,21 @@ final class TypedTableBuilder: @unchecked Sendable {
 
     /// Number of rows appended so far.
     var rowCount: Int { lines.pointee.count }
+
+    /// The text bytes a builder holds per column before it must be handed on and emptied: its 32-bit offsets
+    /// stay exact as long as one more row cannot pass `Int32.max` (a CSV record is at most
+    /// ``CSVReader/defaultMaximumRecordSize`` bytes, a PostgreSQL value below 1 GiB).
+    static let defaultTextByteLimit = 1 << 30
+
+    /// This builder's text limit (``defaultTextByteLimit``; smaller in tests).
+    let textByteLimit: Int
+
+    /// Whether some text column holds ``textByteLimit`` bytes or more: the caller hands the rows on and calls
+    /// ``reset()`` before appending again.
+    var isFull: Bool {
+        for slot in 0..<textCount where texts[slot].byteCount >= textByteLimit { return true }
+        return false
+    }
 
     /// Parses and appends one row; returns `(field, reason)` when the row is rejected instead.
     func append(_ row: some FieldSource, line: Int64) -> (field: String, reason: String)? {
@@ -155,12 +174,19 @@ final class TypedTableBuilder: @unchecked Sendable {
                 return (name, "\(prefix): \(failure)")
             }
         }
+        let row = rowCount
         for index in 0..<fieldCount {
             let slot = slots[index]
             let bytes = fieldBytes[index]
             let present = bytes.baseAddress != nil
-            validity[index].append(present)
-            if !present { hasNulls[index] = true }
+            if hasNulls[index] {
+                validity[index].append(present)
+            } else if !present {
+                // The column's first null: every row before it was valid.
+                validity[index].append(repeating: true, count: row)
+                validity[index].append(false)
+                hasNulls[index] = true
+            }
             switch kinds[index] {
             case .text: texts[slot].append(bytes)
             case .decimal: doubles[slot].append(present ? Double(bitPattern: UInt64(bitPattern: parsed[index])) : 0)
@@ -209,6 +235,100 @@ final class TypedTableBuilder: @unchecked Sendable {
         }
         views.append(BatchColumn(values: .fixed(UnsafeRawBufferPointer(lines.pointee.view), width: 8)))
         return try body(views)
+    }
+
+    /// Column `index` (as ``columns()`` orders them; the last is `source_line`) of `builders` joined in order into
+    /// one column, copied once straight from their buffers.
+    static func joinedColumn(_ index: Int, of builders: [TypedTableBuilder]) -> Column {
+        guard let first = builders.first else { preconditionFailure("no builders to join") }
+        let rows = builders.reduce(0) { $0 + $1.rowCount }
+        guard index < first.kinds.count else {
+            return Column(
+                name: CanonicalSchema.lineColumn, values: .int64(joined(rows, builders.map { $0.lines.pointee.view })))
+        }
+        let slot = first.slots[index]
+        let values: ColumnValues
+        switch first.kinds[index] {
+        case .text:
+            values = .utf8(joinedText(rows, builders.map { $0.texts[slot] }))
+        case .decimal: values = .float64(joined(rows, builders.map { $0.doubles[slot].view }))
+        case .integer: values = .int64(joined(rows, builders.map { $0.integers[slot].view }))
+        case .timestamp: values = .timestamp(joined(rows, builders.map { $0.integers[slot].view }))
+        case .date: values = .date32(joined(rows, builders.map { $0.dates[slot].view }))
+        }
+        var validity: [Bool]?
+        if builders.contains(where: { $0.hasNulls[index] }) {
+            validity = [Bool](unsafeUninitializedCapacity: rows) { flags, count in
+                var at = 0
+                for builder in builders {
+                    let part = UnsafeMutableBufferPointer(rebasing: flags[at..<(at + builder.rowCount)])
+                    if builder.hasNulls[index] {
+                        _ = part.initialize(fromContentsOf: builder.validity[index].view)
+                    } else {
+                        part.initialize(repeating: true)
+                    }
+                    at += builder.rowCount
+                }
+                count = rows
+            }
+        }
+        return Column(name: first.schema.fields[index].name, values: values, validity: validity)
+    }
+
+    private static func joined<Element: BitwiseCopyable>(_ rows: Int, _ parts: [UnsafeBufferPointer<Element>])
+        -> [Element]
+    {
+        [Element](unsafeUninitializedCapacity: rows) { values, count in
+            var at = 0
+            for part in parts {
+                let target = UnsafeMutableBufferPointer(rebasing: values[at..<(at + part.count)])
+                _ = target.initialize(fromContentsOf: part)
+                at += part.count
+            }
+            count = rows
+        }
+    }
+
+    private static func joinedText(_ rows: Int, _ parts: [TextBuffer]) -> StringColumn {
+        let byteCount = parts.reduce(0) { $0 + $1.byteCount }
+        let bytes = joined(byteCount, parts.map(\.bytesView))
+        let offsets = [Int](unsafeUninitializedCapacity: rows + 1) { offsets, count in
+            offsets[0] = 0
+            var at = 1
+            var base = 0
+            for part in parts {
+                let ends = part.offsetsView
+                for index in 1..<ends.count { offsets[at + index - 1] = base + Int(ends[index]) }
+                at += ends.count - 1
+                base += part.byteCount
+            }
+            count = rows + 1
+        }
+        return StringColumn(offsets: offsets, bytes: bytes)
+    }
+
+    /// Frees the storage of canonical column `index`, once ``joinedColumn(_:of:)`` has copied it: the builder must
+    /// not be used for rows again. The line numbers (which give ``rowCount``) stay until the builder is released, so
+    /// other columns can be joined at the same time on other threads.
+    func releaseColumn(_ index: Int) {
+        guard index < kinds.count else { return }
+        let slot = slots[index]
+        validity[index].release()
+        validity[index] = GrowableBuffer(capacity: 0)
+        switch kinds[index] {
+        case .text:
+            texts[slot].release()
+            texts[slot] = TextBuffer(capacity: 0, byteCapacity: 0)
+        case .decimal:
+            doubles[slot].release()
+            doubles[slot] = GrowableBuffer(capacity: 0)
+        case .integer, .timestamp:
+            integers[slot].release()
+            integers[slot] = GrowableBuffer(capacity: 0)
+        case .date:
+            dates[slot].release()
+            dates[slot] = GrowableBuffer(capacity: 0)
+        }
     }
 
     /// Adds `offset` to every line number (of a part read from the middle of a file).
@@ -264,6 +384,14 @@ struct GrowableBuffer<Element: BitwiseCopyable> {
         count += 1
     }
 
+    /// Appends `value` `count` times.
+    mutating func append(repeating value: Element, count added: Int) {
+        guard added > 0 else { return }
+        if count + added > capacity { grow(to: count + added) }
+        (base + count).initialize(repeating: value, count: added)
+        count += added
+    }
+
     /// Appends `values` (a nil base address appends nothing).
     @inline(__always)
     mutating func append(contentsOf values: UnsafeBufferPointer<Element>) {
@@ -299,11 +427,15 @@ struct GrowableBuffer<Element: BitwiseCopyable> {
     mutating func removeAll() { count = 0 }
 }
 
-/// Strings appended as UTF-8 bytes and end offsets, assembled into a ``StringColumn`` at the end. Like
-/// ``GrowableBuffer``, released once with ``release()``.
+/// Strings appended as UTF-8 bytes and 32-bit end offsets (the layout of an Arrow `utf8` column, written out as
+/// they are), assembled into a ``StringColumn`` at the end. Holds less than 2 GiB of bytes: the builder is emptied
+/// at ``TypedTableBuilder/textByteLimit``. Like ``GrowableBuffer``, released once with ``release()``.
 struct TextBuffer {
-    private var offsets: GrowableBuffer<Int>
+    private var offsets: GrowableBuffer<Int32>
     private var bytes: GrowableBuffer<UInt8>
+
+    /// Bytes of all strings appended so far.
+    var byteCount: Int { bytes.count }
 
     init(capacity: Int, byteCapacity: Int) {
         offsets = GrowableBuffer(capacity: capacity + 1)
@@ -319,15 +451,22 @@ struct TextBuffer {
     @inline(__always)
     mutating func append(_ utf8: UnsafeBufferPointer<UInt8>) {
         bytes.append(contentsOf: utf8)
-        offsets.append(bytes.count)
+        offsets.append(Int32(truncatingIfNeeded: bytes.count))
     }
 
     func column() -> StringColumn {
-        StringColumn(offsets: offsets.array(), bytes: bytes.array())
+        StringColumn(offsets: offsets.view.map { Int($0) }, bytes: bytes.array())
     }
 
     /// The strings as raw buffers, valid until the next append or ``release()``.
-    var view: BatchColumn.Values { .utf8(offsets: offsets.view, bytes: UnsafeRawBufferPointer(bytes.view)) }
+    var view: BatchColumn.Values {
+        .compactUTF8(offsets: offsets.view, bytes: UnsafeRawBufferPointer(bytes.view))
+    }
+
+    /// The end offsets (one more than strings, starting at 0) and the bytes, valid until the next append or
+    /// ``release()``.
+    var offsetsView: UnsafeBufferPointer<Int32> { offsets.view }
+    var bytesView: UnsafeBufferPointer<UInt8> { bytes.view }
 
     /// Forgets the strings, keeping the memory.
     mutating func removeAll() {
