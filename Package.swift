@@ -31,12 +31,13 @@ let package = Package(
         ),
         .target(name: "CFileSync"),
         .target(name: "CPrefetch"),
+        .target(name: "CByteScan"),
         .target(name: "Columnar", dependencies: ["CSHA256", "CFileSync", "CPrefetch"]),
         .target(name: "Clustering"),
         .target(
             name: "Segmentation",
             dependencies: [
-                "Postgres", "Columnar", "Clustering",
+                "Postgres", "Columnar", "Clustering", "CByteScan",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -67,7 +68,7 @@ let package = Package(
 )
 
 // Swift settings for every Swift target (not the C ones).
-let cLanguageTargets: Set = ["CLibPQ", "CSHA256", "CFileSync", "CPrefetch"]
+let cLanguageTargets: Set = ["CLibPQ", "CSHA256", "CFileSync", "CPrefetch", "CByteScan"]
 for target in package.targets where !cLanguageTargets.contains(target.name) {
     var settings = target.swiftSettings ?? []
     settings.append(contentsOf: [

@@ -1,3 +1,5 @@
+import CByteScan
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -28,6 +30,16 @@ public final class CSVReader {
     /// The default largest record accepted (64 MiB): larger usually means an unbalanced quote.
     public static let defaultMaximumRecordSize = 64 << 20
 
+    /// Readable bytes after the sentinel: unquoted fields are searched 64 bytes at a time.
+    private static let scanPadding = 64
+
+    /// A buffer of `capacity` bytes, the sentinel and the scan padding (zeroed).
+    private static func allocateBuffer(capacity: Int) -> UnsafeMutablePointer<UInt8> {
+        let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity + 1 + scanPadding)
+        (buffer + capacity).initialize(repeating: 0, count: 1 + scanPadding)
+        return buffer
+    }
+
     /// The file being read.
     public let path: String
     /// How the file is written.
@@ -46,7 +58,8 @@ public final class CSVReader {
     private let maximumRecordSize: Int
     private var expectedFieldCount: Int?
 
-    /// The buffer holds `capacity` bytes plus one sentinel line feed after the data.
+    /// The buffer holds `capacity` bytes plus one sentinel line feed after the data, then ``scanPadding`` bytes so
+    /// that 64 bytes can be read from any position up to the sentinel.
     private var buffer: UnsafeMutablePointer<UInt8>
     private var capacity: Int
     private var position = 0
@@ -133,7 +146,7 @@ public final class CSVReader {
         self.dialect = dialect
         self.maximumRecordSize = max(maximumRecordSize, 16)
         capacity = max(chunkSize, 4)
-        buffer = .allocate(capacity: capacity + 1)
+        buffer = Self.allocateBuffer(capacity: capacity)
         buffer[0] = UInt8(ascii: "\n")
         starts = .allocate(capacity: fieldCapacity)
         lengths = .allocate(capacity: fieldCapacity)
@@ -263,7 +276,7 @@ public final class CSVReader {
                     path: path, line: line)
             }
             let newCapacity = min(capacity * 2, maximumRecordSize)
-            let newBuffer = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity + 1)
+            let newBuffer = Self.allocateBuffer(capacity: newCapacity)
             newBuffer.update(from: buffer, count: end)
             buffer.deallocate()
             buffer = newBuffer
@@ -292,6 +305,26 @@ public final class CSVReader {
         var lengths = self.lengths
         var fieldCapacity = self.fieldCapacity
         scratchCount = 0
+        // Where the next delimiter or line break is, found 64 bytes at a time: bit i of `terminators` is set when
+        // base[terminatorsStart + i] is one. The sentinel line feed at `end` stops every search.
+        var terminatorsStart = Int.min / 2
+        var terminators: UInt64 = 0
+        @inline(__always) func nextTerminator(from position: Int) -> Int {
+            var skipped = position &- terminatorsStart
+            if skipped < 0 || skipped >= 64 {
+                terminatorsStart = position
+                terminators = segpipe_match_mask64(base + position, delimiter, 0x0A, 0x0D)
+                skipped = 0
+            }
+            var bits = terminators >> UInt64(skipped)
+            while bits == 0 {
+                terminatorsStart &+= 64
+                terminators = segpipe_match_mask64(base + terminatorsStart, delimiter, 0x0A, 0x0D)
+                bits = terminators
+                skipped = 0
+            }
+            return terminatorsStart &+ skipped &+ bits.trailingZeroBitCount
+        }
 
         while true {
             if fieldCount == fieldCapacity {
@@ -358,11 +391,7 @@ public final class CSVReader {
                 }
             } else {
                 let fieldStart = p
-                var byte = base[p]
-                while byte != delimiter && byte != 0x0A && byte != 0x0D {
-                    p += 1
-                    byte = base[p]
-                }
+                p = nextTerminator(from: p)
                 if p >= end && !isAtEnd { return false }
                 if transcodes && CSVText.containsNonASCII(base + fieldStart, count: p - fieldStart) {
                     let offset = scratchCount

@@ -69,7 +69,28 @@ extension ValueParser {
         guard let y0 = digit(0), let y1 = digit(1), let y2 = digit(2), let y3 = digit(3), let m0 = digit(5),
             let m1 = digit(6), let d0 = digit(8), let d1 = digit(9)
         else { return nil }
-        return days(year: ((y0 * 10 + y1) * 10 + y2) * 10 + y3, month: m0 * 10 + m1, day: d0 * 10 + d1)
+        let year = ((y0 * 10 + y1) * 10 + y2) * 10 + y3
+        let month = m0 * 10 + m1
+        let day = d0 * 10 + d1
+        let index = (year &- monthTableFirstYear) &* 12 &+ month &- 1
+        guard year >= monthTableFirstYear, month >= 1, month <= 12, index < monthTableCount else {
+            return days(year: year, month: month, day: day)
+        }
+        return monthStarts.withUnsafeBufferPointer { starts in
+            let first = starts[index]
+            return day >= 1 && day <= Int(starts[index + 1] - first) ? first + Int32(day - 1) : nil
+        }
+    }
+
+    /// The first year of ``monthStarts``.
+    private static let monthTableFirstYear = 1900
+    /// Months in ``monthStarts`` (256 years).
+    private static let monthTableCount = 256 * 12
+    /// Days since 1970-01-01 of the first of each month from January 1900 on, with one more entry than months, so
+    /// that a month's length is the distance to the next: a lookup in place of the calendar arithmetic of
+    /// ``days(year:month:day:)`` for the dates of business data.
+    private static let monthStarts: [Int32] = (0...monthTableCount).map {
+        CalendarDate.days(year: monthTableFirstYear + $0 / 12, month: $0 % 12 + 1, day: 1)
     }
 
     // MARK: - Pieces

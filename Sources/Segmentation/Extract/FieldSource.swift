@@ -11,6 +11,7 @@ protocol FieldSource {
 }
 
 extension CSVRecord: FieldSource {
+    @inline(__always)
     func withField<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>?) throws -> R) rethrows -> R {
         try body(field(index))
     }

@@ -256,3 +256,43 @@ private func readAll(_ path: String, dialect: CSVDialect = CSVDialect(), chunkSi
         #expect(CSVEncoding(name: "ebcdic") == nil)
     }
 }
+
+/// Unquoted fields are searched for their end 64 bytes at a time: fields of every length from 0 to 200 bytes, so
+/// that ends fall on, just before and just after every block boundary, read back exactly in every dialect and
+/// chunk size, with quoted fields and line ends mixed in.
+@Suite struct CSVBlockSearchTests {
+    @Test(arguments: [UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "\t")], [5, 63, 64, 65, 1 << 20])
+    func fieldsOfEveryLengthReadBack(delimiter: UInt8, chunkSize: Int) throws {
+        let separator = String(UnicodeScalar(delimiter))
+        var expected: [[String]] = []
+        var text = "a\(separator)b\(separator)c\n"
+        for length in 0...200 {
+            // Letters with a quote inside (an ordinary character in an unquoted field) and, past 100, a non-ASCII one.
+            var first = ""
+            for index in 0..<length {
+                if index == 7 {
+                    first += "\""
+                } else if length > 100 && index == 90 {
+                    first += "ß"
+                } else {
+                    first += String(UnicodeScalar(UInt8(97 + index % 26)))
+                }
+            }
+            let second = String(repeating: "x", count: (length * 7) % 131)
+            let third = length % 3 == 0 ? "q\(separator)\"\"r" : String(repeating: "9", count: length % 70)
+            let quotedThird = length % 3 == 0 ? "\"q\(separator)\"\"\"\"r\"" : third
+            let record = [first, second, third]
+            expected.append(record)
+            text += "\(first)\(separator)\(second)\(separator)\(quotedThird)\(length % 2 == 0 ? "\r\n" : "\n")"
+        }
+        let path = try temporaryFile(Array(text.utf8))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let result = try readAll(path, dialect: CSVDialect(delimiter: delimiter), chunkSize: chunkSize)
+        #expect(result.header == ["a", "b", "c"])
+        #expect(result.records.count == expected.count)
+        for (index, pair) in zip(result.records, expected).enumerated() where pair.0 != pair.1 {
+            Issue.record("record \(index): \(pair.0) != \(pair.1)")
+        }
+        #expect(result.lines == Array(2...202))
+    }
+}

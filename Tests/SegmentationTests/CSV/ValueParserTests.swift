@@ -3,6 +3,28 @@ import Testing
 @testable import Segmentation
 
 @Suite struct ValueParserTests {
+    /// `yyyy-MM-dd` is looked up in a table of month starts for 1900 to 2155: every day of those years and of the
+    /// years either side, and impossible days and months, give what the calendar arithmetic gives.
+    @Test func isoDatesAgreeWithTheCalendarArithmeticInsideAndOutsideTheTable() {
+        var mismatches: [String] = []
+        let years = [1, 1000, 1600, 1899, 1900, 1901, 1999, 2000, 2024, 2100, 2154, 2155, 2156, 2157, 9999]
+        for year in years {
+            for month in 0...13 {
+                for day in 0...32 {
+                    let text = "\(String(year).leftPadded(to: 4))-\(String(month).leftPadded(to: 2))-"
+                        + String(day).leftPadded(to: 2)
+                    let expected = ValueParser.days(year: year, month: month, day: day)
+                    if ValueParser.date(text) != expected { mismatches.append(text) }
+                }
+            }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.prefix(10))")
+        #expect(ValueParser.date("2024-02-29") == 19_782)
+        #expect(ValueParser.date("1900-02-29") == nil)
+        #expect(ValueParser.date("2000-02-29") == 11_016)
+        #expect(ValueParser.date("1970-01-01") == 0)
+    }
+
     @Test(arguments: [
         ("1234.56", DecimalStyle.auto, 1234.56 as Double?),
         ("1.234,56", .auto, 1234.56),
