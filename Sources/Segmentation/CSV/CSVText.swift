@@ -56,6 +56,17 @@ enum CSVText {
     static func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let start = bytes.baseAddress else { return true }
         let count = bytes.count
+        // Most records are ASCII: eight bytes at a time, the last eight overlapping, before the full check.
+        if count >= 8 {
+            let raw = UnsafeRawPointer(start)
+            var highBits = raw.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+            var offset = 0
+            while offset + 8 <= count {
+                highBits |= raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+                offset += 8
+            }
+            if highBits & 0x8080_8080_8080_8080 == 0 { return true }
+        }
         var index = 0
         while index < count {
             if index + 8 <= count {

@@ -4,21 +4,17 @@ import Postgres
 protocol FieldSource {
     /// Number of fields in the row.
     var fieldCount: Int { get }
-    /// Calls `body` with the bytes of field `index`, or nil for a database NULL. The bytes stay valid, unchanged, as
-    /// long as the row does: `TypedTableBuilder` checks every field first and copies the text of an accepted row
-    /// afterwards.
-    func withField<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>?) throws -> R) rethrows -> R
+    /// The bytes of field `index`, or nil for a database NULL. The bytes stay valid, unchanged, as long as the row
+    /// does: `TypedTableBuilder` checks every field first and copies the text of an accepted row afterwards.
+    func bytes(ofField index: Int) -> UnsafeBufferPointer<UInt8>?
 }
 
 extension CSVRecord: FieldSource {
     @inline(__always)
-    func withField<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>?) throws -> R) rethrows -> R {
-        try body(field(index))
-    }
+    func bytes(ofField index: Int) -> UnsafeBufferPointer<UInt8>? { field(index) }
 }
 
 extension CopyTextRow: FieldSource {
-    func withField<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>?) throws -> R) rethrows -> R {
-        try withBytes(index, body)
-    }
+    /// The field's bytes in the row's storage, which stays as it is for as long as the row.
+    func bytes(ofField index: Int) -> UnsafeBufferPointer<UInt8>? { withBytes(index) { $0 } }
 }

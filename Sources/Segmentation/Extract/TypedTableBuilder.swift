@@ -134,45 +134,46 @@ final class TypedTableBuilder: @unchecked Sendable {
         for index in 0..<fieldCount {
             fieldBytes[index] = UnsafeBufferPointer(start: nil, count: 0)
             guard let position = positions[index] else { continue }
-            let kind = kinds[index]
-            let failure: String? = row.withField(position) { raw -> String? in
-                guard let raw else { return required[index] ? "the value is NULL" : nil }
-                let bytes = Self.trimmed(raw)
-                if bytes.isEmpty { return required[index] ? "the field is empty" : nil }
-                switch kind {
-                case .text:
-                    break
-                case .decimal:
-                    guard let value = ValueParser.decimal(bytes, style: decimalStyle) else {
-                        return "\"\(Self.text(bytes))\" is not a decimal (expected 1234.56 or 1.234,56)"
-                    }
-                    parsed[index] = Int64(bitPattern: value.bitPattern)
-                case .integer:
-                    guard let value = ValueParser.integer(bytes) else {
-                        return "\"\(Self.text(bytes))\" is not a whole number"
-                    }
-                    parsed[index] = value
-                case .date:
-                    guard let value = ValueParser.date(bytes, format: dateFormat) else {
-                        return "\"\(Self.text(bytes))\" is not a date (expected yyyy-MM-dd, dd.MM.yyyy or MM/dd/yyyy)"
-                    }
-                    parsed[index] = Int64(value)
-                case .timestamp:
-                    guard let value = ValueParser.timestamp(bytes, format: dateFormat) else {
-                        return "\"\(Self.text(bytes))\" is not a timestamp "
-                            + "(expected yyyy-MM-ddTHH:mm:ss[Z|±HH:MM] or a date)"
-                    }
-                    parsed[index] = value
+            guard let raw = row.bytes(ofField: position) else {
+                if required[index] { return rejection(index, "the value is NULL") }
+                continue
+            }
+            let bytes = Self.trimmed(raw)
+            if bytes.isEmpty {
+                if required[index] { return rejection(index, "the field is empty") }
+                continue
+            }
+            switch kinds[index] {
+            case .text:
+                break
+            case .decimal:
+                guard let value = ValueParser.decimal(bytes, style: decimalStyle) else {
+                    return rejection(index, "\"\(Self.text(bytes))\" is not a decimal (expected 1234.56 or 1.234,56)")
                 }
-                // The row's buffers stay valid until the next row: the text is copied in the second pass.
-                fieldBytes[index] = bytes
-                return nil
+                parsed[index] = Int64(bitPattern: value.bitPattern)
+            case .integer:
+                guard let value = ValueParser.integer(bytes) else {
+                    return rejection(index, "\"\(Self.text(bytes))\" is not a whole number")
+                }
+                parsed[index] = value
+            case .date:
+                guard let value = ValueParser.date(bytes, format: dateFormat) else {
+                    return rejection(
+                        index,
+                        "\"\(Self.text(bytes))\" is not a date (expected yyyy-MM-dd, dd.MM.yyyy or MM/dd/yyyy)")
+                }
+                parsed[index] = Int64(value)
+            case .timestamp:
+                guard let value = ValueParser.timestamp(bytes, format: dateFormat) else {
+                    return rejection(
+                        index,
+                        "\"\(Self.text(bytes))\" is not a timestamp "
+                            + "(expected yyyy-MM-ddTHH:mm:ss[Z|±HH:MM] or a date)")
+                }
+                parsed[index] = value
             }
-            if let failure {
-                let name = schema.fields[index].name
-                let prefix = failure.hasPrefix("the ") ? "missing \(name)" : "unparseable \(name)"
-                return (name, "\(prefix): \(failure)")
-            }
+            // The row's buffers stay valid until the next row: the text is copied in the second pass.
+            fieldBytes[index] = bytes
         }
         let row = rowCount
         for index in 0..<fieldCount {
@@ -347,6 +348,14 @@ final class TypedTableBuilder: @unchecked Sendable {
             hasNulls[index] = false
         }
         lines.pointee.removeAll()
+    }
+
+    /// The field and reason for rejecting a row at column `index`: "missing <name>: the …" for an absent required
+    /// value, "unparseable <name>: …" for one that does not parse.
+    private func rejection(_ index: Int, _ failure: String) -> (field: String, reason: String) {
+        let name = schema.fields[index].name
+        let prefix = failure.hasPrefix("the ") ? "missing \(name)" : "unparseable \(name)"
+        return (name, "\(prefix): \(failure)")
     }
 
     /// The bytes without leading and trailing ASCII spaces and tabs.

@@ -296,3 +296,25 @@ private func readAll(_ path: String, dialect: CSVDialect = CSVDialect(), chunkSi
         #expect(result.lines == Array(2...202))
     }
 }
+
+/// `CSVText.isValidUTF8` checks whole words for ASCII first: a bad or non-ASCII byte at every position of records
+/// of every length up to 40 bytes is still found, and agrees with the standard library's decoder.
+@Suite struct UTF8CheckTests {
+    @Test func everyPositionAndLengthAgreesWithTheStandardLibrary() {
+        var mismatches: [String] = []
+        for length in 0...40 {
+            for position in 0..<max(length, 1) {
+                for insert in [[UInt8(0xFF)], [0xC3], [0xC3, 0xBC], [0xE2, 0x82, 0xAC], [0xED, 0xA0, 0x80]] {
+                    var bytes = [UInt8](repeating: UInt8(ascii: "a"), count: length)
+                    if length > 0 {
+                        bytes.replaceSubrange(position..<min(position + insert.count, length), with: insert)
+                    }
+                    let expected = String(validating: bytes, as: UTF8.self) != nil
+                    let checked = bytes.withUnsafeBufferPointer { CSVText.isValidUTF8($0) }
+                    if checked != expected { mismatches.append("\(bytes)") }
+                }
+            }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.prefix(5))")
+    }
+}

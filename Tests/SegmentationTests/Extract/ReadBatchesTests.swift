@@ -7,15 +7,22 @@ import Testing
 /// The typed rows of a file kept as the parts they were read in, and those parts joined into one table: the join
 /// must give exactly the parts one after the other, nulls included where only some parts have any.
 @Suite struct ReadBatchesTests {
-    /// A row of text fields for the builder, each field a string or nil (a database NULL).
-    struct Row: FieldSource {
-        var fields: [[UInt8]?]
+    /// A row of text fields for the builder, each field a string or nil (a database NULL), in storage of its own
+    /// that lives as long as the row.
+    final class Row: FieldSource {
+        let fields: [UnsafeMutableBufferPointer<UInt8>?]
         var fieldCount: Int { fields.count }
-        func withField<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>?) throws -> R) rethrows -> R {
-            guard let field = fields[index] else { return try body(nil) }
-            return try field.withUnsafeBufferPointer { try body($0) }
+        func bytes(ofField index: Int) -> UnsafeBufferPointer<UInt8>? { fields[index].map { UnsafeBufferPointer($0) } }
+        init(_ fields: String?...) {
+            self.fields = fields.map { field in
+                field.map { text in
+                    let storage = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: text.utf8.count)
+                    _ = storage.initialize(from: text.utf8)
+                    return storage
+                }
+            }
         }
-        init(_ fields: String?...) { self.fields = fields.map { $0.map { Array($0.utf8) } } }
+        deinit { for case let storage? in fields { storage.deallocate() } }
     }
 
     static func builder(textByteLimit: Int = TypedTableBuilder.defaultTextByteLimit) -> TypedTableBuilder {
