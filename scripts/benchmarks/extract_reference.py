@@ -251,16 +251,22 @@ def compare(arguments):
     ]
     results = {label: [] for label, _, _ in runs}
     written = {label: [] for label, _, _ in writes}
-    # Every run starts after a pause: on virtual machines a run right after a process that held ~2 GB was measured
-    # up to 1.8x slower (the kernel is still reclaiming and zeroing pages), whichever tool it was.
+    # Every run starts after the files written so far are flushed (`sync`) and a pause: on virtual machines a run
+    # right after a process that held ~2 GB, or wrote an 800 MB file still being written back, was measured up to
+    # 1.8x slower, whichever tool it was. The order of the tools rotates from round to round, so no tool always
+    # runs first or right after the same one.
     for round_number in range(1, arguments.repeats + 1):
-        for label, _, command in writes:
+        shift = (round_number - 1) % len(writes)
+        for label, _, command in writes[shift:] + writes[:shift]:
             print(f"bench-extract: round {round_number}/{arguments.repeats}: {label} to Arrow", file=sys.stderr,
                   flush=True)
+            os.sync()
             time.sleep(arguments.pause)
             written[label].append(_run_json(command))
-        for label, _, command in runs:
+        shift = (round_number - 1) % len(runs)
+        for label, _, command in runs[shift:] + runs[:shift]:
             print(f"bench-extract: round {round_number}/{arguments.repeats}: {label}", file=sys.stderr, flush=True)
+            os.sync()
             time.sleep(arguments.pause)
             results[label].append(_run_json(command))
     if os.path.exists(out):
@@ -278,8 +284,8 @@ def compare(arguments):
         f"German amounts, 20% dd.MM.yyyy dates, ~0.2% bad rows); only segpipe can type it "
         f"({original['rows']:,} rows, {original['rejects']:,} rejects).",
         "Times: wall clock of the read alone (process start and imports excluded), median of "
-        f"{arguments.repeats} rounds run round-robin, each run in its own process after a {arguments.pause:g} s "
-        "pause. Peak RSS is the process "
+        f"{arguments.repeats} rounds run round-robin (the order rotating from round to round), each run in its own "
+        f"process after a sync and a {arguments.pause:g} s pause. Peak RSS is the process "
         "high-water mark (getrusage ru_maxrss), including the runtime or interpreter; 'RSS before read' is that "
         "baseline. Ratios are against segpipe on the canonical file (>1x: slower / more memory than segpipe).",
         "segpipe holds the typed rows as the parts it read them in (record batches of ~130k rows, as pyarrow's "
