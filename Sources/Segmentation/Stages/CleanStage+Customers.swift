@@ -144,15 +144,26 @@ struct NormalizedCustomers: Sendable {
         let defaultRegion = PhoneRegion.region(code: settings.defaultRegion) ?? .germany
         let fieldIndex = Dictionary(uniqueKeysWithValues: CleanStage.customerTextFields.enumerated().map { ($1, $0) })
         let columnsInOrder = CleanStage.customerTextFields.map { input.text[$0] }
-        // Memo tables for fields that repeat across customers (the normalisers are pure functions).
-        var properCaseMemo: [String: String] = [:]
+        // Memo tables for fields that repeat across customers (the normalisers are pure functions). Names, city,
+        // country and channel are looked up by the bytes of the raw value, so a repeat costs no string.
+        let memos = CleanStage.customerTextFields.map { _ in FieldMemo() }
         var collapsedMemo: [String: String] = [:]
-        var countryMemo: [String: String?] = [:]
         var postalMemo: [PostalKey: String?] = [:]
+        var values = [String?](repeating: nil, count: CleanStage.customerTextFields.count)
 
         for row in rows {
             // A cancelled run stops here; the caller checks and throws.
             if ticker.tick() { break }
+            /// The normalised value of `field`: `normalise` of the collapsed raw value, nil when that is empty.
+            func memoized(_ field: Int, _ normalise: (String) -> String?) -> String? {
+                guard let column = columnsInOrder[field], column.validity?[row] ?? true else { return nil }
+                return column.values.withUTF8(at: row) { bytes in
+                    memos[field].value(of: bytes) { raw in
+                        let collapsed = TextNormalizer.collapsed(raw)
+                        return collapsed.isEmpty ? nil : normalise(collapsed)
+                    }
+                }
+            }
             func value(_ field: Int) -> String? {
                 guard let column = columnsInOrder[field], column.validity?[row] ?? true else { return nil }
                 let raw = column.values[row]
@@ -165,25 +176,17 @@ struct NormalizedCustomers: Sendable {
                 }
                 return collapsed.isEmpty ? nil : collapsed
             }
-            func properCase(_ text: String) -> String {
-                if let known = properCaseMemo[text] { return known }
-                let result = NameNormalizer.properCase(text) ?? text
-                if properCaseMemo.count < 1 << 16 { properCaseMemo[text] = result }
-                return result
-            }
+            let properCase = { (text: String) -> String? in NameNormalizer.properCase(text) ?? text }
             var rowFlags: UInt8 = 0
-            var values = [String?](repeating: nil, count: CleanStage.customerTextFields.count)
-            let countryCode: String? = value(6).flatMap { text in
-                if let known = countryMemo[text] { return known }
-                let code = Normalization.country(text)
-                countryMemo[text] = code
-                return code
-            }
-            values[1] = value(1).map(properCase)
-            values[2] = value(2).map(properCase)
-            values[4] = value(4)
+            let countryCode = memoized(6, Normalization.country)
+            values[0] = nil
+            values[1] = memoized(1, properCase)
+            values[2] = memoized(2, properCase)
+            values[3] = nil
+            values[4] = memoized(4) { $0 }
+            values[5] = nil
             values[6] = countryCode
-            values[7] = value(7)
+            values[7] = memoized(7) { $0 }
             if let raw = Self.collapsedUncached(columnsInOrder[0], row) {
                 let normalised = Normalization.email(raw)
                 if normalised == nil { rowFlags |= 1 }
@@ -276,5 +279,23 @@ struct NormalizedCustomers: Sendable {
     private struct PostalKey: Hashable {
         var raw: String
         var country: String
+    }
+
+    /// The normalised value of each distinct raw value of one field, by the raw value's bytes; at most 2^16 are
+    /// remembered, later ones are normalised every time.
+    private final class FieldMemo {
+        private let seen = StringInterner(capacity: 1 << 10)
+        private var results: [String?] = []
+
+        func value(of bytes: UnsafeBufferPointer<UInt8>, _ normalise: (String) -> String?) -> String? {
+            if let ordinal = seen.ordinal(of: bytes) { return results[ordinal] }
+            let result = normalise(String(decoding: bytes, as: UTF8.self))
+            if results.count < 1 << 16 {
+                let (ordinal, _) = seen.insert(bytes)
+                precondition(ordinal == results.count, "interner ordinals are dense")
+                results.append(result)
+            }
+            return result
+        }
     }
 }
