@@ -26,6 +26,17 @@ import Testing
         return text
     }
 
+    /// Writes 1,000 orders (a quoted line break at row 500) to `plain`, and a gzip copy to `plain`.gz.
+    static func writeOrdersWithGzipCopy(_ plain: String) throws {
+        try ordersFile(rows: 1_000, quotedBreakAt: 500).write(toFile: plain, atomically: true, encoding: .utf8)
+        let gzip = Process()
+        gzip.executableURL = URL(fileURLWithPath: "/bin/sh")
+        gzip.arguments = ["-c", "gzip -c '\(plain)' > '\(plain).gz'"]
+        try gzip.run()
+        gzip.waitUntilExit()
+        #expect(gzip.terminationStatus == 0)
+    }
+
     /// Reads `path` in parts of `partBytes` (one part when nil); returns the first part's reader too.
     static func read(_ path: String, parallelism: Int, partBytes: Int64? = nil) throws -> (Table, [Reject], CSVReader) {
         var rejects: [Reject] = []
@@ -113,13 +124,7 @@ import Testing
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let plain = directory.appendingPathComponent("orders.csv").path
-        try Self.ordersFile(rows: 1_000, quotedBreakAt: 500).write(toFile: plain, atomically: true, encoding: .utf8)
-        let gzip = Process()
-        gzip.executableURL = URL(fileURLWithPath: "/bin/sh")
-        gzip.arguments = ["-c", "gzip -c '\(plain)' > '\(plain).gz'"]
-        try gzip.run()
-        gzip.waitUntilExit()
-        #expect(gzip.terminationStatus == 0)
+        try Self.writeOrdersWithGzipCopy(plain)
 
         let (expected, expectedRejects, _) = try Self.read(plain, parallelism: 1, partBytes: .max)
         var rejects: [Reject] = []
