@@ -79,8 +79,8 @@ extension ExtractStage {
         var rowCount: Int { parts.reduce(0) { $0 + $1.rowCount } }
 
         /// The parts joined into one table of contiguous columns, each copied once from the parts' buffers, the
-        /// columns spread over the cores; the parts' storage is freed column by column on the way, so the parts
-        /// are empty afterwards.
+        /// columns spread over the cores. The parts' value storage is freed column by column on the way: the
+        /// builders must not be used afterwards (their line numbers stay until they are released).
         consuming func table() throws(PipelineError) -> Table {
             guard !parts.isEmpty else { return try emptyTable(schema) }
             let parts = self.parts

@@ -115,7 +115,8 @@ final class TypedTableBuilder: @unchecked Sendable {
 
     /// The text bytes a builder holds per column before it must be handed on and emptied: its 32-bit offsets
     /// stay exact as long as one more row cannot pass `Int32.max` (a CSV record is at most
-    /// ``CSVReader/defaultMaximumRecordSize`` bytes, a PostgreSQL value below 1 GiB).
+    /// ``CSVReader/defaultMaximumRecordSize`` bytes, three times that once converted from Windows-1252 or Latin-1;
+    /// a PostgreSQL value is below 1 GiB).
     static let defaultTextByteLimit = 1 << 30
 
     /// This builder's text limit (``defaultTextByteLimit``; smaller in tests).
@@ -460,7 +461,8 @@ struct TextBuffer {
     @inline(__always)
     mutating func append(_ utf8: UnsafeBufferPointer<UInt8>) {
         bytes.append(contentsOf: utf8)
-        offsets.append(Int32(truncatingIfNeeded: bytes.count))
+        // Checked: past 2 GiB this traps instead of writing wrong offsets (the builder's text limit keeps it below).
+        offsets.append(Int32(bytes.count))
     }
 
     func column() -> StringColumn {
