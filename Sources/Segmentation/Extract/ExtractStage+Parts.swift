@@ -32,13 +32,11 @@ extension ExtractStage {
     /// Rows of a file read into typed columns, with their rejects; line numbers are the file's.
     ///
     /// A sink gets a part only for the duration of its call: the builder is then emptied and reused for a later
-    /// part, so memory is allocated once per worker rather than once per part.
+    /// part, so memory is allocated once per worker rather than once per part (unless the parts are kept, see
+    /// `keepsParts`).
     struct ReadPart: Sendable {
         var rows: TypedTableBuilder
         var rejects: [Reject]
-
-        /// The rows as columns (copied out of the builder).
-        var columns: [Column] { rows.columns() }
     }
 
     /// Builders not in use, for the next part.
@@ -174,16 +172,14 @@ extension ExtractStage {
                 index == 0 ? first.reader : try CSVReader(continuing: first.reader, at: start, chunkSize: 1 << 20)
             let stop = index + 1 < starts.count ? starts[index + 1] : nil
             partReader.stopOffset = stop
-            // With no chunk limit, readPart hands the whole part on once, at the end.
-            var parts: [ReadPart] = []
+            // Without chunks, readPart hands the whole part on once, at the end.
+            var parsed: ReadPart?
             try readPart(
                 partReader, layout: layout, schema: schema, file: file, into: pool.take(), replacedBy: nil,
-                startOffset: start, chunkRows: .max, onBatch: onBatch
-            ) { parts.append($0) }
-            guard parts.count == 1 else {
-                throw PipelineError(.internal, "\(file): a part of \(partBytes) bytes filled a builder")
-            }
-            return ParsedPart(part: parts[0], stoppedAt: partReader.stoppedAt)
+                startOffset: start, chunkRows: nil, onBatch: onBatch
+            ) { parsed = $0 }
+            guard let parsed else { throw PipelineError(.internal, "\(file): a part was read without its rows") }
+            return ParsedPart(part: parsed, stoppedAt: partReader.stoppedAt)
         }
         try withoutActuallyEscaping(sink) { sink in
             let emitter = PartEmitter(starts: starts, keepsParts: keepsParts, sink: sink)
@@ -327,11 +323,12 @@ extension ExtractStage {
     /// Reads the records of one reader (a whole file or a part of one) into `builder` and rejects, handed to
     /// `onChunk` every `chunkRows` kept rows or when the builder ``TypedTableBuilder/isFull`` (the builder is then
     /// emptied for the next, or replaced by a new one from `replacedBy`) and once more for the rest, so at least
-    /// once.
+    /// once. With `chunkRows` nil the reader is one part of at most ``maximumPartBytes``, which cannot reach the
+    /// builder's text limit: it is handed on exactly once, and no row pays for the checks.
     private static func readPart(
         _ reader: CSVReader, layout: FieldLayout, schema: CanonicalSchema.TableSchema, file: String,
         into builder: TypedTableBuilder, replacedBy makeBuilder: (() -> TypedTableBuilder)?, startOffset: Int64,
-        chunkRows: Int,
+        chunkRows: Int?,
         onBatch: (_ records: Int, _ fileBytes: Int64) throws -> Void, onChunk: (ReadPart) throws -> Void
     ) throws {
         var rejects: [Reject] = []
@@ -373,7 +370,7 @@ extension ExtractStage {
             }
             if let failure = builder.append(record, line: Int64(record.lineNumber)) {
                 reject(failure.field, failure.reason)
-            } else if builder.rowCount >= chunkRows || builder.isFull {
+            } else if let chunkRows, builder.rowCount >= chunkRows || builder.isFull {
                 try onChunk(ReadPart(rows: builder, rejects: rejects))
                 if let makeBuilder { builder = makeBuilder() } else { builder.reset() }
                 rejects = []

@@ -137,7 +137,7 @@ import Testing
         ) { part in
             chunkSizes.append(part.rows.rowCount)
             rejects.append(contentsOf: part.rejects)
-            pieces.append(part.columns)
+            pieces.append(part.rows.columns())
         }
         #expect(chunkSizes == Array(repeating: 100, count: 9) + [98])
         #expect(try Table(columns: ExtractStage.concatenating(&pieces)) == expected)

@@ -123,7 +123,7 @@ import Testing
         try ExtractStage.read(
             whole, source: source, file: "orders.csv", schema: CanonicalSchema.orders, parallelism: 1, partBytes: .max
         ) { part in
-            expectedParts.append(part.columns)
+            expectedParts.append(part.rows.columns())
             expectedRejects.append(contentsOf: part.rejects)
         }
         let expected = try Table(columns: ExtractStage.concatenating(&expectedParts))
@@ -160,7 +160,7 @@ import Testing
             source: PipelineConfiguration.Source(path: plain), file: "orders.csv", schema: CanonicalSchema.orders,
             partBytes: .max
         ) { part in
-            expectedParts.append(part.columns)
+            expectedParts.append(part.rows.columns())
             expectedRejects.append(contentsOf: part.rejects)
         }
         let expected = try Table(columns: ExtractStage.concatenating(&expectedParts))
