@@ -32,7 +32,8 @@ let package = Package(
         .target(name: "CFileSync"),
         .target(name: "CPrefetch"),
         .target(name: "CByteScan"),
-        .target(name: "Columnar", dependencies: ["CSHA256", "CFileSync", "CPrefetch"]),
+        .target(name: "CXXHash64"),
+        .target(name: "Columnar", dependencies: ["CSHA256", "CXXHash64", "CFileSync", "CPrefetch"]),
         .target(name: "Clustering"),
         .target(
             name: "Segmentation",
@@ -45,7 +46,7 @@ let package = Package(
         .executableTarget(
             name: "segpipe",
             dependencies: [
-                "Segmentation",
+                "Segmentation", "Columnar",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -68,7 +69,7 @@ let package = Package(
 )
 
 // Swift settings for every Swift target (not the C ones).
-let cLanguageTargets: Set = ["CLibPQ", "CSHA256", "CFileSync", "CPrefetch", "CByteScan"]
+let cLanguageTargets: Set = ["CLibPQ", "CSHA256", "CXXHash64", "CFileSync", "CPrefetch", "CByteScan"]
 for target in package.targets where !cLanguageTargets.contains(target.name) {
     var settings = target.swiftSettings ?? []
     settings.append(contentsOf: [

@@ -69,20 +69,17 @@ public final class ArrowFileReader: @unchecked Sendable {
 
     /// Opens `path` and reads its schema and record batch metadata.
     ///
-    /// With `expectedSHA256` (hexadecimal), the whole file is hashed first and `.checksumMismatch` is thrown
-    /// when it differs, so a manifest's checksum is verified without reading the file twice.
-    public init(path: String, expectedSHA256: String? = nil) throws(ColumnarError) {
+    /// With `expectedChecksum`, the whole file is hashed first (with that checksum's algorithm) and
+    /// `.checksumMismatch` is thrown when it differs, so a manifest's checksum is verified without reading the file
+    /// twice.
+    public init(path: String, expectedChecksum: Checksum? = nil) throws(ColumnarError) {
         self.path = path
         let file = try MappedFile(path: path)
         self.file = file
-        if let expectedSHA256 {
-            let actual = Self.sha256(of: file, releasing: true)
-            guard actual == expectedSHA256.lowercased() else {
-                throw ColumnarError(
-                    .checksumMismatch,
-                    "SHA-256 is \(actual) but \(expectedSHA256) was recorded; the file changed after it was written, "
-                        + "so rerun the stage that wrote it",
-                    path: path)
+        if let expectedChecksum {
+            let actual = Self.checksum(of: file, expectedChecksum.algorithm, releasing: true)
+            guard actual == expectedChecksum else {
+                throw Checksum.mismatch(actual: actual, expected: expectedChecksum, path: path)
             }
         }
         do throws(ColumnarError) {
@@ -235,22 +232,22 @@ public final class ArrowFileReader: @unchecked Sendable {
         file.release(offset..<(offset + batch.body.count))
     }
 
-    /// The SHA-256 of the whole file in hexadecimal, hashed from the mapped bytes.
-    public func sha256() -> String {
-        Self.sha256(of: file, releasing: false)
+    /// The checksum of the whole file, hashed from the mapped bytes.
+    public func checksum(_ algorithm: ChecksumAlgorithm = .xxh64) -> Checksum {
+        Self.checksum(of: file, algorithm, releasing: false)
     }
 
-    /// The file's SHA-256, hashed 32 MiB at a time; with `releasing`, each piece is let go of once hashed (see
+    /// The file's checksum, hashed 32 MiB at a time; with `releasing`, each piece is let go of once hashed (see
     /// ``MappedFile/release(_:)``), so checking a file larger than memory does not fill the process with it.
-    private static func sha256(of file: MappedFile, releasing: Bool) -> String {
-        var hasher = SHA256()
+    private static func checksum(of file: MappedFile, _ algorithm: ChecksumAlgorithm, releasing: Bool) -> Checksum {
+        var hasher = ChecksumHasher(algorithm)
         let piece = 32 << 20
         for start in stride(from: 0, to: file.bytes.count, by: piece) {
             let range = start..<min(start + piece, file.bytes.count)
             hasher.update(UnsafeRawBufferPointer(rebasing: file.bytes[range]))
             if releasing { file.release(range) }
         }
-        return SHA256.hex(hasher.finalize())
+        return hasher.finalize()
     }
 
     static func malformed(_ detail: String) -> ColumnarError {

@@ -25,13 +25,16 @@ public struct ArrowFileWriter: Sendable {
     /// capped at, 2^31 - 1, the limit of 32-bit offsets.
     public var largeUTF8Threshold = Int(Int32.max)
 
+    /// The algorithm of the checksum `write` returns.
+    public var checksum = ChecksumAlgorithm.xxh64
+
     /// Creates a writer.
     public init(batchRowCount: Int = ArrowFileWriter.defaultBatchRowCount) {
         precondition(batchRowCount > 0, "batchRowCount must be positive")
         self.batchRowCount = batchRowCount
     }
 
-    /// Writes `table` to `path` crash-safely and returns the file's size and SHA-256.
+    /// Writes `table` to `path` crash-safely and returns the file's size and checksum.
     ///
     /// - Complexity: O(bytes written); numeric buffers are written straight from the column arrays.
     @discardableResult
@@ -49,7 +52,7 @@ public struct ArrowFileWriter: Sendable {
             }.map(\.name))
         let stream = try ArrowStreamWriter(
             path: path, columns: table.columns.map { ($0.name, $0.type) }, metadata: table.metadata,
-            largeUTF8Columns: largeColumns, batchRowCount: batchRowCount)
+            largeUTF8Columns: largeColumns, batchRowCount: batchRowCount, checksum: checksum)
         do throws(ColumnarError) {
             for range in ranges { try stream.writeBatch(table, range: range) }
         } catch {

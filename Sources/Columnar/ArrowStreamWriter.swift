@@ -54,9 +54,11 @@ public final class ArrowStreamWriter {
     ///   - metadata: the schema's custom metadata.
     ///   - largeUTF8Columns: `utf8` columns written with 64-bit offsets (`large_utf8`).
     ///   - batchRowCount: the most rows in one record batch.
+    ///   - checksum: the algorithm of the checksum ``finish()`` returns.
     public init(
         path: String, columns: [(name: String, type: ColumnType)], metadata: [String: String] = [:],
-        largeUTF8Columns: Set<String> = [], batchRowCount: Int = ArrowFileWriter.defaultBatchRowCount
+        largeUTF8Columns: Set<String> = [], batchRowCount: Int = ArrowFileWriter.defaultBatchRowCount,
+        checksum: ChecksumAlgorithm = .xxh64
     ) throws(ColumnarError) {
         precondition(batchRowCount > 0, "batchRowCount must be positive")
         fields = columns.map { column in
@@ -66,7 +68,7 @@ public final class ArrowStreamWriter {
         }
         self.metadata = metadata
         self.batchRowCount = batchRowCount
-        output = try AtomicFileWriter(path: path)
+        output = try AtomicFileWriter(path: path, checksum: checksum)
         do throws(ColumnarError) {
             try output.write(ArrowFormat.magic + [0, 0])
             position = 8
@@ -143,7 +145,7 @@ public final class ArrowStreamWriter {
         }
     }
 
-    /// Writes the footer and commits the file; returns its size and SHA-256.
+    /// Writes the footer and commits the file; returns its size and checksum.
     ///
     /// A file without any batch gets one empty batch, as ``ArrowFileWriter`` writes for an empty table.
     public func finish() throws(ColumnarError) -> WrittenFile {
@@ -158,9 +160,9 @@ public final class ArrowStreamWriter {
             throw error
         }
         let byteCount = output.byteCount
-        let sha256 = try output.commit()
+        let checksum = try output.commit()
         return WrittenFile(
-            path: output.path, byteCount: byteCount, sha256: sha256, rowCount: rowCount, batchCount: blocks.count)
+            path: output.path, byteCount: byteCount, checksum: checksum, rowCount: rowCount, batchCount: blocks.count)
     }
 
     /// Removes the temporary file; the final path is left as it was.

@@ -12,15 +12,15 @@ internal import CFileSync
 /// and then renamed onto the final name, and the directory is fsynced.
 ///
 /// A crash at any point leaves either the previous file or the complete new one under the final name,
-/// never a partial file. Small writes are buffered into large ones, and the SHA-256 of everything written
-/// is computed on the way. Every ``writebackInterval`` bytes the kernel is asked to start writing the pages out
+/// never a partial file. Small writes are buffered into large ones, and the checksum of everything written
+/// (XXH64 unless asked for SHA-256) is computed on the way. Every ``writebackInterval`` bytes the kernel is asked to start writing the pages out
 /// (without waiting), so the disk works while the caller computes and the final fsync has little left to do. If the
 /// writer is discarded without `commit()`, the temporary file is removed.
 ///
 /// ```swift
 /// let writer = try AtomicFileWriter(path: "checkpoints/run/stage/_manifest.json")
 /// try writer.write(Array(json.utf8))
-/// let sha256 = try writer.commit()
+/// let checksum = try writer.commit()  // xxh64:…
 /// ```
 public final class AtomicFileWriter {
     /// The final path.
@@ -31,7 +31,7 @@ public final class AtomicFileWriter {
     public private(set) var byteCount = 0
 
     private var descriptor: Int32
-    private var hasher = SHA256()
+    private var hasher: ChecksumHasher
     private let buffer: UnsafeMutableRawBufferPointer
     private var buffered = 0
     private var isFinished = false
@@ -46,9 +46,11 @@ public final class AtomicFileWriter {
     private var fileBytes = 0
     private var writebackRequested = 0
 
-    /// Creates the temporary file next to `path` (the directory must exist).
-    public init(path: String) throws(ColumnarError) {
+    /// Creates the temporary file next to `path` (the directory must exist); `checksum` is the algorithm of the
+    /// checksum `commit()` returns.
+    public init(path: String, checksum: ChecksumAlgorithm = .xxh64) throws(ColumnarError) {
         self.path = path
+        hasher = ChecksumHasher(checksum)
         let (directory, name) = Self.split(path)
         temporaryPath = (directory.map { $0 + "/" } ?? "") + ".\(name).tmp-\(getpid())"
         descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
@@ -102,9 +104,9 @@ public final class AtomicFileWriter {
     }
 
     /// Flushes, fsyncs and closes the temporary file, renames it onto `path`, fsyncs the directory,
-    /// and returns the SHA-256 of the contents in hex.
+    /// and returns the checksum of the contents.
     @discardableResult
-    public func commit() throws(ColumnarError) -> String {
+    public func commit() throws(ColumnarError) -> Checksum {
         precondition(!isFinished, "commit() called twice or after abandon()")
         do throws(ColumnarError) {
             try flush()
@@ -128,7 +130,7 @@ public final class AtomicFileWriter {
             throw ColumnarError(.io, "cannot rename \(temporaryPath) onto the final name: \(text)", path: path)
         }
         try Self.syncDirectory(of: path)
-        return SHA256.hex(hasher.finalize())
+        return hasher.finalize()
     }
 
     /// Closes and removes the temporary file, leaving any existing file at `path` untouched.
@@ -139,10 +141,12 @@ public final class AtomicFileWriter {
         unlink(temporaryPath)
     }
 
-    /// Writes `bytes` to `path` crash-safely and returns their SHA-256 in hex.
+    /// Writes `bytes` to `path` crash-safely and returns their checksum.
     @discardableResult
-    public static func write(_ bytes: [UInt8], to path: String) throws(ColumnarError) -> String {
-        let writer = try AtomicFileWriter(path: path)
+    public static func write(_ bytes: [UInt8], to path: String, checksum: ChecksumAlgorithm = .xxh64)
+        throws(ColumnarError) -> Checksum
+    {
+        let writer = try AtomicFileWriter(path: path, checksum: checksum)
         try writer.write(bytes)
         return try writer.commit()
     }

@@ -67,47 +67,6 @@ public struct SHA256: Sendable {
         }
         return String(decoding: text, as: UTF8.self)
     }
-
-    /// The SHA-256 digest of a file's contents, read in 1 MiB chunks.
-    public static func hash(file path: String) throws(ColumnarError) -> [UInt8] {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            throw ColumnarError(.io, "cannot open file to checksum it: \(systemErrorText())", path: path)
-        }
-        defer { close(descriptor) }
-        var hasher = SHA256()
-        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
-        defer { chunk.deallocate() }
-        while true {
-            let count = read(descriptor, chunk.baseAddress, chunk.count)
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw ColumnarError(.io, "cannot read file to checksum it: \(systemErrorText())", path: path)
-            }
-            if count == 0 { break }
-            hasher.update(UnsafeRawBufferPointer(rebasing: chunk[0..<count]))
-        }
-        return hasher.finalize()
-    }
-}
-
-/// The SHA-256 checksum of a file's contents as 64 lower-case hexadecimal digits (what `sha256sum` prints).
-public func checksum(ofFile path: String) throws(ColumnarError) -> String {
-    SHA256.hex(try SHA256.hash(file: path))
-}
-
-/// Checks that a file's SHA-256 equals `expected` (hexadecimal, as `checksum(ofFile:)` returns it).
-///
-/// Throws `.checksumMismatch` when the contents differ, `.io` when the file cannot be read.
-public func verifyChecksum(ofFile path: String, expected: String) throws(ColumnarError) {
-    let actual = try checksum(ofFile: path)
-    guard actual == expected.lowercased() else {
-        throw ColumnarError(
-            .checksumMismatch,
-            "SHA-256 is \(actual) but \(expected) was recorded; the file changed after it was written, "
-                + "so rerun the stage that wrote it (e.g. with --force)",
-            path: path)
-    }
 }
 
 /// The text of the current `errno`.

@@ -1,21 +1,21 @@
 /// What `ArrowFileWriter` wrote: the facts a checkpoint manifest records about a table file.
-public struct WrittenFile: Sendable, Hashable, Codable {
+public struct WrittenFile: Sendable, Hashable {
     /// The final path of the file.
     public var path: String
     /// File size in bytes.
     public var byteCount: Int
-    /// SHA-256 of the file's contents, 64 lower-case hexadecimal digits (as `sha256sum` prints it).
-    public var sha256: String
+    /// Checksum of the file's contents.
+    public var checksum: Checksum
     /// Rows in the table.
     public var rowCount: Int
     /// Record batches the rows were split into.
     public var batchCount: Int
 
     /// Creates a description of a written file.
-    public init(path: String, byteCount: Int, sha256: String, rowCount: Int, batchCount: Int) {
+    public init(path: String, byteCount: Int, checksum: Checksum, rowCount: Int, batchCount: Int) {
         self.path = path
         self.byteCount = byteCount
-        self.sha256 = sha256
+        self.checksum = checksum
         self.rowCount = rowCount
         self.batchCount = batchCount
     }

@@ -1,8 +1,10 @@
 public import ArgumentParser
+import Columnar
 import Foundation
 import Segmentation
 
 extension StageName: ExpressibleByArgument {}
+extension ChecksumAlgorithm: ExpressibleByArgument {}
 
 /// `segpipe run`: runs the pipeline, skipping stages whose checkpoints are valid.
 struct RunCommand: ParsableCommand {
@@ -32,6 +34,13 @@ struct RunCommand: ParsableCommand {
 
     @Option(help: "Root folder of the checkpoints.")
     var checkpointDir: String = "checkpoints"
+
+    @Option(
+        help: """
+            Checksum of the checkpoint files written: xxh64 (fast; `xxhsum -H1` prints it) or sha256 (`sha256sum`). \
+            Files already written are verified with the algorithm their manifest names.
+            """)
+    var checkpointChecksum: ChecksumAlgorithm = .xxh64
 
     @Option(help: "Run to create or continue (default: the latest run of the same as_of, else a new one).")
     var runID: String?
@@ -64,11 +73,12 @@ struct RunCommand: ParsableCommand {
         let logger = logging.bootstrap(progress: progress)
         SignalCancellation.install()
         let environment = ProcessInfo.processInfo.environment
-        let options = RunOptions(
+        var options = RunOptions(
             pipelinePath: pipeline, dataDirectory: dataDir,
             databaseURL: databaseURL ?? environment["DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 },
             checkpointDirectory: checkpointDir, runID: runID, asOf: asOf, stage: stage, from: from, force: force,
             dryRun: dryRun, isCancelled: SignalCancellation.isCancelled)
+        options.checkpointChecksum = checkpointChecksum
         let clock = ContinuousClock()
         let started = clock.now
         let result = Result { () throws(PipelineError) -> RunSummary in

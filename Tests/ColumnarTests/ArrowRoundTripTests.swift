@@ -182,18 +182,18 @@ import Testing
         let table = try Self.sampleTable(rows: 30, withNulls: true)
         let path = directory.file("t.arrow")
         let written = try table.write(to: path)
-        #expect(try Table(readingArrowFile: path, expectedSHA256: written.sha256) == table)
-        #expect(try ArrowFileReader(path: path).sha256() == written.sha256)
+        #expect(try Table(readingArrowFile: path, expectedChecksum: written.checksum) == table)
+        #expect(try ArrowFileReader(path: path).checksum() == written.checksum)
         var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
         bytes[bytes.count / 2] ^= 0x01
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         let error = #expect(throws: ColumnarError.self) {
-            try Table(readingArrowFile: path, expectedSHA256: written.sha256)
+            try Table(readingArrowFile: path, expectedChecksum: written.checksum)
         }
         #expect(error?.code == .checksumMismatch)
         // Reading some columns still verifies the whole file.
         let selected = #expect(throws: ColumnarError.self) {
-            try Table(readingArrowFile: path, expectedSHA256: written.sha256, columns: ["name"])
+            try Table(readingArrowFile: path, expectedChecksum: written.checksum, columns: ["name"])
         }
         #expect(selected?.code == .checksumMismatch)
     }
@@ -205,7 +205,7 @@ import Testing
         let path = directory.file("t.arrow")
         let written = try table.write(to: path)
         let selected = try Table(
-            readingArrowFile: path, expectedSHA256: written.sha256, columns: ["name", "flag", "not_there"])
+            readingArrowFile: path, expectedChecksum: written.checksum, columns: ["name", "flag", "not_there"])
         #expect(selected.columnNames == table.columnNames.filter { ["name", "flag"].contains($0) })
         #expect(selected["name"] == table["name"])
         #expect(selected.rowCount == 20)
@@ -217,8 +217,8 @@ import Testing
         let table = try Self.sampleTable(rows: 50, withNulls: true)
         let first = try table.write(to: directory.file("a.arrow"))
         let second = try table.write(to: directory.file("b.arrow"))
-        #expect(first.sha256 == second.sha256)
-        #expect(try checksum(ofFile: directory.file("a.arrow")) == first.sha256)
+        #expect(first.checksum == second.checksum)
+        #expect(try checksum(ofFile: directory.file("a.arrow")) == first.checksum)
     }
 
     @Test func bodyBuffersStartOn64ByteBoundaries() throws {

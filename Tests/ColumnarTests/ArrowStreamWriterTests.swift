@@ -46,7 +46,7 @@ import Testing
         // 5 rows, then 18 rows in batches of at most 8: 8, 8, 2.
         #expect(written.batchCount == 4)
         #expect(written.rowCount == 23)
-        #expect(try Table(readingArrowFile: written.path, expectedSHA256: written.sha256) == table)
+        #expect(try Table(readingArrowFile: written.path, expectedChecksum: written.checksum) == table)
         #expect(try directory.entries() == ["streamed.arrow"])
     }
 
@@ -59,7 +59,7 @@ import Testing
             path: directory.file("streamed.arrow"), columns: Self.columns(of: table), metadata: table.metadata)
         for start in stride(from: 0, to: 30, by: 10) { try writer.append(try Self.slice(table, start..<start + 10)) }
         let streamed = try writer.finish()
-        #expect(streamed.sha256 == whole.sha256)
+        #expect(streamed.checksum == whole.checksum)
         #expect(streamed.byteCount == whole.byteCount)
     }
 
@@ -96,7 +96,7 @@ import Testing
             }
         }
         let fromRaw = try writer.finish()
-        #expect(fromRaw.sha256 == fromColumns.sha256)
+        #expect(fromRaw.checksum == fromColumns.checksum)
         #expect(try Table(readingArrowFile: fromRaw.path) == table)
     }
 
@@ -127,7 +127,7 @@ import Testing
         let fromCompact = try compact.withUnsafeBufferPointer { offsets in
             try write("compact.arrow") { .compactUTF8(offsets: offsets, bytes: $0) }
         }
-        #expect(fromCompact.sha256 == fromWide.sha256)
+        #expect(fromCompact.checksum == fromWide.checksum)
         #expect(fromCompact.batchCount == (5 + batchRowCount - 1) / batchRowCount)
         let expected = try Table(columns: [
             Column(name: "name", values: .utf8(StringColumn(offsets: wide, bytes: text)), validity: valid)

@@ -14,7 +14,7 @@ import Testing
         try writer.write(Array("1}".utf8))
         let digest = try writer.commit()
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "{\"a\":1}")
-        #expect(digest == SHA256.hex(SHA256.hash(Array("{\"a\":1}".utf8))))
+        #expect(digest == Checksum(algorithm: .xxh64, hex: XXH64.hex(XXH64.hash(Array("{\"a\":1}".utf8)))))
         #expect(try directory.entries() == ["manifest.json"])
     }
 
@@ -41,7 +41,7 @@ import Testing
         let directory = try TestDirectory()
         defer { directory.remove() }
         let path = directory.file("mixed.bin")
-        let writer = try AtomicFileWriter(path: path)
+        let writer = try AtomicFileWriter(path: path, checksum: .sha256)
         var expected: [UInt8] = []
         for round in 0..<5 {
             let small = [UInt8](repeating: UInt8(round), count: 100 + round)
@@ -53,6 +53,7 @@ import Testing
         #expect(writer.byteCount == expected.count)
         let digest = try writer.commit()
         #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: path))) == expected)
-        #expect(digest == (try checksum(ofFile: path)))
+        #expect(digest == (try checksum(ofFile: path, .sha256)))
+        #expect(digest.hex == SHA256.hex(SHA256.hash(expected)))
     }
 }

@@ -10,7 +10,7 @@ import Testing
         defer { directory.remove() }
         let table = try ArrowRoundTripTests.sampleTable(rows: 23, withNulls: withNulls)
         let written = try ArrowFileWriter(batchRowCount: 5).write(table, to: directory.file("t.arrow"))
-        let reader = try ArrowFileReader(path: written.path, expectedSHA256: written.sha256)
+        let reader = try ArrowFileReader(path: written.path, expectedChecksum: written.checksum)
         #expect(reader.batchRowCounts == [5, 5, 5, 5, 3])
         #expect(try reader.readTable(batches: 0..<5) == table)
         #expect(try reader.readTable(batches: 1..<3) == ArrowStreamWriterTests.slice(table, 5..<15))
@@ -27,7 +27,7 @@ import Testing
         defer { directory.remove() }
         let table = try ArrowRoundTripTests.sampleTable(rows: 23, withNulls: true)
         let written = try ArrowFileWriter(batchRowCount: 4).write(table, to: directory.file("t.arrow"))
-        let reader = try ArrowFileReader(path: written.path, expectedSHA256: written.sha256)
+        let reader = try ArrowFileReader(path: written.path, expectedChecksum: written.checksum)
         let textIndex = try #require(table.columns.firstIndex { $0.type == .utf8 })
         guard case .utf8(let strings) = table.columns[textIndex].values else { return }
         for row in 0..<23 {
@@ -43,10 +43,10 @@ import Testing
         defer { directory.remove() }
         let table = try ArrowRoundTripTests.sampleTable(rows: 10, withNulls: false)
         let written = try ArrowFileWriter(batchRowCount: 4).write(table, to: directory.file("t.arrow"))
-        let wrong = String(repeating: "0", count: 64)
-        #expect(throws: ColumnarError.self) { _ = try ArrowFileReader(path: written.path, expectedSHA256: wrong) }
+        let wrong = Checksum(algorithm: .xxh64, hex: String(repeating: "0", count: 16))
+        #expect(throws: ColumnarError.self) { _ = try ArrowFileReader(path: written.path, expectedChecksum: wrong) }
         // Read again after the pages were let go of: the same bytes.
-        let reader = try ArrowFileReader(path: written.path, expectedSHA256: written.sha256)
+        let reader = try ArrowFileReader(path: written.path, expectedChecksum: written.checksum)
         #expect(try reader.readTable(batches: 0..<3) == table)
         #expect(try reader.readTable(batches: 0..<3) == table)
     }

@@ -53,44 +53,4 @@ import Testing
             #expect(SHA256.hex(SHA256.hash([UInt8](repeating: UInt8(ascii: "a"), count: length))) == digest)
         }
     }
-
-    @Test func fileChecksumMatchesSha256sum() throws {
-        let directory = try TestDirectory()
-        defer { directory.remove() }
-        let path = directory.file("data.bin")
-        let bytes = (0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 13) }
-        try Data(bytes).write(to: URL(fileURLWithPath: path))
-        let digest = try checksum(ofFile: path)
-        #expect(digest == SHA256.hex(SHA256.hash(bytes)))
-
-        let tool = "/usr/bin/sha256sum"
-        guard FileManager.default.isExecutableFile(atPath: tool) else { return }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = [path]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(text.split(separator: " ").first.map(String.init) == digest)
-    }
-
-    @Test func verifyChecksumDetectsChangedFiles() throws {
-        let directory = try TestDirectory()
-        defer { directory.remove() }
-        let path = directory.file("data.bin")
-        let digest = try AtomicFileWriter.write(Array("hello".utf8), to: path)
-        try verifyChecksum(ofFile: path, expected: digest)
-        try verifyChecksum(ofFile: path, expected: digest.uppercased())
-        try Data("hellO".utf8).write(to: URL(fileURLWithPath: path))
-        let error = #expect(throws: ColumnarError.self) { try verifyChecksum(ofFile: path, expected: digest) }
-        #expect(error?.code == .checksumMismatch)
-        #expect(error?.path == path)
-    }
-
-    @Test func checksumOfMissingFileIsAnIOError() {
-        let error = #expect(throws: ColumnarError.self) { try checksum(ofFile: "/nonexistent-\(UUID().uuidString)") }
-        #expect(error?.code == .io)
-    }
 }

@@ -151,6 +151,68 @@ import Testing
         for stage in Self.stages { #expect(action(stage, in: again.stdout) == "skipped", "\(again.stdout)") }
     }
 
+    /// Checkpoints checksummed with SHA-256 (`--checkpoint-checksum sha256`, and manifests of schema version 1,
+    /// which have only a `sha256` field) are trusted by a later run with the default XXH64 (nothing reruns) and
+    /// still verified with SHA-256, so damage is found; the stage rerun writes XXH64.
+    @Test func sha256CheckpointsAreVerifiedAndTrustedByAnXXH64Run() throws {
+        defer { cleanUp() }
+        let path = try pipeline()
+        let first = try run(path, ["--checkpoint-checksum", "sha256"])
+        try #require(first.exitCode == 0, "\(first.stderr)")
+        let runFolder = try onlyRun()
+        let manifestURL = runFolder.appendingPathComponent("dedupe/_manifest.json")
+        var manifest = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: manifestURL)) as? [String: Any])
+        let files = try #require(manifest["files"] as? [[String: Any]])
+        #expect(files.count == 4)
+        for file in files {
+            let name = try #require(file["name"] as? String)
+            let sha = try #require(file["sha256"] as? String)
+            #expect(file["checksum"] as? String == "sha256:\(sha)", "\(name)")
+            #expect(try Self.sha256sum(runFolder.appendingPathComponent("dedupe/\(name)")) == sha, "\(name)")
+        }
+        // The dedupe manifest as schema version 1 wrote it: no `checksum` field.
+        manifest["schema_version"] = 1
+        manifest["files"] = files.map { file in file.filter { $0.key != "checksum" } }
+        try JSONSerialization.data(withJSONObject: manifest, options: [.sortedKeys]).write(to: manifestURL)
+
+        let again = try run(path)
+        try #require(again.exitCode == 0, "\(again.stderr)")
+        for stage in Self.stages { #expect(action(stage, in: again.stdout) == "skipped", "\(again.stdout)") }
+
+        let file = runFolder.appendingPathComponent("dedupe/customers.arrow")
+        var bad = try Data(contentsOf: file)
+        bad[bad.count / 2] ^= 0x01
+        try bad.write(to: file)
+        let features = try run(path, ["--stage", "features"])
+        #expect(features.exitCode == 1, "\(features.stdout)\(features.stderr)")
+        #expect(features.stderr.contains("dedupe/customers.arrow"), "\(features.stderr)")
+        #expect(features.stderr.contains("rerun with --from dedupe"), "\(features.stderr)")
+
+        let repaired = try run(path, ["--from", "dedupe"])
+        try #require(repaired.exitCode == 0, "\(repaired.stderr)")
+        let rewritten = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: manifestURL)) as? [String: Any])
+        #expect(rewritten["schema_version"] as? Int == 2)
+        for file in try #require(rewritten["files"] as? [[String: Any]]) {
+            #expect((file["checksum"] as? String)?.hasPrefix("xxh64:") == true, "\(file)")
+            #expect(file["sha256"] == nil, "\(file)")
+        }
+    }
+
+    /// The SHA-256 `sha256sum` prints for a file.
+    private static func sha256sum(_ file: URL) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+        process.arguments = [file.path]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return String(text.prefix { $0 != " " })
+    }
+
     @Test func manifestFromAnotherConfigurationRerunsSegmentAndLoadOnly() throws {
         defer { cleanUp() }
         let first = try run(try pipeline(k: 3))

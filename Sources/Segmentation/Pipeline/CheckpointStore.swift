@@ -10,12 +10,16 @@ import Foundation
 public struct CheckpointStore: Sendable {
     /// The checkpoint root folder.
     public let root: String
+    /// The algorithm of the checksums of the files this store writes (files are verified with the algorithm
+    /// their manifest names).
+    public let checksum: ChecksumAlgorithm
     /// Files this process wrote, which it reads back without hashing them again (see ``WrittenCheckpoints``).
     let written = WrittenCheckpoints()
 
-    /// Creates a store rooted at `root` (created on first write).
-    public init(root: String) {
+    /// Creates a store rooted at `root` (created on first write) that checksums what it writes with `checksum`.
+    public init(root: String, checksum: ChecksumAlgorithm = .xxh64) {
         self.root = root
+        self.checksum = checksum
     }
 
     /// Folder of one run.
@@ -67,7 +71,7 @@ public struct CheckpointStore: Sendable {
         try createDirectory(directory)
         let path = "\(directory)/\(name).arrow"
         do {
-            return CheckpointOutput.manifestEntry(try table.write(to: path), name: name)
+            return CheckpointOutput.manifestEntry(try table.write(to: path, checksum: checksum), name: name)
         } catch {
             throw PipelineError(.io, "cannot write checkpoint \(path)", underlying: error)
         }
@@ -81,7 +85,7 @@ public struct CheckpointStore: Sendable {
         try createDirectory(directory)
         let path = "\(directory)/\(name).arrow"
         do {
-            return try ArrowStreamWriter(path: path, columns: columns)
+            return try ArrowStreamWriter(path: path, columns: columns, checksum: checksum)
         } catch {
             throw PipelineError(.io, "cannot write checkpoint \(path)", underlying: error)
         }
@@ -110,9 +114,9 @@ public struct CheckpointStore: Sendable {
                 .checkpoint, "checkpoint file \(path) is missing; rerun with --from \(manifest.stage)")
         }
         // A file this process wrote moments ago, unchanged since, needs no second hash.
-        let expected = written.isUnchanged(path, sha256: entry.sha256) ? nil : entry.sha256
+        let expected = written.isUnchanged(path, checksum: entry.checksum) ? nil : entry.checksum
         do {
-            return try ArrowFileReader(path: path, expectedSHA256: expected)
+            return try ArrowFileReader(path: path, expectedChecksum: expected)
         } catch {
             throw Self.unreadable(path, of: manifest, error)
         }
@@ -134,7 +138,7 @@ public struct CheckpointStore: Sendable {
     /// Records the files of a stage this process has just written (see ``WrittenCheckpoints``).
     func recordWritten(_ manifest: StageManifest) {
         for file in manifest.files {
-            written.record("\(stageDirectory(manifest.runID, manifest.stage))/\(file.name)", sha256: file.sha256)
+            written.record("\(stageDirectory(manifest.runID, manifest.stage))/\(file.name)", checksum: file.checksum)
         }
     }
 

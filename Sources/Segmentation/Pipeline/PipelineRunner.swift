@@ -30,7 +30,7 @@ public struct PipelineRunner {
         let clock = ContinuousClock()
         let runStarted = clock.now
         let configuration = try PipelineConfiguration.load(path: options.pipelinePath)
-        let store = CheckpointStore(root: options.checkpointDirectory)
+        let store = CheckpointStore(root: options.checkpointDirectory, checksum: options.checkpointChecksum)
         do {
             try FileManager.default.createDirectory(atPath: store.root, withIntermediateDirectories: true)
         } catch {

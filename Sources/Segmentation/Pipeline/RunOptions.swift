@@ -1,3 +1,5 @@
+public import Columnar
+
 /// What a `segpipe run` invocation asks for.
 public struct RunOptions: Sendable {
     /// Path of the pipeline YAML file.
@@ -20,6 +22,9 @@ public struct RunOptions: Sendable {
     public var force: Bool
     /// Print the plan instead of running.
     public var dryRun: Bool
+    /// The checksum algorithm of the checkpoint files this run writes (files already on disk are verified with the
+    /// algorithm their manifest names).
+    public var checkpointChecksum: ChecksumAlgorithm = .xxh64
     /// Whether the run was asked to stop (the executable sets it on SIGINT/SIGTERM); polled between stages and
     /// chunks, so the last completed checkpoint survives and the next run resumes after it.
     public var isCancelled: @Sendable () -> Bool

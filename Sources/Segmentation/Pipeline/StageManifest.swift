@@ -1,10 +1,13 @@
+public import Columnar
+
 /// The `_manifest.json` of one stage checkpoint: what ran, on what inputs, with what result.
 ///
 /// Like dbt's `run_results.json`, every manifest carries the schema version, tool version, run id, timings and
 /// status, so a checkpoint folder explains itself.
 public struct StageManifest: Sendable, Codable, Hashable {
-    /// Version of this manifest layout.
-    public static let currentSchemaVersion = 1
+    /// Version of this manifest layout. 2: files carry `checksum` with its algorithm (XXH64 by default); 1 had
+    /// only `sha256`, and is still read.
+    public static let currentSchemaVersion = 2
 
     /// Outcome of a stage.
     public enum Status: String, Sendable, Codable, Hashable {
@@ -17,6 +20,9 @@ public struct StageManifest: Sendable, Codable, Hashable {
     }
 
     /// One table file in the checkpoint folder.
+    ///
+    /// In JSON the checksum is `"checksum": "xxh64:<16 hex>"` (or `"sha256:<64 hex>"`); a SHA-256 is also written
+    /// as `"sha256"`, the only field of schema version 1, which is still read.
     public struct File: Sendable, Codable, Hashable {
         /// Logical table name (`customers`, `rejects`, …).
         public var table: String
@@ -26,16 +32,59 @@ public struct StageManifest: Sendable, Codable, Hashable {
         public var rows: Int
         /// File size in bytes.
         public var bytes: Int
-        /// Hex SHA-256 of the file's bytes.
-        public var sha256: String
+        /// Checksum of the file's bytes, with its algorithm.
+        public var checksum: Checksum
 
         /// Creates a file entry.
-        public init(table: String, name: String, rows: Int, bytes: Int, sha256: String) {
+        public init(table: String, name: String, rows: Int, bytes: Int, checksum: Checksum) {
             self.table = table
             self.name = name
             self.rows = rows
             self.bytes = bytes
-            self.sha256 = sha256
+            self.checksum = checksum
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case table, name, rows, bytes, checksum, sha256
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            table = try container.decode(String.self, forKey: .table)
+            name = try container.decode(String.self, forKey: .name)
+            rows = try container.decode(Int.self, forKey: .rows)
+            bytes = try container.decode(Int.self, forKey: .bytes)
+            if let text = try container.decodeIfPresent(String.self, forKey: .checksum) {
+                guard let checksum = Checksum(text) else {
+                    throw DecodingError.dataCorruptedError(
+                        forKey: .checksum, in: container,
+                        debugDescription: "not a checksum (xxh64:<16 hex digits> or sha256:<64 hex digits>): \(text)")
+                }
+                self.checksum = checksum
+            } else {
+                let hex = try container.decode(String.self, forKey: .sha256)
+                guard let checksum = Checksum(hex), checksum.algorithm == .sha256 else {
+                    throw DecodingError.dataCorruptedError(
+                        forKey: .sha256, in: container, debugDescription: "not a SHA-256 (64 hex digits): \(hex)")
+                }
+                self.checksum = checksum
+            }
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(table, forKey: .table)
+            try container.encode(name, forKey: .name)
+            try container.encode(rows, forKey: .rows)
+            try container.encode(bytes, forKey: .bytes)
+            try container.encode(checksum.description, forKey: .checksum)
+            if checksum.algorithm == .sha256 { try container.encode(checksum.hex, forKey: .sha256) }
+        }
+
+        /// The checksum as it enters ``StageManifest/outputDigest``: a SHA-256 as bare hex (as schema version 1
+        /// wrote it, so digests of existing checkpoints stay the same), any other algorithm as `algorithm:hex`.
+        var digestText: String {
+            checksum.algorithm == .sha256 ? checksum.hex : checksum.description
         }
     }
 
@@ -103,7 +152,7 @@ public struct StageManifest: Sendable, Codable, Hashable {
 
     /// A digest over this stage's output files, used as the input digest of downstream stages.
     public var outputDigest: String {
-        let text = files.sorted { $0.table < $1.table }.map { "\($0.table)=\($0.sha256)" }.joined(separator: "\n")
+        let text = files.sorted { $0.table < $1.table }.map { "\($0.table)=\($0.digestText)" }.joined(separator: "\n")
         return Digest.sha256(text)
     }
 }

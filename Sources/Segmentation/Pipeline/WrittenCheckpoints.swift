@@ -1,3 +1,4 @@
+import Columnar
 import Synchronization
 
 #if canImport(Glibc)
@@ -21,31 +22,31 @@ final class WrittenCheckpoints: Sendable {
         var size: Int64
         var changeSeconds: Int64
         var changeNanoseconds: Int64
-        var sha256: String
+        var checksum: Checksum
     }
 
     private let files = Mutex<[String: Identity]>([:])
 
     init() {}
 
-    /// Records `path`, just written with checksum `sha256`.
-    func record(_ path: String, sha256: String) {
-        guard let identity = Self.identity(of: path, sha256: sha256) else { return }
+    /// Records `path`, just written with `checksum`.
+    func record(_ path: String, checksum: Checksum) {
+        guard let identity = Self.identity(of: path, checksum: checksum) else { return }
         files.withLock { $0[path] = identity }
     }
 
-    /// Whether `path` is a file this process wrote with checksum `sha256` and that has not changed since.
-    func isUnchanged(_ path: String, sha256: String) -> Bool {
-        guard let recorded = files.withLock({ $0[path] }), recorded.sha256 == sha256.lowercased() else { return false }
-        return Self.identity(of: path, sha256: recorded.sha256) == recorded
+    /// Whether `path` is a file this process wrote with `checksum` and that has not changed since.
+    func isUnchanged(_ path: String, checksum: Checksum) -> Bool {
+        guard let recorded = files.withLock({ $0[path] }), recorded.checksum == checksum else { return false }
+        return Self.identity(of: path, checksum: recorded.checksum) == recorded
     }
 
-    private static func identity(of path: String, sha256: String) -> Identity? {
+    private static func identity(of path: String, checksum: Checksum) -> Identity? {
         var status = stat()
         guard stat(path, &status) == 0 else { return nil }
         return Identity(
             device: UInt64(status.st_dev), inode: UInt64(status.st_ino), size: Int64(status.st_size),
             changeSeconds: Int64(status.st_ctim.tv_sec), changeNanoseconds: Int64(status.st_ctim.tv_nsec),
-            sha256: sha256.lowercased())
+            checksum: checksum)
     }
 }

@@ -67,7 +67,7 @@ public struct CheckpointOutput: Sendable {
     static func manifestEntry(_ written: WrittenFile, name: String) -> StageManifest.File {
         StageManifest.File(
             table: name, name: "\(name).arrow", rows: written.rowCount, bytes: written.byteCount,
-            sha256: written.sha256)
+            checksum: written.checksum)
     }
 }
 

@@ -138,7 +138,7 @@ import Testing
         #expect(streamed.metrics == inMemory.metrics)
         for file in streamed.files {
             let path = "\(store.stageDirectory("r1", .extract))/\(file.name)"
-            let table = try Table(readingArrowFile: path, expectedSHA256: file.sha256)
+            let table = try Table(readingArrowFile: path, expectedChecksum: file.checksum)
             #expect(table == inMemory.table(file.table), "\(file.table)")
             #expect(table.rowCount == file.rows)
         }

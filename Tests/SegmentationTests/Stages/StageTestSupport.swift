@@ -62,9 +62,9 @@ enum StageFixtures {
         manifest.files = [
             .init(
                 table: name, name: "\(stage)-\(name).arrow", rows: table.rowCount, bytes: written.byteCount,
-                sha256: written.sha256)
+                checksum: written.checksum)
         ]
-        return InputBatches(try ArrowFileReader(path: written.path, expectedSHA256: written.sha256), of: manifest)
+        return InputBatches(try ArrowFileReader(path: written.path, expectedChecksum: written.checksum), of: manifest)
     }
 
     static func date(_ year: Int, _ month: Int, _ day: Int) -> Int32 {
