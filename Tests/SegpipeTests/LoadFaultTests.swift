@@ -59,15 +59,18 @@ import Testing
         #expect(before.hasSuffix("/3/1"))
         // Each per-customer table has one partition for the run, its indexes named after it, and no staging table
         // is left behind.
-        let objects = try Database.query(
-            url,
-            """
-            SELECT string_agg(c.relname, ',' ORDER BY c.relname) FROM pg_class c
-            JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE n.nspname = '\(schema)' AND c.relispartition AND c.relname LIKE 'customer\\_features\\_%'
-            """)
-        let partition = try #require(objects.split(separator: ",").first.map(String.init))
-        #expect(objects == "\(partition),\(partition)_idx1,\(partition)_pkey")
+        for (table, suffixes) in [("customer_features", ["_pkey"]), ("customer_segments", ["_idx1", "_pkey"])] {
+            let pattern = table.replacingOccurrences(of: "_", with: "\\_") + "\\_%"
+            let objects = try Database.query(
+                url,
+                """
+                SELECT string_agg(c.relname, ',' ORDER BY c.relname) FROM pg_class c
+                JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE n.nspname = '\(schema)' AND c.relispartition AND c.relname LIKE '\(pattern)'
+                """)
+            let partition = try #require(objects.split(separator: ",").first.map(String.init))
+            #expect(objects == ([partition] + suffixes.map { partition + $0 }).joined(separator: ","), "\(table)")
+        }
         #expect(try Database.query(url, Self.stagingTables(in: schema)) == "0")
     }
 

@@ -6,7 +6,7 @@ import Testing
 @testable import Segmentation
 
 /// Schema version 10 turns the per-customer tables into tables partitioned by run, keeping every row, comment and
-/// view of a version-9 schema.
+/// view of a version-9 schema; version 11 re-keys them customer first.
 @Suite(.serialized, .enabled(if: TestDatabase.isEnabled, "DATABASE_URL not set: run scripts/dev-postgres start"))
 struct PartitionMigrationTests {
     let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -75,5 +75,77 @@ struct PartitionMigrationTests {
             """)
         #expect(uncommented.isEmpty, "without comment: \(uncommented)")
         #expect(try value("SELECT count(*) FROM pg_class WHERE relname LIKE '%\\_v9' ESCAPE '\\'") == "0")
+    }
+
+    @Test func versionElevenKeysEveryPartitionByCustomerFirst() throws {
+        let schema = try TestSchema(prefix: "rekey")
+        defer { schema.drop() }
+        let connection = schema.connection
+        let result = ResultSchema(name: schema.name, readRole: nil)
+        try result.migrate(connection, through: 9, logger: logger)
+        let s = schema.quotedName
+        try connection.executeScript(
+            """
+            INSERT INTO \(s).runs (run_id, pipeline, status, as_of, published_at, config_digest, tool_version)
+            VALUES ('r1', 'shop', 'published', '2026-10-01', now() - interval '1 day', 'd', 'v'),
+                   ('r2', 'shop', 'published', '2026-11-01', now(), 'd', 'v');
+            INSERT INTO \(s).customer_segments (run_id, customer_id, segment_id, segment_label, distance, rfm_segment)
+            VALUES ('r1', 'C1', 1, 'Loyal', 0.5, 'Champions'), ('r1', 'C2', 2, 'New', 0.25, 'New Customers'),
+                   ('r2', 'C1', 2, 'New', 0.75, 'At Risk');
+            INSERT INTO \(s).customer_features (run_id, customer_id, frequency, monetary_total, unsubscribed)
+            VALUES ('r1', 'C1', 3, 30, false), ('r2', 'C1', 4, 40, true);
+            INSERT INTO \(s).customer_id_map (run_id, source_customer_id, customer_id, rule, score)
+            VALUES ('r1', 'C1', 'C1', 'identity', 1), ('r1', 'C9', 'C1', 'email', 1);
+            INSERT INTO \(s).rejects (run_id, stage, source_table, file, line, field, reason, raw)
+            VALUES ('r1', 'extract', 'orders', 'o.csv', 7, 'amount', 'bad', 'x');
+            """)
+        try result.migrate(connection, through: 10, logger: logger)
+        let migrated = try result.migrate(connection, logger: logger)
+        #expect(migrated == (10, LoadSchema.currentVersion))
+
+        func value(_ sql: String) throws -> String {
+            try connection.execute(sql).string(row: 0, column: 0) ?? ""
+        }
+        /// The key columns of every index on `table` (partitioned parent or partition), sorted.
+        func indexes(_ table: String) throws -> String {
+            try value(
+                """
+                SELECT coalesce(string_agg(cols, ' | ' ORDER BY cols), '') FROM (
+                    SELECT (CASE WHEN i.indisprimary THEN 'pk ' ELSE '' END)
+                        || string_agg(a.attname, ',' ORDER BY k.ord) AS cols
+                    FROM pg_index i
+                    CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
+                    JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+                    WHERE i.indrelid = '\(table)'::regclass GROUP BY i.indexrelid, i.indisprimary) keys
+                """)
+        }
+        let expected = [
+            "customer_segments": "pk customer_id,run_id | segment_id",
+            "customer_features": "pk customer_id,run_id",
+            "customer_id_map": "customer_id | pk source_customer_id,run_id",
+            "rejects": "",
+        ]
+        for table in LoadSchema.largeTables {
+            #expect(try indexes("\(s).\(table)") == expected[table], "\(table)")
+            // Every partition of every run has the same indexes as its parent.
+            for run in ["r1", "r2"] where table == "customer_segments" || run == "r1" {
+                let partition = "\(s).\(PostgresIdentifier.quote(LoadSchema.partitionName(of: table, run: run)))"
+                #expect(try indexes(partition) == expected[table], "\(table) \(run)")
+            }
+        }
+        // Rows are kept, the key still holds, and a customer's rows across runs are found through it.
+        #expect(try value("SELECT count(*) FROM \(s).customer_segments") == "3")
+        #expect(try value("SELECT count(*) FROM \(s).rejects") == "1")
+        let duplicate = #expect(throws: PostgresError.self) {
+            try connection.execute(
+                "INSERT INTO \(s).customer_segments (run_id, customer_id, segment_id, segment_label, distance, "
+                    + "rfm_segment) VALUES ('r1', 'C1', 3, 'X', 0, 'X')")
+        }
+        #expect(duplicate?.sqlState == "23505")
+        try connection.execute("SET enable_seqscan = off")
+        let plan = try connection.execute("EXPLAIN SELECT * FROM \(s).customer_segments WHERE customer_id = 'C1'")
+        let planText = (0..<plan.rowCount).compactMap { plan.string(row: $0, column: 0) }.joined(separator: "\n")
+        #expect(planText.contains("_pkey"), "\(planText)")
+        try connection.execute("RESET enable_seqscan")
     }
 }
