@@ -70,6 +70,12 @@ import Testing
                 """)
             let partition = try #require(objects.split(separator: ",").first.map(String.init))
             #expect(objects == ([partition] + suffixes.map { partition + $0 }).joined(separator: ","), "\(table)")
+            // Copied frozen: every page of the new partition is already all-visible, so the first queries
+            // neither set hint bits nor wait for vacuum to use index-only scans.
+            let visibility = try Database.query(
+                url, "SELECT relpages || '/' || relallvisible FROM pg_class WHERE oid = '\(schema).\(partition)'::regclass")
+            let pages = visibility.split(separator: "/")
+            #expect(pages.count == 2 && pages[0] == pages[1] && pages[0] != "0", "pages/all-visible: \(visibility)")
         }
         #expect(try Database.query(url, Self.stagingTables(in: schema)) == "0")
     }

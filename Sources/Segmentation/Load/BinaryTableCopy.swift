@@ -6,16 +6,20 @@ enum BinaryTableCopy {
     /// Copies `columns` (all of `rowCount` rows) into `qualifiedTable`'s `columnNames`, optionally with a constant
     /// text value (such as the run id) as the first column of every row; returns rows and bytes sent.
     ///
+    /// With `freeze`, the rows are written frozen (`COPY … FREEZE`: already visible to every later transaction, so
+    /// neither the first queries nor vacuum rewrite their pages); the table must have been created or truncated in
+    /// the current transaction.
+    ///
     /// `onRowsSent` is called with the number of rows in each chunk sent, for progress reports.
     /// - Complexity: O(rows · columns); sends 1 MiB chunks.
     static func copy(
         _ columns: [Column], rowCount: Int, into qualifiedTable: String, columnNames: [String],
-        leading: (name: String, value: String)? = nil, connection: PostgresConnection,
+        leading: (name: String, value: String)? = nil, freeze: Bool = false, connection: PostgresConnection,
         onRowsSent: (Int) -> Void = { _ in }
     ) throws -> (rows: Int, bytes: Int) {
         let names = (leading.map { [$0.name] } ?? []) + columnNames
         let columnList = names.map(PostgresIdentifier.quote).joined(separator: ", ")
-        let sql = "COPY \(qualifiedTable) (\(columnList)) FROM STDIN (FORMAT binary)"
+        let sql = "COPY \(qualifiedTable) (\(columnList)) FROM STDIN (FORMAT binary\(freeze ? ", FREEZE" : ""))"
         let leadingBytes = leading.map { Array($0.value.utf8) }
         var sent = 0
         var rowsSent = 0

@@ -332,7 +332,9 @@ struct LoadStage {
             ALTER TABLE \(staging) ADD CONSTRAINT \(PostgresIdentifier.quote(name + "_run_check"))
                 CHECK (run_id = \(PostgresLiteral.quote(context.runID)));
             """)
-        let count = try copy(rows, into: stagingName, columnsOf: name, schema: schema, connection: connection)
+        // Created in this transaction, so its rows can be written frozen.
+        let count = try copy(
+            rows, into: stagingName, columnsOf: name, schema: schema, freeze: true, connection: connection)
         let (primaryKey, indexes) = LoadSchema.largeTableIndexes[name] ?? (nil, [])
         var script = ""
         if let primaryKey {
@@ -381,12 +383,14 @@ struct LoadStage {
     // MARK: - COPY
 
     private func copy(_ table: Table, into name: String, schema: String, connection: PostgresConnection) throws -> Int {
-        try copy(table, into: name, columnsOf: name, schema: schema, connection: connection)
+        try copy(table, into: name, columnsOf: name, schema: schema, freeze: false, connection: connection)
     }
 
-    /// Copies the columns of `table` that the load table `columnsOf` has into `name` (that table or its partition).
+    /// Copies the columns of `table` that the load table `columnsOf` has into `name` (that table or its partition);
+    /// `freeze` for a table created in the current transaction (see ``BinaryTableCopy/copy``).
     private func copy(
-        _ table: Table, into name: String, columnsOf loadTable: String, schema: String, connection: PostgresConnection
+        _ table: Table, into name: String, columnsOf loadTable: String, schema: String, freeze: Bool,
+        connection: PostgresConnection
     ) throws -> Int {
         // Checkpoint columns the database table does not have (such as per-pipeline centroid columns) stay in
         // the checkpoint; the rest are copied by name.
@@ -396,7 +400,8 @@ struct LoadStage {
         return try BinaryTableCopy.copy(
             selected, rowCount: table.rowCount, into: "\(schema).\(PostgresIdentifier.quote(name))",
             columnNames: columns,
-            leading: ("run_id", context.runID), connection: connection, onRowsSent: context.progress.rowsProcessed
+            leading: ("run_id", context.runID), freeze: freeze, connection: connection,
+            onRowsSent: context.progress.rowsProcessed
         ).rows
     }
 
