@@ -13,9 +13,9 @@ internal import CFileSync
 ///
 /// A crash at any point leaves either the previous file or the complete new one under the final name,
 /// never a partial file. Small writes are buffered into large ones, and the checksum of everything written
-/// (XXH64 unless asked for SHA-256) is computed on the way. Every ``writebackInterval`` bytes the kernel is asked to start writing the pages out
-/// (without waiting), so the disk works while the caller computes and the final fsync has little left to do. If the
-/// writer is discarded without `commit()`, the temporary file is removed.
+/// (XXH64 unless asked for SHA-256) is computed on the way. Every ``writebackInterval`` bytes the kernel is asked
+/// to start writing the pages out (without waiting), so the disk works while the caller computes and the final
+/// fsync has little left to do. If the writer is discarded without `commit()`, the temporary file is removed.
 ///
 /// ```swift
 /// let writer = try AtomicFileWriter(path: "checkpoints/run/stage/_manifest.json")

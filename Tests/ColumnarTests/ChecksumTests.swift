@@ -74,7 +74,8 @@ import Testing
         #expect(Checksum("sha256:\(hex64)") == Checksum(algorithm: .sha256, hex: hex64))
         #expect(Checksum(hex64) == Checksum(algorithm: .sha256, hex: hex64), "bare hex: a schema-1 SHA-256")
         #expect(Checksum(algorithm: .xxh64, hex: "0123456789abcdef").description == "xxh64:0123456789abcdef")
-        for bad in ["", "xxh64:", "xxh64:0123", "md5:\(hex64)", "xxh64:0123456789abcdeg", "0123456789abcdef", "sha256"] {
+        let bad = ["", "xxh64:", "xxh64:0123", "md5:\(hex64)", "xxh64:0123456789abcdeg", "0123456789abcdef", "sha256"]
+        for bad in bad {
             #expect(Checksum(bad) == nil, "\(bad)")
         }
     }

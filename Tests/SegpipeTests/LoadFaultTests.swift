@@ -73,7 +73,9 @@ import Testing
             // Copied frozen: every page of the new partition is already all-visible, so the first queries
             // neither set hint bits nor wait for vacuum to use index-only scans.
             let visibility = try Database.query(
-                url, "SELECT relpages || '/' || relallvisible FROM pg_class WHERE oid = '\(schema).\(partition)'::regclass")
+                url,
+                "SELECT relpages || '/' || relallvisible FROM pg_class WHERE oid = '\(schema).\(partition)'::regclass"
+            )
             let pages = visibility.split(separator: "/")
             #expect(pages.count == 2 && pages[0] == pages[1] && pages[0] != "0", "pages/all-visible: \(visibility)")
         }

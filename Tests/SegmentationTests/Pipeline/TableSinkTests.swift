@@ -30,7 +30,8 @@ import Testing
     @Test func everySliceIsWrittenInOrder() throws {
         let (folder, input, output) = try Self.setUp()
         // Each slice keeps its even rows, so the written file differs from the input.
-        let finished = try TableSink.stream(input, rows: 50, into: "orders", output: output) { slice throws(PipelineError) in
+        let finished = try TableSink.stream(input, rows: 50, into: "orders", output: output) {
+            slice throws(PipelineError) in
             let values = try slice.int64s("value")
             return slice.gathering(values.indices.filter { values[$0] % 2 == 0 })
         }
