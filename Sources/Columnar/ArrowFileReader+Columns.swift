@@ -71,6 +71,7 @@ extension ArrowFileReader {
             case .bool: needed = (length + 7) / 8
             case .utf8: needed = length == 0 ? 0 : (length + 1) * 4
             case .largeUTF8: needed = length == 0 ? 0 : (length + 1) * 8
+            case .dictionary(let bitWidth, _, _): needed = length * bitWidth / 8
             }
             guard data[0].count >= needed else {
                 throw malformed("the data buffer of column \(index) holds \(data[0].count) bytes, expected \(needed)")
@@ -83,7 +84,8 @@ extension ArrowFileReader {
 
     /// Builds one column from its chunks in all batches.
     static func column(
-        _ descriptor: ColumnDescriptor, type: SourceType, chunks: [Chunk], rowCount: Int
+        _ descriptor: ColumnDescriptor, type: SourceType, chunks: [Chunk], rowCount: Int,
+        dictionaries: [Int64: StringColumn]
     ) throws(ColumnarError) -> Column {
         let validity = self.validity(chunks, rowCount: rowCount)
         var values: ColumnValues
@@ -155,6 +157,10 @@ extension ArrowFileReader {
             values = .bool(flags)
         case .utf8, .largeUTF8:
             values = .utf8(try strings(chunks, rowCount: rowCount, isLarge: isLarge(type)))
+        case .dictionary(let bitWidth, let isSigned, let id):
+            let dictionary = dictionaries[id] ?? StringColumn()
+            values = .dictionary(
+                try codes(chunks, rowCount: rowCount, bitWidth: bitWidth, isSigned: isSigned, dictionary: dictionary))
         }
         if let validity { clearNullSlots(&values, validity: validity) }
         return Column(name: descriptor.name, values: values, validity: validity)
@@ -242,13 +248,69 @@ extension ArrowFileReader {
             values = .bool([])  // drop the enum's reference so the array is mutated in place, not copied
             clear(&array, false)
             values = .bool(array)
-        case .utf8:
-            break  // `strings` already left null slots empty
+        case .utf8, .dictionary:
+            break  // `strings` already left null slots empty, `codes` set them to -1
         }
     }
 
+    /// The dictionary index at `index` of an index buffer (a negative index of an unsigned type cannot occur).
+    @inline(__always)
+    static func index(_ buffer: UnsafeRawBufferPointer, at index: Int, bitWidth: Int, isSigned: Bool) -> Int {
+        switch (bitWidth, isSigned) {
+        case (32, true): Int(Int32(littleEndian: buffer.loadUnaligned(fromByteOffset: index * 4, as: Int32.self)))
+        case (32, false): Int(UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self)))
+        case (64, _): Int(Int64(littleEndian: buffer.loadUnaligned(fromByteOffset: index * 8, as: Int64.self)))
+        case (16, true): Int(Int16(littleEndian: buffer.loadUnaligned(fromByteOffset: index * 2, as: Int16.self)))
+        case (16, false): Int(UInt16(littleEndian: buffer.loadUnaligned(fromByteOffset: index * 2, as: UInt16.self)))
+        case (_, true): Int(buffer.load(fromByteOffset: index, as: Int8.self))
+        default: Int(buffer.load(fromByteOffset: index, as: UInt8.self))
+        }
+    }
+
+    /// The codes of a dictionary-encoded column over all chunks, each checked to lie in `dictionary`; null slots
+    /// get -1.
+    private static func codes(
+        _ chunks: [Chunk], rowCount: Int, bitWidth: Int, isSigned: Bool, dictionary: StringColumn
+    ) throws(ColumnarError) -> DictionaryColumn {
+        let limit = dictionary.count
+        var outside = false
+        let codes = [Int32](unsafeUninitializedCapacity: rowCount) { all, initialized in
+            var start = 0
+            for chunk in chunks where start + chunk.length <= rowCount {
+                let source = chunk.buffers[0]
+                if bitWidth == 32, isSigned, chunk.validity == nil {
+                    // Segpipe's own files: a copy, then one pass for the range.
+                    let target = UnsafeMutableBufferPointer(rebasing: all[start..<(start + chunk.length)])
+                    UnsafeMutableRawBufferPointer(target).copyMemory(
+                        from: UnsafeRawBufferPointer(rebasing: source[0..<(chunk.length * 4)]))
+                    if !DictionaryColumn.codesFit(UnsafeBufferPointer(target), dictionaryCount: limit) {
+                        outside = true
+                    }
+                    // -1 is a valid code in memory but not a valid index in a file.
+                    if target.contains(-1) { outside = true }
+                } else {
+                    for row in 0..<chunk.length {
+                        var code = -1
+                        if chunk.isValid(row) {
+                            code = index(source, at: row, bitWidth: bitWidth, isSigned: isSigned)
+                            if code < 0 || code >= limit { outside = true; code = -1 }
+                        }
+                        all[start + row] = Int32(truncatingIfNeeded: code)
+                    }
+                }
+                start += chunk.length
+            }
+            for index in start..<rowCount { all[index] = -1 }
+            initialized = rowCount
+        }
+        guard !outside else {
+            throw malformed("a dictionary index lies outside its dictionary of \(limit) strings")
+        }
+        return DictionaryColumn(unchecked: codes, dictionary: dictionary)
+    }
+
     /// Concatenates the string chunks, checking every offset; null slots become empty strings.
-    private static func strings(_ chunks: [Chunk], rowCount: Int, isLarge: Bool) throws(ColumnarError) -> StringColumn {
+    static func strings(_ chunks: [Chunk], rowCount: Int, isLarge: Bool) throws(ColumnarError) -> StringColumn {
         var byteTotal = 0
         var chunkRows = 0
         for chunk in chunks where chunk.length > 0 {

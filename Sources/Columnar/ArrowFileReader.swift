@@ -8,7 +8,9 @@
 /// Besides the types segpipe writes, the reader accepts `large_utf8`, signed `int8`…`int32` and unsigned
 /// `uint8`…`uint32` (widened to int64), `float32` (widened to float64), `date64` (to days), and timestamps
 /// in seconds, milliseconds or nanoseconds (converted to microseconds, nanoseconds rounded down) with any
-/// or no time zone. Compressed bodies and other types give `.unsupportedType`.
+/// or no time zone, and dictionary-encoded text (any integer indices, `utf8` or `large_utf8` values, delta
+/// dictionaries appended), read as ``DictionaryColumn`` values. Compressed bodies and other types give
+/// `.unsupportedType`.
 public final class ArrowFileReader: @unchecked Sendable {
     /// The file read.
     public let path: String
@@ -28,6 +30,8 @@ public final class ArrowFileReader: @unchecked Sendable {
     private let file: MappedFile
     private let sourceTypes: [SourceType]
     private let batches: [Batch]
+    /// The dictionaries of dictionary-encoded columns, by dictionary id, read when the file is opened.
+    private let dictionaries: [Int64: StringColumn]
     /// The row (over the whole file) each record batch starts at, then the row count.
     private let batchStartRows: [Int]
 
@@ -39,12 +43,14 @@ public final class ArrowFileReader: @unchecked Sendable {
         case date32, date64
         case timestamp(unit: Int16)
         case bool
+        /// Text as integer indices into the dictionary `id`.
+        case dictionary(indexBitWidth: Int, isSigned: Bool, id: Int64)
 
         var columnType: ColumnType {
             switch self {
             case .int: .int64
             case .float32, .float64: .float64
-            case .utf8, .largeUTF8: .utf8
+            case .utf8, .largeUTF8, .dictionary: .utf8
             case .date32, .date64: .date32
             case .timestamp: .timestamp
             case .bool: .bool
@@ -87,12 +93,17 @@ public final class ArrowFileReader: @unchecked Sendable {
             guard let schema = try footer.table.table(ArrowFormat.Footer.schema) else {
                 throw Self.malformed("the footer has no schema")
             }
-            let (columns, types) = try Self.fields(of: schema)
+            let (columns, types, valueTypes) = try Self.fields(of: schema)
             self.columns = columns
             self.sourceTypes = types
             self.metadata = try Self.keyValues(schema.vector(ArrowFormat.Schema.customMetadata, elementSize: 4))
             let batches = try Self.batches(footer: footer.table, in: file.bytes, footerStart: footer.start)
             self.batches = batches
+            self.dictionaries = try Self.dictionaries(
+                footer: footer.table, in: file.bytes, footerStart: footer.start, valueTypes: valueTypes)
+            for case .dictionary(_, _, let id) in types where dictionaries[id] == nil {
+                throw Self.malformed("the file has no dictionary \(id) for its dictionary-encoded column")
+            }
             var rowCount = 0
             var starts = [0]
             for batch in batches {
@@ -169,7 +180,9 @@ public final class ArrowFileReader: @unchecked Sendable {
             for index in columnIndices {
                 let columnChunks = chunks.map { $0[index] }
                 result.append(
-                    try Self.column(columns[index], type: sourceTypes[index], chunks: columnChunks, rowCount: rowCount))
+                    try Self.column(
+                        columns[index], type: sourceTypes[index], chunks: columnChunks, rowCount: rowCount,
+                        dictionaries: dictionaries))
             }
             // The batches' bytes are copied out: let go of their pages (a file read a slice at a time stays small).
             for batch in batches { releaseBody(of: batch) }
@@ -206,6 +219,18 @@ public final class ArrowFileReader: @unchecked Sendable {
             throw ColumnarError(error.code, error.message, path: path, underlying: error.underlying)
         }
         guard chunk.isValid(index) else { return try body(UnsafeBufferPointer(start: nil, count: 0)) }
+        if case .dictionary(let bitWidth, let isSigned, let id) = sourceTypes[columnIndex] {
+            let code = Self.index(chunk.buffers[0], at: index, bitWidth: bitWidth, isSigned: isSigned)
+            guard let dictionary = dictionaries[id], code >= 0, code < dictionary.count else {
+                throw ColumnarError(
+                    .malformedFile, "not a valid Arrow IPC file: a dictionary index lies outside its dictionary",
+                    path: path)
+            }
+            let result = dictionary.withUTF8(at: code) { bytes in
+                Result { () throws(ColumnarError) in try body(bytes) }
+            }
+            return try result.get()
+        }
         let offsets = chunk.buffers[0]
         let data = chunk.buffers[1]
         let start: Int
@@ -279,30 +304,43 @@ extension ArrowFileReader {
 
     private static func fields(
         of schema: FlatBufferTable
-    ) throws(ColumnarError) -> ([ColumnDescriptor], [SourceType]) {
+    ) throws(ColumnarError) -> ([ColumnDescriptor], [SourceType], [Int64: SourceType]) {
         guard try schema.scalar(ArrowFormat.Schema.endianness, default: Int16(0)) == 0 else {
             throw ColumnarError(.unsupportedType, "the file is big-endian; segpipe reads only little-endian files")
         }
         guard let fields = try schema.vector(ArrowFormat.Schema.fields, elementSize: 4) else {
-            return ([], [])
+            return ([], [], [:])
         }
         var descriptors: [ColumnDescriptor] = []
         var types: [SourceType] = []
+        var valueTypes: [Int64: SourceType] = [:]
         for index in 0..<fields.count {
             let field = try fields.table(index)
             let name = try field.string(ArrowFormat.Field.name) ?? ""
             let isNullable = try field.bool(ArrowFormat.Field.nullable, default: false)
-            if try field.has(ArrowFormat.Field.dictionary) {
-                throw ColumnarError(
-                    .unsupportedType,
-                    "column \"\(name)\" is dictionary-encoded; segpipe reads only plain columns (cast it to its value type)"
-                )
+            var type = try sourceType(of: field, name: name)
+            if let encoding = try field.table(ArrowFormat.Field.dictionary) {
+                guard case .utf8 = type.columnType else {
+                    throw ColumnarError(
+                        .unsupportedType,
+                        "column \"\(name)\" is dictionary-encoded with \(type.columnType) values; segpipe reads only "
+                            + "dictionary-encoded text (cast it to its value type)")
+                }
+                let id = try encoding.scalar(ArrowFormat.DictionaryEncoding.id, default: Int64(0))
+                let indexType = try encoding.table(ArrowFormat.DictionaryEncoding.indexType)
+                let bitWidth = Int(try indexType?.scalar(ArrowFormat.IntType.bitWidth, default: Int32(0)) ?? 32)
+                let isSigned = try indexType?.bool(ArrowFormat.IntType.isSigned, default: false) ?? true
+                guard [8, 16, 32, 64].contains(bitWidth) else {
+                    throw ColumnarError(
+                        .unsupportedType, "column \"\(name)\" has \(bitWidth)-bit dictionary indices")
+                }
+                valueTypes[id] = type
+                type = .dictionary(indexBitWidth: bitWidth, isSigned: isSigned, id: id)
             }
-            let type = try sourceType(of: field, name: name)
             descriptors.append(ColumnDescriptor(name: name, type: type.columnType, isNullable: isNullable))
             types.append(type)
         }
-        return (descriptors, types)
+        return (descriptors, types, valueTypes)
     }
 
     private static func sourceType(of field: FlatBufferTable, name: String) throws(ColumnarError) -> SourceType {
@@ -356,8 +394,65 @@ extension ArrowFileReader {
     private static func batches(
         footer: FlatBufferTable, in bytes: UnsafeRawBufferPointer, footerStart: Int
     ) throws(ColumnarError) -> [Batch] {
-        guard let blocks = try footer.vector(ArrowFormat.Footer.recordBatches, elementSize: 24) else { return [] }
-        var result: [Batch] = []
+        try messages(
+            footer: footer, slot: ArrowFormat.Footer.recordBatches, headerType: ArrowFormat.MessageHeader.recordBatch,
+            in: bytes, footerStart: footerStart
+        ).map { message throws(ColumnarError) in try batch(message.header, body: message.body) }
+    }
+
+    /// The record batch `recordBatch` with its body.
+    private static func batch(_ recordBatch: FlatBufferTable, body: UnsafeRawBufferPointer) throws(ColumnarError)
+        -> Batch
+    {
+        let rows = Int(try recordBatch.scalar(ArrowFormat.RecordBatch.length, default: Int64(0)))
+        guard rows >= 0 else { throw malformed("a record batch has \(rows) rows") }
+        var codec: Int8?
+        if let compression = try recordBatch.table(ArrowFormat.RecordBatch.compression) {
+            codec = try compression.scalar(ArrowFormat.BodyCompression.codec, default: Int8(0))
+        }
+        return Batch(recordBatch: recordBatch, body: body, length: rows, compressionCodec: codec)
+    }
+
+    /// Reads the dictionary batches listed in the footer into one string column per dictionary id (a delta batch
+    /// appends to its dictionary).
+    private static func dictionaries(
+        footer: FlatBufferTable, in bytes: UnsafeRawBufferPointer, footerStart: Int, valueTypes: [Int64: SourceType]
+    ) throws(ColumnarError) -> [Int64: StringColumn] {
+        let messages = try messages(
+            footer: footer, slot: ArrowFormat.Footer.dictionaries, headerType: ArrowFormat.MessageHeader.dictionaryBatch,
+            in: bytes, footerStart: footerStart)
+        var result: [Int64: StringColumn] = [:]
+        for message in messages {
+            let id = try message.header.scalar(ArrowFormat.DictionaryBatch.id, default: Int64(0))
+            let isDelta = try message.header.bool(ArrowFormat.DictionaryBatch.isDelta, default: false)
+            guard let type = valueTypes[id] else { continue }  // a dictionary no column uses
+            guard let data = try message.header.table(ArrowFormat.DictionaryBatch.data) else {
+                throw malformed("dictionary batch \(id) has no data")
+            }
+            let batch = try batch(data, body: message.body)
+            guard batch.compressionCodec == nil else {
+                throw ColumnarError(
+                    .unsupportedType, "a dictionary batch is compressed; segpipe reads only uncompressed files")
+            }
+            let chunk = try chunks(of: batch, types: [type])
+            let strings = try self.strings(chunk, rowCount: batch.length, isLarge: isLarge(type))
+            if isDelta, var existing = result[id] {
+                existing.append(contentsOf: strings)
+                result[id] = existing
+            } else {
+                result[id] = strings
+            }
+        }
+        return result
+    }
+
+    /// The messages of the blocks listed in footer slot `slot`, each of which must have header type `headerType`.
+    private static func messages(
+        footer: FlatBufferTable, slot: Int, headerType: UInt8, in bytes: UnsafeRawBufferPointer, footerStart: Int
+    ) throws(ColumnarError) -> [(header: FlatBufferTable, body: UnsafeRawBufferPointer)] {
+        guard let blocks = try footer.vector(slot, elementSize: 24) else { return [] }
+        let kind = headerType == ArrowFormat.MessageHeader.recordBatch ? "record batch" : "dictionary batch"
+        var result: [(header: FlatBufferTable, body: UnsafeRawBufferPointer)] = []
         for index in 0..<blocks.count {
             let offset = Int(blocks.load(index, at: 0, as: Int64.self))
             let metadataLength = Int(blocks.load(index, at: 8, as: Int32.self))
@@ -365,7 +460,7 @@ extension ArrowFileReader {
             guard offset >= 8, offset <= footerStart, metadataLength >= 8, metadataLength <= footerStart - offset,
                 bodyLength >= 0, bodyLength <= footerStart - offset - metadataLength
             else {
-                throw malformed("record batch \(index) lies outside the file")
+                throw malformed("\(kind) \(index) lies outside the file")
             }
             var flatbufferStart = offset + 4
             var length = Int(Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: Int32.self)))
@@ -374,7 +469,7 @@ extension ArrowFileReader {
                 length = Int(Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 4, as: Int32.self)))
             }
             guard length >= 0, length <= offset + metadataLength - flatbufferStart else {
-                throw malformed("the metadata of record batch \(index) overruns its block")
+                throw malformed("the metadata of \(kind) \(index) overruns its block")
             }
             let message = try FlatBufferTable.root(
                 of: UnsafeRawBufferPointer(rebasing: bytes[flatbufferStart..<(flatbufferStart + length)]))
@@ -385,27 +480,18 @@ extension ArrowFileReader {
             }
             guard
                 try message.scalar(ArrowFormat.Message.headerType, default: UInt8(0))
-                    == ArrowFormat.MessageHeader.recordBatch,
-                let recordBatch = try message.table(ArrowFormat.Message.header)
+                    == headerType,
+                let header = try message.table(ArrowFormat.Message.header)
             else {
-                throw malformed("block \(index) does not hold a record batch")
+                throw malformed("block \(index) does not hold a \(kind)")
             }
             let messageBodyLength = Int(try message.scalar(ArrowFormat.Message.bodyLength, default: Int64(0)))
             guard messageBodyLength >= 0, messageBodyLength <= bodyLength else {
-                throw malformed("the body of record batch \(index) is longer than its block")
-            }
-            let rows = Int(try recordBatch.scalar(ArrowFormat.RecordBatch.length, default: Int64(0)))
-            guard rows >= 0 else { throw malformed("record batch \(index) has \(rows) rows") }
-            var codec: Int8?
-            if let compression = try recordBatch.table(ArrowFormat.RecordBatch.compression) {
-                codec = try compression.scalar(ArrowFormat.BodyCompression.codec, default: Int8(0))
+                throw malformed("the body of \(kind) \(index) is longer than its block")
             }
             let bodyStart = offset + metadataLength
             result.append(
-                Batch(
-                    recordBatch: recordBatch,
-                    body: UnsafeRawBufferPointer(rebasing: bytes[bodyStart..<(bodyStart + messageBodyLength)]),
-                    length: rows, compressionCodec: codec))
+                (header, UnsafeRawBufferPointer(rebasing: bytes[bodyStart..<(bodyStart + messageBodyLength)])))
         }
         return result
     }

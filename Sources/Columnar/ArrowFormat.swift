@@ -53,6 +53,8 @@ enum ArrowFormat {
     enum DateType { static let unit = 0 }
     enum TimestampType { static let unit = 0, timezone = 1 }
     enum RecordBatch { static let length = 0, nodes = 1, buffers = 2, compression = 3 }
+    enum DictionaryEncoding { static let id = 0, indexType = 1, isOrdered = 2 }
+    enum DictionaryBatch { static let id = 0, data = 1, isDelta = 2 }
     enum BodyCompression { static let codec = 0 }
 
     /// `TimeUnit` values.
@@ -78,6 +80,8 @@ extension ArrowFormat {
         var type: ColumnType
         /// Whether a `utf8` column uses 64-bit offsets (`large_utf8`).
         var isLarge = false
+        /// The dictionary id of a dictionary-encoded `utf8` column (int32 indices, utf8 values), nil for a plain one.
+        var dictionaryID: Int64?
     }
 
     /// Writes a `Schema` table and returns its position.
@@ -89,11 +93,24 @@ extension ArrowFormat {
             let name = builder.createString(field.name)
             let children = builder.createOffsetVector([])
             let (typeID, type) = buildType(&builder, field)
+            var encoding: FlatBufferBuilder.Offset?
+            if let id = field.dictionaryID {
+                builder.startTable()
+                builder.add(IntType.bitWidth, Int32(32))
+                builder.add(IntType.isSigned, bool: true)
+                let indexType = builder.endTable()
+                builder.startTable()
+                builder.add(DictionaryEncoding.id, id)
+                builder.addOffset(DictionaryEncoding.indexType, indexType)
+                builder.add(DictionaryEncoding.isOrdered, bool: false)
+                encoding = builder.endTable()
+            }
             builder.startTable()
             builder.addOffset(Field.name, name)
             builder.add(Field.nullable, bool: true)
             builder.add(Field.typeType, typeID)
             builder.addOffset(Field.type, type)
+            if let encoding { builder.addOffset(Field.dictionary, encoding) }
             builder.addOffset(Field.children, children)
             fieldOffsets.append(builder.endTable())
         }

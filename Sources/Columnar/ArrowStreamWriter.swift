@@ -14,6 +14,12 @@
 /// split into smaller batches. The layout of every batch is that of ``ArrowFileWriter``, which writes through
 /// this type.
 ///
+/// A text column appended as ``DictionaryColumn`` values is written dictionary-encoded (int32 indices, utf8
+/// values): whether a column is coded is taken from the first batch, so the schema is written with it, and every
+/// later batch must code that column too, against the same dictionary or one that extends it (starts with its
+/// strings). The last dictionary is written once, as a dictionary batch after the record batches, and listed in
+/// the footer, where Arrow's file readers (pyarrow, Polars, DuckDB) look for it.
+///
 /// ```swift
 /// let writer = try ArrowStreamWriter(path: "orders.arrow", columns: [("id", .utf8), ("amount", .float64)])
 /// for chunk in chunks { try writer.append(chunk) }
@@ -28,7 +34,12 @@ public final class ArrowStreamWriter {
     public var batchCount: Int { blocks.count }
 
     private let output: AtomicFileWriter
-    private let fields: [ArrowFormat.FieldLayout]
+    private var fields: [ArrowFormat.FieldLayout]
+    /// Whether the schema message is written (with the first batch, or by `finish()`).
+    private var schemaWritten = false
+    /// The dictionary of each dictionary-encoded column, by field index, as of the last batch.
+    private var dictionaries: [Int: StringColumn] = [:]
+    private var dictionaryBlocks: [Block] = []
     private let metadata: [String: String]
     private let batchRowCount: Int
     private var position = 0
@@ -72,13 +83,55 @@ public final class ArrowStreamWriter {
         do throws(ColumnarError) {
             try output.write(ArrowFormat.magic + [0, 0])
             position = 8
-            let schema = ArrowFormat.message(headerType: ArrowFormat.MessageHeader.schema, bodyLength: 0) { builder in
-                ArrowFormat.buildSchema(&builder, fields: fields, metadata: metadata)
-            }
-            position += try writeMessage(schema, at: position, into: output)
         } catch {
             output.abandon()
             throw error
+        }
+    }
+
+    /// Writes the schema, with the columns coded in `columns` (the first batch) as dictionary-encoded.
+    private func writeSchema(codedAs columns: [BatchColumn]?) throws(ColumnarError) {
+        for (index, column) in (columns ?? []).enumerated() {
+            if case .dictionary = column.values { fields[index].dictionaryID = Int64(index) }
+        }
+        let schema = ArrowFormat.message(headerType: ArrowFormat.MessageHeader.schema, bodyLength: 0) { builder in
+            ArrowFormat.buildSchema(&builder, fields: fields, metadata: metadata)
+        }
+        position += try writeMessage(schema, at: position, into: output)
+        schemaWritten = true
+    }
+
+    /// Checks that each column is coded as its field is (plain, or against a dictionary extending the last one) and
+    /// keeps the dictionaries.
+    private func trackDictionaries(_ columns: [BatchColumn]) throws(ColumnarError) {
+        for (index, column) in columns.enumerated() {
+            let isCoded = fields[index].dictionaryID != nil
+            guard case .dictionary(_, let dictionary) = column.values else {
+                if isCoded {
+                    throw ColumnarError(
+                        .schemaMismatch,
+                        "column \"\(fields[index].name)\" is dictionary-encoded in the file but appended as plain text",
+                        path: output.path)
+                }
+                continue
+            }
+            guard isCoded else {
+                throw ColumnarError(
+                    .schemaMismatch,
+                    "column \"\(fields[index].name)\" is plain in the file but appended dictionary-encoded",
+                    path: output.path)
+            }
+            guard dictionary.bytes.count <= Int(Int32.max) else {
+                throw ColumnarError(
+                    .schemaMismatch, "column \"\(fields[index].name)\": a dictionary of over 2 GiB", path: output.path)
+            }
+            if let previous = dictionaries[index], !dictionary.hasPrefix(previous) {
+                throw ColumnarError(
+                    .schemaMismatch,
+                    "column \"\(fields[index].name)\": a batch is coded against a dictionary that does not extend "
+                        + "the previous batches' one", path: output.path)
+            }
+            dictionaries[index] = dictionary
         }
     }
 
@@ -140,6 +193,11 @@ public final class ArrowStreamWriter {
         case (.compactUTF8(let offsets, let bytes), .utf8):
             guard offsets.count > rowCount else { return "\(offsets.count) offsets for \(rowCount) rows" }
             return offsets[0] >= 0 && Int(offsets[rowCount]) <= bytes.count ? nil : "offsets outside the text bytes"
+        case (.dictionary(let codes, let dictionary), .utf8):
+            guard codes.count >= rowCount else { return "\(codes.count) codes for \(rowCount) rows" }
+            guard dictionary.bytes.count <= Int(Int32.max) else { return "a dictionary of over 2 GiB" }
+            return DictionaryColumn.codesFit(UnsafeBufferPointer(rebasing: codes[0..<rowCount]),
+                dictionaryCount: dictionary.count) ? nil : "a code outside the dictionary"
         default:
             return "values of another kind than a \(type) column holds"
         }
@@ -150,6 +208,7 @@ public final class ArrowStreamWriter {
     /// A file without any batch gets one empty batch, as ``ArrowFileWriter`` writes for an empty table.
     public func finish() throws(ColumnarError) -> WrittenFile {
         do throws(ColumnarError) {
+            if !schemaWritten { try writeSchema(codedAs: nil) }
             if blocks.isEmpty {
                 let empty = try Table(columns: fields.map { Column(name: $0.name, values: Self.emptyValues($0.type)) })
                 try writeBatch(empty, range: 0..<0)
@@ -230,6 +289,15 @@ public final class ArrowStreamWriter {
                 }
             }
             try result.get()
+        case .dictionary(let coded):
+            let result = coded.codes.withUnsafeBufferPointer { codes in
+                Result { () throws(ColumnarError) in
+                    try withValidity { validity throws(ColumnarError) in
+                        try next(.dictionary(codes: codes, dictionary: coded.dictionary), validity)
+                    }
+                }
+            }
+            try result.get()
         case .utf8(let strings):
             let result = strings.offsets.withUnsafeBufferPointer { offsets in
                 strings.bytes.withUnsafeBytes { bytes in
@@ -253,6 +321,8 @@ public final class ArrowStreamWriter {
 
     /// Writes the rows in `range` of `columns` as one record batch.
     private func writeBatch(_ columns: [BatchColumn], range: Range<Int>) throws(ColumnarError) {
+        if !schemaWritten { try writeSchema(codedAs: columns) }
+        try trackDictionaries(columns)
         let plans = columns.enumerated().map { index, column in
             plan(column, range: range, isLarge: fields[index].isLarge)
         }
@@ -295,12 +365,21 @@ public final class ArrowStreamWriter {
     }
 
     private func writeFooter() throws(ColumnarError) {
-        // End-of-stream marker, so the part before the footer is also a valid Arrow stream.
+        for index in dictionaries.keys.sorted() {
+            try writeDictionary(dictionaries[index]!, id: fields[index].dictionaryID ?? Int64(index))
+        }
+        // End-of-stream marker: without dictionaries, the part before the footer is also a valid Arrow stream.
         try output.write([0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0])
 
         var builder = FlatBufferBuilder()
         let footerSchema = ArrowFormat.buildSchema(&builder, fields: fields, metadata: metadata)
-        let dictionaries = builder.createStructVector(count: 0, stride: 24, alignment: 8) { _, _ in }
+        let dictionaries = builder.createStructVector(count: dictionaryBlocks.count, stride: 24, alignment: 8) {
+            builder, index in
+            builder.push(Int64(dictionaryBlocks[index].bodyLength))
+            builder.pad(4)
+            builder.push(Int32(dictionaryBlocks[index].metadataLength))
+            builder.push(Int64(dictionaryBlocks[index].offset))
+        }
         let recordBatches = builder.createStructVector(count: blocks.count, stride: 24, alignment: 8) {
             builder, index in
             builder.push(Int64(blocks[index].bodyLength))
@@ -317,6 +396,53 @@ public final class ArrowStreamWriter {
         try output.write(footer)
         try output.write(Self.littleEndianBytes(Int32(footer.count)))
         try output.write(ArrowFormat.magic)
+    }
+
+    /// Writes `strings` as the dictionary batch `id` (one utf8 column, no nulls).
+    private func writeDictionary(_ strings: StringColumn, id: Int64) throws(ColumnarError) {
+        let count = strings.count
+        let byteLength = strings.offsets[count]
+        let offsetsLength = (count + 1) * 4
+        let bodyLength =
+            ArrowFormat.aligned(offsetsLength, to: ArrowFormat.bufferAlignment)
+            + ArrowFormat.aligned(byteLength, to: ArrowFormat.bufferAlignment)
+        let spans = [(0, 0), (0, offsetsLength), (ArrowFormat.aligned(offsetsLength, to: ArrowFormat.bufferAlignment),
+            byteLength)]
+        let metadata = ArrowFormat.message(
+            headerType: ArrowFormat.MessageHeader.dictionaryBatch, bodyLength: bodyLength
+        ) { builder in
+            let nodes = builder.createStructVector(count: 1, stride: 16, alignment: 8) { builder, _ in
+                builder.push(Int64(0))
+                builder.push(Int64(count))
+            }
+            let buffers = builder.createStructVector(count: spans.count, stride: 16, alignment: 8) { builder, index in
+                builder.push(Int64(spans[index].1))
+                builder.push(Int64(spans[index].0))
+            }
+            builder.startTable()
+            builder.add(ArrowFormat.RecordBatch.length, Int64(count))
+            builder.addOffset(ArrowFormat.RecordBatch.nodes, nodes)
+            builder.addOffset(ArrowFormat.RecordBatch.buffers, buffers)
+            let data = builder.endTable()
+            builder.startTable()
+            builder.add(ArrowFormat.DictionaryBatch.id, id)
+            builder.addOffset(ArrowFormat.DictionaryBatch.data, data)
+            builder.add(ArrowFormat.DictionaryBatch.isDelta, bool: false)
+            return builder.endTable()
+        }
+        let metadataLength = try writeMessage(metadata, at: position, into: output)
+        let result = strings.offsets.withUnsafeBufferPointer { offsets in
+            strings.bytes.withUnsafeBytes { bytes in
+                Result { () throws(ColumnarError) in
+                    Self.rebasedOffsets(offsets, range: 0..<count, isLarge: false, into: &scratch)
+                    try writePadded(scratch)
+                    try writePadded(UnsafeRawBufferPointer(rebasing: bytes[0..<byteLength]))
+                }
+            }
+        }
+        try result.get()
+        dictionaryBlocks.append(Block(offset: position, metadataLength: metadataLength, bodyLength: bodyLength))
+        position += metadataLength + bodyLength
     }
 
     /// Writes an encapsulated message's metadata, padded so the body starts on a 64-byte boundary,
@@ -357,6 +483,8 @@ public final class ArrowStreamWriter {
             let byteLength = Int(offsets[range.upperBound]) - Int(offsets[range.lowerBound])
             let offsetsLength = (count + 1) * (isLarge ? 8 : 4)
             return ChunkPlan(nullCount: nullCount, bufferLengths: [validityLength, offsetsLength, byteLength])
+        case .dictionary:
+            return ChunkPlan(nullCount: nullCount, bufferLengths: [validityLength, count * 4])
         }
     }
 
@@ -394,6 +522,8 @@ public final class ArrowStreamWriter {
             try writePadded(
                 UnsafeRawBufferPointer(
                     rebasing: bytes[Int(offsets[range.lowerBound])..<Int(offsets[range.upperBound])]))
+        case .dictionary(let codes, _):
+            try writePadded(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: codes[range])))
         }
     }
 
@@ -456,6 +586,9 @@ public struct BatchColumn {
         /// Strings with 32-bit offsets, as Arrow's `utf8` stores them (written without converting when a batch
         /// starts at offset 0); row `i` is `bytes[offsets[i] ..< offsets[i + 1]]`.
         case compactUTF8(offsets: UnsafeBufferPointer<Int32>, bytes: UnsafeRawBufferPointer)
+        /// Text coded against `dictionary`: row `i` is `dictionary[codes[i]]` (see ``DictionaryColumn``); the file's
+        /// column is dictionary-encoded.
+        case dictionary(codes: UnsafeBufferPointer<Int32>, dictionary: StringColumn)
     }
 
     /// The values.

@@ -3,6 +3,8 @@ public enum ColumnValues: Sendable, Hashable {
     case int64([Int64])
     case float64([Double])
     case utf8(StringColumn)
+    /// Text as codes into a dictionary of strings (Arrow's dictionary-encoded `utf8`); its type is `.utf8`.
+    case dictionary(DictionaryColumn)
     /// Days since 1970-01-01.
     case date32([Int32])
     /// Microseconds since 1970-01-01T00:00:00Z.
@@ -14,7 +16,7 @@ public enum ColumnValues: Sendable, Hashable {
         switch self {
         case .int64: .int64
         case .float64: .float64
-        case .utf8: .utf8
+        case .utf8, .dictionary: .utf8
         case .date32: .date32
         case .timestamp: .timestamp
         case .bool: .bool
@@ -27,6 +29,7 @@ public enum ColumnValues: Sendable, Hashable {
         case .int64(let values): values.count
         case .float64(let values): values.count
         case .utf8(let values): values.count
+        case .dictionary(let values): values.count
         case .date32(let values): values.count
         case .timestamp(let values): values.count
         case .bool(let values): values.count
@@ -66,4 +69,23 @@ public struct Column: Sendable, Hashable {
     /// Whether row `index` holds a value.
     @inlinable
     public func isValid(_ index: Int) -> Bool { validity?[index] ?? true }
+}
+
+extension ColumnValues {
+    /// The values of a text column as plain strings (a dictionary-encoded one decoded), nil for other types.
+    public var strings: StringColumn? {
+        switch self {
+        case .utf8(let strings): strings
+        case .dictionary(let coded): coded.decoded()
+        default: nil
+        }
+    }
+}
+
+extension ColumnValues {
+    /// Whether these are dictionary-encoded text.
+    public var isDictionary: Bool {
+        if case .dictionary = self { return true }
+        return false
+    }
 }

@@ -8,7 +8,8 @@ internal import CSHA256
     import Darwin
 #endif
 
-/// A streaming SHA-256 hasher (FIPS 180-4), used for the per-file checksums in checkpoint manifests.
+/// A streaming SHA-256 hasher (FIPS 180-4). Checkpoint manifests use it for their per-file checksums only when
+/// `--checkpoint-checksum sha256` asks for it; XXH64 is the default.
 ///
 /// The compression runs in the system's libcrypto, which uses the CPU's SHA extensions where present
 /// (about 2 GB/s per core, against roughly 0.3 GB/s for portable code).

@@ -22,6 +22,8 @@ import Testing
                     bytes.withUnsafeBufferPointer { sliced.append(utf8: $0) }
                 }
                 values = .utf8(sliced)
+            case .dictionary(let coded):
+                values = .dictionary(DictionaryColumn(codes: Array(coded.codes[range]), dictionary: coded.dictionary))
             }
             return Column(name: column.name, values: values, validity: column.validity.map { Array($0[range]) })
         }

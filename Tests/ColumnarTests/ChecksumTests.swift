@@ -11,18 +11,20 @@ import Testing
         ("abc", "44bc2cf5ad770999"),
         ("message digest", "066ed728fceeb3be"),
         ("abcdefghijklmnopqrstuvwxyz", "cfe1f278fa89835c"),
+        // 43 bytes: a whole 32-byte stripe through the four lanes, then the tail.
+        ("The quick brown fox jumps over the lazy dog", "0b242d361fda71bc"),
     ])
     func xxh64OfKnownInputs(input: String, expected: String) {
         #expect(XXH64.hex(XXH64.hash(Array(input.utf8))) == expected)
     }
 
     /// Every length from 0 to 300 (all the tail paths: 8-, 4- and 1-byte steps, with and without whole stripes), fed
-    /// whole and in pieces of 1, 7 and 33 bytes, gives the same value.
+    /// whole and in pieces of 1, 7, 33 and 100 bytes, gives the same value.
     @Test func xxh64IsTheSameHoweverTheBytesArrive() {
         let bytes = (0..<300).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
         for length in 0...300 {
             let whole = XXH64.hash(Array(bytes[0..<length]))
-            for piece in [1, 7, 33] {
+            for piece in [1, 7, 33, 100] {
                 var hasher = XXH64()
                 for start in stride(from: 0, to: length, by: piece) {
                     hasher.update(Array(bytes[start..<min(start + piece, length)]))

@@ -128,6 +128,7 @@ struct ExpectedTable: Decodable {
                 case .date32(let array): values.append(String(array[row]))
                 case .bool(let array): values.append(array[row] ? "true" : "false")
                 case .utf8(let strings): values.append(try quoted(strings[row]))
+                case .dictionary(let coded): values.append(try quoted(coded[row]))
                 case .float64(let array):
                     let value = array[row]
                     if value.isNaN {

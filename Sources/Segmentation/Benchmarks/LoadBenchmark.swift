@@ -115,6 +115,7 @@ public enum LoadBenchmark {
                 guard column.isValid(row) else { continue }
                 switch column.values {
                 case .utf8(let strings): strings.withUTF8(at: row) { buffer.append(contentsOf: $0) }
+                case .dictionary(let coded): coded.withUTF8(at: row) { buffer.append(contentsOf: $0) }
                 case .int64(let values): buffer.append(contentsOf: Array(String(values[row]).utf8))
                 case .float64(let values): buffer.append(contentsOf: Array(values[row].description.utf8))
                 default: throw PipelineError(.internal, "bench load: unexpected column type")

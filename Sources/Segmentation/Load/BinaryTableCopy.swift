@@ -36,6 +36,7 @@ enum BinaryTableCopy {
                     }
                     switch column.values {
                     case .utf8(let strings): strings.withUTF8(at: row) { encoder.writeText($0) }
+                    case .dictionary(let coded): coded.withUTF8(at: row) { encoder.writeText($0) }
                     case .int64(let values): encoder.writeInt64(values[row])
                     case .float64(let values): encoder.writeDouble(values[row])
                     case .date32(let values): encoder.writeDate(daysSince1970: values[row])

@@ -39,7 +39,19 @@ enum LoadSchema {
     /// leading `run_id` made every comparison of an index build (and of a lookup) first step over the same text
     /// (and `(run_id, segment_id)` sorted a million rows on five values behind it); a customer's rows across runs
     /// are found through the primary key itself, so no separate `customer_id` index is needed.
+    ///
+    /// The loader builds these on every run's partition. A later migration that changes them must also update this
+    /// list; version 11 itself uses its frozen copy, ``version11Indexes``.
     static let largeTableIndexes: [String: (primaryKey: String?, indexes: [(name: String, columns: String)])] = [
+        "customer_segments": ("customer_id, run_id", [("customer_segments_segment_idx", "segment_id")]),
+        "customer_features": ("customer_id, run_id", []),
+        "customer_id_map": ("source_customer_id, run_id", [("customer_id_map_customer_idx", "customer_id")]),
+        "rejects": (nil, []),
+    ]
+
+    /// The indexes as version 11 created them, frozen so that the released migration never changes when
+    /// ``largeTableIndexes`` does.
+    static let version11Indexes: [String: (primaryKey: String?, indexes: [(name: String, columns: String)])] = [
         "customer_segments": ("customer_id, run_id", [("customer_segments_segment_idx", "segment_id")]),
         "customer_features": ("customer_id, run_id", []),
         "customer_id_map": ("source_customer_id, run_id", [("customer_id_map_customer_idx", "customer_id")]),
@@ -101,13 +113,13 @@ enum LoadSchema {
 
     // MARK: - Version 11
 
-    /// Re-creates the per-customer tables' keys and indexes as ``largeTableIndexes`` lists them (customer first; the
+    /// Re-creates the per-customer tables' keys and indexes as ``version11Indexes`` lists them (customer first; the
     /// separate `customer_id` indexes, and the rejects' `(run_id, stage)` index, dropped). Every partition's indexes
     /// are rebuilt, about a second per million-row run and table, inside the migration's transaction.
     private static func version11(_ s: String) -> String {
         largeTables.map { table in
             let (oldKey, oldIndexes) = version10Indexes[table] ?? (nil, [])
-            let (primaryKey, indexes) = largeTableIndexes[table] ?? (nil, [])
+            let (primaryKey, indexes) = version11Indexes[table] ?? (nil, [])
             var sql = ""
             if oldKey != nil { sql += "ALTER TABLE \(s).\(table) DROP CONSTRAINT IF EXISTS \(table)_pkey;\n" }
             for index in oldIndexes { sql += "DROP INDEX IF EXISTS \(s).\(index.name);\n" }

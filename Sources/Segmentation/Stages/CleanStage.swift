@@ -32,16 +32,17 @@ struct CleanStage {
         let cleanIDs = try customers.strings("customer_id")
         let customerIDs = FrozenInterner(interner: StringInterner(cleanIDs))
         let placeholder = context.configuration.clean.placeholderCustomer
+        let customerCoding = CustomerCoding(customerIDs, placeholder: placeholder)
         try context.checkCancellation()
         // Orders and events only read the customer ids: clean them side by side, each a slice of record batches at a
         // time, straight into the checkpoint (neither table is ever whole in memory).
         let output = context.checkpointOutput
         let (cleanedOrders, cleanedEvents) = try concurrently(
             { () throws(PipelineError) in
-                try cleanOrders(rawOrders, customerIDs: customerIDs, placeholder: placeholder, output: output)
+                try cleanOrders(rawOrders, customers: customerCoding, output: output)
             },
             { () throws(PipelineError) in
-                try cleanEvents(rawEvents, customerIDs: customerIDs, placeholder: placeholder, output: output)
+                try cleanEvents(rawEvents, customers: customerCoding, output: output)
             })
         try context.checkCancellation()
         let orderMetrics = cleanedOrders.metrics
@@ -141,7 +142,7 @@ struct CleanStage {
     /// ``StringInterner``s (the order ids seen so far span all slices), and each distinct raw currency and status is
     /// mapped once per slice, not once per row.
     private func cleanOrders(
-        _ input: InputBatches, customerIDs: FrozenInterner, placeholder: String?, output: CheckpointOutput?
+        _ input: InputBatches, customers: CustomerCoding, output: CheckpointOutput?
     ) throws(PipelineError) -> CleanedOrders {
         let settings = context.configuration.clean
         var statusMap: [String: String] = [:]
@@ -157,7 +158,7 @@ struct CleanStage {
             file: context.configuration.sources.orders.displayName, asOf: context.asOf, statusMap: statusMap,
             rates: rates,
             defaultCurrency: settings.currencyRates.count == 1 ? settings.currencyRates.keys.first ?? "EUR" : "EUR",
-            customerIDs: customerIDs, placeholder: placeholder, input: input,
+            customers: customers, input: input,
             seenOrderIDs: SeenKeys(capacity: input.rowCount), ticker: RowTicker(context))
         let rows = try TableSink.stream(input, rows: sliceRows, into: "orders", output: output) {
             slice throws(PipelineError) in
@@ -178,8 +179,11 @@ struct CleanStage {
         let statusMap: [String: String]
         let rates: [String: Double]
         let defaultCurrency: String
-        let customerIDs: FrozenInterner
-        let placeholder: String?
+        let customers: CustomerCoding
+        /// The canonical currencies and statuses of the rows kept so far: the dictionaries of those columns, which
+        /// grow as slices bring new values (each slice's dictionary extends the one before).
+        let currencyCodes = StringInterner(capacity: 16)
+        let statusCodes = StringInterner(capacity: 4)
         /// The whole input, for reading back the id of an order in an earlier slice.
         let input: InputBatches
         /// Trimmed ids of the orders kept so far, by row: a repeated id is dropped (the first occurrence is kept).
@@ -205,16 +209,20 @@ struct CleanStage {
             let rawCurrencies = StringInterner(capacity: 16)
             let currencies = try table.strings("currency")
             let currencyOfRow = rawCurrencies.insertAll(currencies)
-            let currencyOf: [(code: String, rate: Double?)] = (0..<rawCurrencies.count).map { ordinal in
+            let currencyOf: [(code: String, rate: Double?, ordinal: Int32)] = (0..<rawCurrencies.count).map {
+                ordinal in
                 let raw = Normalization.trimmed(rawCurrencies.string(at: ordinal)).uppercased()
                 let code = raw.isEmpty ? defaultCurrency : raw
-                return (code, rates[code])
+                let rate = rates[code]
+                return (code, rate, rate == nil ? -1 : Int32(currencyCodes.insert(code).ordinal))
             }
             let rawStatuses = StringInterner(capacity: 16)
             let statuses = try table.strings("status")
             let statusOfRow = rawStatuses.insertAll(statuses)
-            let statusOf: [String?] = (0..<rawStatuses.count).map { ordinal in
-                statusMap[Normalization.trimmed(rawStatuses.string(at: ordinal)).lowercased()]
+            let statusOf: [(name: String, ordinal: Int32)?] = (0..<rawStatuses.count).map { ordinal in
+                statusMap[Normalization.trimmed(rawStatuses.string(at: ordinal)).lowercased()].map {
+                    ($0, Int32(statusCodes.insert($0).ordinal))
+                }
             }
 
             let file = self.file
@@ -226,7 +234,8 @@ struct CleanStage {
                         raw: raw))
             }
             defer { self.rejects.append(contentsOf: rejects) }
-            let hasPlaceholder = placeholder != nil
+            let hasPlaceholder = self.customers.placeholderCode != nil
+            let customerIDs = self.customers.ids
             let seen = seenOrderIDs
 
             // Pass 1: every check but the repeated order id, rejects in row order; the rows that pass, with the hash
@@ -235,7 +244,8 @@ struct CleanStage {
             candidates.reserveCapacity(rowCount)
             var hashes: [UInt64] = []
             hashes.reserveCapacity(rowCount)
-            var isKnownCustomer = [Bool](repeating: true, count: rowCount)
+            // The customer's row in the clean customers (its code), -1 for an unknown one.
+            var customerOfRow = [Int32](repeating: -1, count: rowCount)
             var cancelled = false
             customers.withUnsafeStorage { customerOffsets, customerBytes in
                 orderIDs.withUnsafeStorage { orderOffsets, orderBytes in
@@ -244,13 +254,13 @@ struct CleanStage {
                             cancelled = true
                             break
                         }
-                        let isKnown = customerIDs.containsTrimmed(row, of: customers, customerOffsets, customerBytes)
-                        if !isKnown, !hasPlaceholder {
+                        let known = customerIDs.ordinalTrimmed(row, of: customers, customerOffsets, customerBytes)
+                        if known == nil, !hasPlaceholder {
                             let customer = Normalization.trimmed(customers[row])
                             reject(row, "customer_id", CleanStage.unknownCustomerReason(customer), customer)
                             continue
                         }
-                        isKnownCustomer[row] = isKnown
+                        customerOfRow[row] = Int32(known ?? -1)
                         guard dates[row] <= asOf else {
                             reject(
                                 row, "order_date",
@@ -267,7 +277,7 @@ struct CleanStage {
                                 currencies[row])
                             continue
                         }
-                        guard let status = statusOf[Int(statusOfRow[row])] else {
+                        guard let status = statusOf[Int(statusOfRow[row])]?.name else {
                             reject(
                                 row, "status", "unknown status: \"\(statuses[row])\" is not mapped in clean.order_status",
                                 statuses[row])
@@ -334,31 +344,38 @@ struct CleanStage {
             keep.reserveCapacity(keptCount)
             var convertedAmounts: [Double] = []
             convertedAmounts.reserveCapacity(keptCount)
-            var canonicalStatus = StringColumn(capacity: keptCount, byteCapacity: keptCount * 9)
-            var customerColumn = StringColumn(capacity: keptCount, byteCapacity: customers.bytes.count)
-            var currencyColumn = StringColumn(capacity: keptCount, byteCapacity: keptCount * 3)
-            let placeholderBytes = placeholder.map { Array($0.utf8) } ?? []
-            customers.withUnsafeStorage { customerOffsets, customerBytes in
-                for (position, row) in candidates.enumerated() where !isRepeat[position] {
-                    let currency = currencyOf[Int(currencyOfRow[row])]
-                    keep.append(row)
-                    convertedAmounts.append(amounts[row] * (currency.rate ?? .nan))
-                    canonicalStatus.append(statusOf[Int(statusOfRow[row])] ?? "")
-                    if !isKnownCustomer[row] { orphans += 1 }
-                    CleanStage.appendCustomer(
-                        row, of: customers, customerOffsets, customerBytes, isKnown: isKnownCustomer[row],
-                        placeholder: placeholderBytes, to: &customerColumn)
-                    currencyColumn.append(currency.code)
-                }
+            var statusColumn: [Int32] = []
+            var customerColumn: [Int32] = []
+            var currencyColumn: [Int32] = []
+            statusColumn.reserveCapacity(keptCount)
+            customerColumn.reserveCapacity(keptCount)
+            currencyColumn.reserveCapacity(keptCount)
+            let placeholderCode = self.customers.placeholderCode ?? -1
+            for (position, row) in candidates.enumerated() where !isRepeat[position] {
+                let currency = currencyOf[Int(currencyOfRow[row])]
+                keep.append(row)
+                convertedAmounts.append(amounts[row] * (currency.rate ?? .nan))
+                statusColumn.append(statusOf[Int(statusOfRow[row])]?.ordinal ?? -1)
+                let customer = customerOfRow[row]
+                if customer < 0 { orphans += 1 }
+                customerColumn.append(customer < 0 ? placeholderCode : customer)
+                currencyColumn.append(currency.ordinal)
             }
             self.sliceStart += rowCount
             return try CleanStage.gathered(
                 table, rows: keep,
                 replacing: [
                     "amount": Column(name: "amount", values: .float64(convertedAmounts)),
-                    "status": Column(name: "status", values: .utf8(canonicalStatus)),
-                    "customer_id": Column(name: "customer_id", values: .utf8(customerColumn)),
-                    "currency": Column(name: "currency", values: .utf8(currencyColumn)),
+                    "status": Column(
+                        name: "status",
+                        values: .dictionary(DictionaryColumn(codes: statusColumn, dictionary: statusCodes.strings))),
+                    "customer_id": Column(
+                        name: "customer_id",
+                        values: .dictionary(
+                            DictionaryColumn(codes: customerColumn, dictionary: self.customers.dictionary))),
+                    "currency": Column(
+                        name: "currency",
+                        values: .dictionary(DictionaryColumn(codes: currencyColumn, dictionary: currencyCodes.strings))),
                 ])
         }
     }
@@ -390,22 +407,31 @@ struct CleanStage {
         }
     }
 
-    /// Appends the customer id of an order or event to the clean column: its trimmed bytes, or the placeholder's
-    /// when the customer is unknown (only called then when a placeholder is configured).
-    @inline(__always)
-    fileprivate static func appendCustomer(
-        _ row: Int, of customers: StringColumn, _ offsets: UnsafeBufferPointer<Int>,
-        _ bytes: UnsafeBufferPointer<UInt8>,
-        isKnown: Bool, placeholder: [UInt8], to column: inout StringColumn
-    ) {
-        if !isKnown {
-            placeholder.withUnsafeBufferPointer { column.append(utf8: $0) }
-        } else if let trimmed = Normalization.asciiTrimmed(
-            UnsafeBufferPointer(rebasing: bytes[offsets[row]..<offsets[row + 1]]))
-        {
-            column.append(utf8: trimmed)
-        } else {
-            column.append(Normalization.trimmed(customers[row]))
+    /// The clean customers' ids as the dictionary of the `customer_id` column of orders and email events: each
+    /// row's code is its customer's row in the clean customers (the placeholder customer, when one is configured and
+    /// not a source customer, is coded as the row after the last, where it is appended when an orphan is kept).
+    struct CustomerCoding: @unchecked Sendable {
+        /// The clean customer ids (their ordinals are their rows).
+        let ids: FrozenInterner
+        /// The dictionary: the ids in row order, then the placeholder's id when it is not one of them.
+        let dictionary: StringColumn
+        /// The code of the placeholder customer, nil without one.
+        let placeholderCode: Int32?
+
+        init(_ ids: FrozenInterner, placeholder: String?) {
+            self.ids = ids
+            var dictionary = ids.interner.strings
+            if let placeholder {
+                if let ordinal = ids.interner.ordinal(of: placeholder) {
+                    placeholderCode = Int32(ordinal)
+                } else {
+                    placeholderCode = Int32(dictionary.count)
+                    dictionary.append(placeholder)
+                }
+            } else {
+                placeholderCode = nil
+            }
+            self.dictionary = dictionary
         }
     }
 
@@ -422,16 +448,17 @@ struct CleanStage {
     /// distinct raw type mapped once per slice), a slice of record batches at a time, and puts the kept rows into
     /// the `email_events` table of the checkpoint (or of the output).
     private func cleanEvents(
-        _ input: InputBatches, customerIDs: FrozenInterner, placeholder: String?, output: CheckpointOutput?
+        _ input: InputBatches, customers: CustomerCoding, output: CheckpointOutput?
     ) throws(PipelineError) -> CleanedEvents {
         let file = context.configuration.sources.emailEvents?.displayName ?? "email_events"
         var rejects: [Reject] = []
         var orphans: Int64 = 0
         var ticker = RowTicker(context)
+        let typeCodes = StringInterner(capacity: 8)
         let rows = try TableSink.stream(input, rows: sliceRows, into: "email_events", output: output) {
             slice throws(PipelineError) in
             let kept = try Self.cleanEvents(
-                slice, file: file, customerIDs: customerIDs, placeholder: placeholder, ticker: &ticker,
+                slice, file: file, customers: customers, typeCodes: typeCodes, ticker: &ticker,
                 rejects: &rejects, orphans: &orphans)
             try context.checkCancellation()
             return kept
@@ -440,10 +467,11 @@ struct CleanStage {
         return CleanedEvents(rows: rows, rejects: rejects, orphans: orphans)
     }
 
-    /// The kept rows of one slice of email events.
+    /// The kept rows of one slice of email events; `typeCodes` holds the event types of the rows kept so far (the
+    /// dictionary of the `event_type` column, extended by each slice).
     private static func cleanEvents(
-        _ table: Table, file: String, customerIDs: FrozenInterner, placeholder: String?, ticker: inout RowTicker,
-        rejects: inout [Reject], orphans: inout Int64
+        _ table: Table, file: String, customers coding: CustomerCoding, typeCodes: StringInterner,
+        ticker: inout RowTicker, rejects: inout [Reject], orphans: inout Int64
     ) throws(PipelineError) -> Table {
         let rowCount = table.rowCount
         guard rowCount > 0 else { return table }
@@ -453,15 +481,18 @@ struct CleanStage {
         let rawTypes = StringInterner(capacity: 16)
         let types = try table.strings("event_type")
         let typeOfRow = rawTypes.insertAll(types)
-        let typeOf: [String?] = (0..<rawTypes.count).map { ordinal in
+        let typeOf: [Int32?] = (0..<rawTypes.count).map { ordinal in
             let type = Normalization.trimmed(rawTypes.string(at: ordinal)).lowercased()
-            return known.contains(type) ? type : nil
+            return known.contains(type) ? Int32(typeCodes.insert(type).ordinal) : nil
         }
         var keep: [Int] = []
         keep.reserveCapacity(rowCount)
-        var typeColumn = StringColumn(capacity: rowCount, byteCapacity: rowCount * 5)
-        var customerColumn = StringColumn(capacity: rowCount, byteCapacity: customers.bytes.count)
-        let placeholderBytes = placeholder.map { Array($0.utf8) } ?? []
+        var typeColumn: [Int32] = []
+        typeColumn.reserveCapacity(rowCount)
+        var customerColumn: [Int32] = []
+        customerColumn.reserveCapacity(rowCount)
+        let customerIDs = coding.ids
+        let placeholderCode = coding.placeholderCode
         var cancelled = false
         customers.withUnsafeStorage { customerOffsets, customerBytes in
             for row in 0..<rowCount {
@@ -469,8 +500,8 @@ struct CleanStage {
                     cancelled = true
                     break
                 }
-                let isKnown = customerIDs.containsTrimmed(row, of: customers, customerOffsets, customerBytes)
-                if !isKnown, placeholder == nil {
+                let known = customerIDs.ordinalTrimmed(row, of: customers, customerOffsets, customerBytes)
+                if known == nil, placeholderCode == nil {
                     let customer = Normalization.trimmed(customers[row])
                     rejects.append(
                         Reject(
@@ -491,18 +522,20 @@ struct CleanStage {
                 }
                 keep.append(row)
                 typeColumn.append(type)
-                if !isKnown { orphans += 1 }
-                appendCustomer(
-                    row, of: customers, customerOffsets, customerBytes, isKnown: isKnown, placeholder: placeholderBytes,
-                    to: &customerColumn)
+                if known == nil { orphans += 1 }
+                customerColumn.append(known.map { Int32($0) } ?? placeholderCode ?? -1)
             }
         }
         if cancelled { throw PipelineError(.cancelled, "cancelled by signal") }
         return try gathered(
             table, rows: keep,
             replacing: [
-                "event_type": Column(name: "event_type", values: .utf8(typeColumn)),
-                "customer_id": Column(name: "customer_id", values: .utf8(customerColumn)),
+                "event_type": Column(
+                    name: "event_type",
+                    values: .dictionary(DictionaryColumn(codes: typeColumn, dictionary: typeCodes.strings))),
+                "customer_id": Column(
+                    name: "customer_id",
+                    values: .dictionary(DictionaryColumn(codes: customerColumn, dictionary: coding.dictionary))),
             ])
     }
 

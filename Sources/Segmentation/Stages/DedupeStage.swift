@@ -144,7 +144,12 @@ struct DedupeStage {
             Column(name: "rule", values: .utf8(mapRule)),
             Column(name: "score", values: .float64(mapScore)),
         ])
-        let remapping = Remapping(ids: ids, mergedRowOf: mergedRowOf, ticker: RowTicker(context))
+        var recordOf = [Int32](repeating: 0, count: count)
+        for (record, leader) in leaders.enumerated() { recordOf[leader] = Int32(record) }
+        for row in 0..<count { recordOf[row] = recordOf[Int(mergedRowOf[row])] }
+        let remapping = Remapping(
+            ids: ids, mergedRowOf: mergedRowOf, mergedIDs: try merged.strings("customer_id"), recordOf: recordOf,
+            ticker: RowTicker(context))
         try context.checkCancellation()
         // Orders and events stream through a slice at a time, side by side, into the checkpoint.
         let rawOrders = try inputs.batches("orders", of: .clean)
@@ -269,8 +274,8 @@ struct DedupeStage {
         case "smallest_id":
             return group.first(where: present) ?? group[0]
         case "longest":
-            guard case .utf8(let strings) = column.values else { return bySignup.first(where: present) ?? group[0] }
-            return group.filter(present).max { strings.byteCount(at: $0) < strings.byteCount(at: $1) } ?? group[0]
+            guard column.type == .utf8 else { return bySignup.first(where: present) ?? group[0] }
+            return group.filter(present).max { textBytes(column, $0) < textBytes(column, $1) } ?? group[0]
         case "earliest", "latest":
             guard case .date32(let dates) = column.values else { return bySignup.first(where: present) ?? group[0] }
             let candidates = group.filter(present)
@@ -288,8 +293,16 @@ struct DedupeStage {
     }
 
     private static func isEmptyText(_ column: Column, _ row: Int) -> Bool {
-        if case .utf8(let strings) = column.values { return strings.byteCount(at: row) == 0 }
-        return false
+        column.type == .utf8 && textBytes(column, row) == 0
+    }
+
+    /// The byte length of row `row` of a text column (0 for other types).
+    private static func textBytes(_ column: Column, _ row: Int) -> Int {
+        switch column.values {
+        case .utf8(let strings): strings.byteCount(at: row)
+        case .dictionary(let coded): coded.byteCount(at: row)
+        default: 0
+        }
     }
 
     private func makeTable(_ columns: [Column]) throws(PipelineError) -> Table {
@@ -301,9 +314,12 @@ struct DedupeStage {
     }
 }
 
-/// Rewrites the `customer_id` of orders and events from source ids to merged ids, on the column bytes.
+/// Rewrites the `customer_id` of orders and events from source ids to merged ids.
 ///
-/// Only the rows of customers merged into another record change. Their source ids are few (the duplicates), so
+/// A dictionary-encoded column (as clean writes it: each row's code is its customer's clean row) is remapped on
+/// the codes: each dictionary entry is mapped once to its merged customer's row in the merged customers, whose ids
+/// become the dictionary, and every row's code goes through that map. A plain column is remapped on its bytes:
+/// only the rows of customers merged into another record change. Their source ids are few (the duplicates), so
 /// they sit in a small hash table that stays in the CPU cache while every row is looked up; a row whose id is not
 /// there keeps it. When each replacement id is as long as the id it replaces (fixed-width ids), the bytes are
 /// patched in place and the offsets are shared with the source column. Every order and event references a clean
@@ -313,15 +329,21 @@ struct Remapping: Sendable {
     let ids: StringColumn
     /// Row of the merged record of each row.
     let mergedRowOf: [Int32]
+    /// The merged customers' ids, in their row order.
+    let mergedIDs: StringColumn
+    /// The row in the merged customers of each clean row.
+    let recordOf: [Int32]
     /// Progress and cancellation, a block of rows at a time.
     let ticker: RowTicker
     /// The ids of rows merged into another row, and the row each one is merged into (by ordinal).
     private let moved: FrozenInterner
     private let targetOf: [Int32]
 
-    init(ids: StringColumn, mergedRowOf: [Int32], ticker: RowTicker) {
+    init(ids: StringColumn, mergedRowOf: [Int32], mergedIDs: StringColumn, recordOf: [Int32], ticker: RowTicker) {
         self.ids = ids
         self.mergedRowOf = mergedRowOf
+        self.mergedIDs = mergedIDs
+        self.recordOf = recordOf
         self.ticker = ticker
         let moved = StringInterner(capacity: 64)
         var targetOf: [Int32] = []
@@ -339,12 +361,85 @@ struct Remapping: Sendable {
     func apply(to input: InputBatches, named name: String, sliceRows: Int, output: CheckpointOutput?)
         throws(PipelineError) -> TableSink.Finished
     {
-        try TableSink.stream(input, rows: sliceRows, into: name, output: output) { slice throws(PipelineError) in
-            try apply(to: slice)
+        var codeMap: CodeMap?
+        return try TableSink.stream(input, rows: sliceRows, into: name, output: output) { slice throws(PipelineError) in
+            try apply(to: slice, codeMap: &codeMap)
         }
     }
 
+    /// How the codes of one input dictionary map to the output's: the input dictionary, the merged row of each of its
+    /// entries, and the output dictionary (the merged ids, then any entry that is not a clean customer's id).
+    struct CodeMap {
+        var input: StringColumn
+        var codeOf: [Int32]
+        var output: StringColumn
+    }
+
+    /// The map of the codes of `dictionary`: each entry's clean row (its code itself when the dictionary is the
+    /// clean ids, as clean writes it) taken to its merged row.
+    func codeMap(for dictionary: StringColumn) -> CodeMap {
+        var output = mergedIDs
+        // Clean's dictionary: the clean ids, perhaps followed by the placeholder customer's.
+        let isCleanIDs = dictionary.hasPrefix(ids)
+        if isCleanIDs, dictionary.count == ids.count {
+            return CodeMap(input: dictionary, codeOf: recordOf, output: output)
+        }
+        let rows = StringInterner(isCleanIDs ? StringColumn() : ids)
+        var codeOf = isCleanIDs ? recordOf : []
+        codeOf.reserveCapacity(dictionary.count)
+        dictionary.withUnsafeStorage { offsets, bytes in
+            for entry in codeOf.count..<dictionary.count {
+                let key = UnsafeBufferPointer(rebasing: bytes[offsets[entry]..<offsets[entry + 1]])
+                if let row = rows.ordinal(of: key) {
+                    codeOf.append(recordOf[row])
+                } else {
+                    // Not a clean customer's id: kept as it is.
+                    codeOf.append(Int32(output.count))
+                    output.append(utf8: key)
+                }
+            }
+        }
+        return CodeMap(input: dictionary, codeOf: codeOf, output: output)
+    }
+
     func apply(to table: Table) throws(PipelineError) -> Table {
+        var codeMap: CodeMap?
+        return try apply(to: table, codeMap: &codeMap)
+    }
+
+    /// Remaps `table`, reusing `codeMap` while the dictionary of its `customer_id` column is the one mapped before.
+    func apply(to table: Table, codeMap: inout CodeMap?) throws(PipelineError) -> Table {
+        if case .dictionary(let coded) = try table.requireColumn("customer_id").values {
+            if codeMap == nil || codeMap?.input != coded.dictionary { codeMap = self.codeMap(for: coded.dictionary) }
+            guard let map = codeMap else { return table }
+            var remapped = [Int32](repeating: -1, count: coded.count)
+            var cancelled = false
+            var ticker = self.ticker
+            defer { ticker.finish() }
+            coded.codes.withUnsafeBufferPointer { codes in
+                map.codeOf.withUnsafeBufferPointer { codeOf in
+                    remapped.withUnsafeMutableBufferPointer { remapped in
+                        for row in 0..<codes.count {
+                            if ticker.tick() {
+                                cancelled = true
+                                break
+                            }
+                            let code = Int(codes[row])
+                            if code >= 0 { remapped[row] = codeOf[code] }
+                        }
+                    }
+                }
+            }
+            if cancelled { throw PipelineError(.cancelled, "cancelled by signal") }
+            let column = Column(
+                name: "customer_id", values: .dictionary(DictionaryColumn(codes: remapped, dictionary: map.output)),
+                validity: table["customer_id"]?.validity)
+            do {
+                return try Table(columns: table.columns.map { $0.name == "customer_id" ? column : $0 })
+            } catch {
+                throw PipelineError(.internal, "dedupe produced an inconsistent table", underlying: error)
+            }
+        }
         guard table.rowCount > 0, !targetOf.isEmpty else { return table }
         let source = try table.strings("customer_id")
         // (row, merged row) of every row whose customer was merged into another.
@@ -453,6 +548,7 @@ extension ColumnBuilder {
         let isValid = column.isValid(row)
         switch column.values {
         case .utf8(let values): append(isValid ? values[row] : nil)
+        case .dictionary(let values): append(isValid ? values[row] : nil)
         case .int64(let values): append(isValid ? values[row] : nil)
         case .float64(let values): append(isValid ? values[row] : nil)
         case .date32(let values): append(date: isValid ? values[row] : nil)

@@ -254,7 +254,7 @@ struct FeatureScaling {
         codes: [Int32], names: [String], counts: [Int]
     ) {
         let column = try features.requireColumn(attribute)
-        guard case .utf8(let strings) = column.values else {
+        guard let strings = column.values.strings else {
             throw PipelineError(.configuration, "attribute \"\(attribute)\" is not text")
         }
         let interner = StringInterner(capacity: 64)

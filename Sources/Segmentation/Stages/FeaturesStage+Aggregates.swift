@@ -25,6 +25,48 @@ struct OrderTotals: Sendable {
     }
 }
 
+/// The customer row of each order or email event, from its `customer_id` column.
+///
+/// A dictionary-encoded column (as dedupe writes it) is mapped through its dictionary: when that is the merged
+/// customers' ids in row order, the codes are the rows themselves; otherwise each dictionary entry is looked up once
+/// (and the map kept while the slices share the dictionary). A plain column is looked up row by row on its bytes.
+/// Rows of customers not in the merged customers get -1.
+struct CustomerRows: @unchecked Sendable {
+    /// The merged customers' ids, and the same hashed (ordinal == row).
+    let ids: StringColumn
+    let index: FrozenInterner
+    private var mapped: (dictionary: StringColumn, rows: [Int32]?)?
+
+    init(ids: StringColumn, index: FrozenInterner) {
+        self.ids = ids
+        self.index = index
+    }
+
+    mutating func rows(of table: Table) throws(PipelineError) -> [Int32] {
+        guard case .dictionary(let coded) = try table.requireColumn("customer_id").values else {
+            return index.interner.ordinals(of: try table.strings("customer_id"))
+        }
+        if mapped?.dictionary != coded.dictionary {
+            // nil rows: the dictionary is the ids, the codes are rows.
+            mapped = (coded.dictionary, coded.dictionary == ids ? nil : index.interner.ordinals(of: coded.dictionary))
+        }
+        guard let map = mapped?.rows else { return coded.codes }
+        return map.withUnsafeBufferPointer { map in coded.codes.map { $0 < 0 ? -1 : map[Int($0)] } }
+    }
+}
+
+/// A text column as codes (-1 for a null, see ``DictionaryColumn``) and the kind of each dictionary
+/// entry, one more first for code -1: `kinds[code + 1]`.
+func codedKinds<Kind>(_ table: Table, _ name: String, other: Kind, _ kind: (String) -> Kind) throws(PipelineError)
+    -> (codes: [Int32], kinds: [Kind])
+{
+    let coded = try table.coded(name)
+    var kinds = [other]
+    kinds.reserveCapacity(coded.dictionary.count + 1)
+    for entry in 0..<coded.dictionary.count { kinds.append(kind(coded.dictionary[entry])) }
+    return (coded.codes, kinds)
+}
+
 /// Per-customer order aggregates of the features stage, plus the completed orders as flat columns (for the CLV
 /// summary and the category tally).
 struct OrderAggregates: Sendable {
@@ -53,16 +95,14 @@ struct OrderAggregates: Sendable {
     /// `returned` ones towards the return rate. Orders of customers not in `customers` are ignored. Stops early when
     /// `ticker` reports the run cancelled (the stage then checks and throws).
     /// - Complexity: O(orders); customers, statuses and categories are looked up on the column bytes.
-    mutating func add(_ orders: Table, customers: FrozenInterner, asOf: Int32, ticker: inout RowTicker)
+    mutating func add(_ orders: Table, customers: inout CustomerRows, asOf: Int32, ticker: inout RowTicker)
         throws(PipelineError)
     {
         guard orders.rowCount > 0 else { return }
-        let customerOfOrder = customers.interner.ordinals(of: try orders.strings("customer_id"))
+        let customerOfOrder = try customers.rows(of: orders)
         let dates = try orders.dates("order_date")
         let amounts = try orders.doubles("amount")
-        let statusNames = StringInterner(capacity: 8)
-        let statusOfOrder = statusNames.insertAll(try orders.strings("status"))
-        let statusKind = (0..<statusNames.count).map { OrderStatusKind(statusNames.string(at: $0)) }
+        let (statusOfOrder, statusKind) = try codedKinds(orders, "status", other: .other) { OrderStatusKind($0) }
         let categoryValid = try orders.validity("category")
         let names = categoryNames.interner
         var categoryOfOrder = names.insertAll(try orders.strings("category"))
@@ -76,7 +116,7 @@ struct OrderAggregates: Sendable {
             if ticker.tick() { break }  // cancelled: the stage checks and throws
             let customer = Int(customerOfOrder[row])
             guard customer >= 0 else { continue }
-            switch statusKind[Int(statusOfOrder[row])] {
+            switch statusKind[Int(statusOfOrder[row]) + 1] {
             case .completed:
                 let day = dates[row]
                 let amount = amounts[row]
@@ -162,18 +202,18 @@ struct EmailAggregates: Sendable {
 
     /// Adds a slice of the email events to the counts. Stops early when `ticker` reports the run cancelled.
     /// - Complexity: O(events); customers and event types are looked up on the column bytes.
-    mutating func add(_ events: Table, customers: FrozenInterner, ticker: inout RowTicker) throws(PipelineError) {
+    mutating func add(_ events: Table, customers: inout CustomerRows, ticker: inout RowTicker)
+        throws(PipelineError)
+    {
         guard events.rowCount > 0 else { return }
-        let customerOfEvent = customers.interner.ordinals(of: try events.strings("customer_id"))
-        let typeNames = StringInterner(capacity: 8)
-        let typeOfEvent = typeNames.insertAll(try events.strings("event_type"))
-        let typeKind = (0..<typeNames.count).map { EmailEventKind(typeNames.string(at: $0)) }
+        let customerOfEvent = try customers.rows(of: events)
+        let (typeOfEvent, typeKind) = try codedKinds(events, "event_type", other: .other) { EmailEventKind($0) }
         let times = try events.timestamps("event_time")
         for row in 0..<events.rowCount {
             if ticker.tick() { break }  // cancelled: the stage checks and throws
             let customer = Int(customerOfEvent[row])
             guard customer >= 0 else { continue }
-            switch typeKind[Int(typeOfEvent[row])] {
+            switch typeKind[Int(typeOfEvent[row]) + 1] {
             case .sent: sent[customer] += 1
             case .open:
                 opens[customer] += 1

@@ -39,8 +39,9 @@ struct FeaturesStage {
                 if pushdown { return try pushedDownOrderFeatures(inputs, customerIndex: frozenIndex) }
                 var aggregates = OrderAggregates(customerCount: count, expectedOrders: orders.rowCount)
                 var ticker = RowTicker(context)
+                var rows = CustomerRows(ids: ids, index: frozenIndex)
                 try orders.forEachSlice(rows: sliceRows) { slice throws(PipelineError) in
-                    try aggregates.add(slice, customers: frozenIndex, asOf: asOf, ticker: &ticker)
+                    try aggregates.add(slice, customers: &rows, asOf: asOf, ticker: &ticker)
                     try context.checkCancellation()
                 }
                 ticker.finish()
@@ -49,8 +50,9 @@ struct FeaturesStage {
             { () throws(PipelineError) in
                 var aggregates = EmailAggregates(customerCount: count)
                 var ticker = RowTicker(context)
+                var rows = CustomerRows(ids: ids, index: frozenIndex)
                 try events.forEachSlice(rows: sliceRows) { slice throws(PipelineError) in
-                    try aggregates.add(slice, customers: frozenIndex, ticker: &ticker)
+                    try aggregates.add(slice, customers: &rows, ticker: &ticker)
                     try context.checkCancellation()
                 }
                 ticker.finish()

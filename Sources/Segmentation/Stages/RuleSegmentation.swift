@@ -45,7 +45,7 @@ enum RuleSegmentation {
                 try dataset.addNumeric(name, values.map(Double.init), isPresent: hasOrders)
             }
             for name in textFeatures where name != "rfm_segment" {
-                guard let column = features[name], case .utf8(let strings) = column.values else { continue }
+                guard let column = features[name], let strings = column.values.strings else { continue }
                 try Self.addText(name, strings, isPresent: column.validity, to: &dataset)
             }
             try Self.addText("rfm_segment", rfmSegment, isPresent: nil, to: &dataset)

@@ -34,7 +34,19 @@ extension Column {
         case .float64: values = .float64(joined { if case .float64(let v) = $0 { v } else { mismatch() } })
         case .date32: values = .date32(joined { if case .date32(let v) = $0 { v } else { mismatch() } })
         case .bool: values = .bool(joined { if case .bool(let v) = $0 { v } else { mismatch() } })
-        case .utf8:
+        case .dictionary where Self.extendingDictionaries(pieces):
+            // Coded against one growing dictionary (slices of one file, or of one stage's output): codes joined.
+            var coded = DictionaryColumn(codes: [], dictionary: StringColumn())
+            for index in pieces.indices {
+                guard case .dictionary(let piece) = pieces[index].values else { preconditionFailure("types differ") }
+                coded.append(contentsOf: piece)
+                pieces[index].values = .bool([])
+            }
+            values = .dictionary(coded)
+        case .utf8, .dictionary:
+            for index in pieces.indices where pieces[index].values.isDictionary {
+                pieces[index].values = .utf8(pieces[index].values.strings ?? StringColumn())
+            }
             let byteCount = pieces.reduce(0) { total, piece in
                 if case .utf8(let strings) = piece.values { total + strings.bytes.count } else { total }
             }
@@ -48,6 +60,17 @@ extension Column {
         }
         pieces = []
         return Column(name: name, values: values, validity: validity)
+    }
+
+    /// Whether every piece is dictionary-encoded, each against a dictionary extending the one before.
+    private static func extendingDictionaries(_ pieces: [Column]) -> Bool {
+        var previous: StringColumn?
+        for piece in pieces {
+            guard case .dictionary(let coded) = piece.values else { return false }
+            if let previous, !coded.dictionary.hasPrefix(previous) { return false }
+            previous = coded.dictionary
+        }
+        return true
     }
 
     /// The rows of `first` followed by the rows of `second`; both must have the same name and type.
@@ -96,6 +119,13 @@ extension Column {
         case (.utf8(var a), .utf8(let b)):
             a.append(contentsOf: b)
             return .utf8(a)
+        case (.dictionary(var a), .dictionary(let b)) where b.dictionary.hasPrefix(a.dictionary):
+            a.append(contentsOf: b)
+            return .dictionary(a)
+        case (let a, let b) where a.type == .utf8 && b.type == .utf8:
+            var strings = a.strings ?? StringColumn()
+            strings.append(contentsOf: b.strings ?? StringColumn())
+            return .utf8(strings)
         default:
             preconditionFailure("column types differ")
         }

@@ -86,7 +86,7 @@ struct ColumnBuilder {
     /// Appends a null of the builder's type.
     mutating func appendNull() {
         switch values {
-        case .utf8: append(nil as String?)
+        case .utf8, .dictionary: append(nil as String?)
         case .int64: append(nil as Int64?)
         case .float64: append(nil as Double?)
         case .date32: append(date: nil)

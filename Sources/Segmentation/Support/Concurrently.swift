@@ -59,6 +59,20 @@ struct FrozenInterner: @unchecked Sendable {
         }
         return interner.ordinal(of: Normalization.trimmed(column[row])) != nil
     }
+
+    /// The ordinal of the string at `row` of `column` (with `offsets` and `bytes` its storage), without surrounding
+    /// whitespace, or nil when it is not a key.
+    @inline(__always)
+    func ordinalTrimmed(
+        _ row: Int, of column: StringColumn, _ offsets: UnsafeBufferPointer<Int>, _ bytes: UnsafeBufferPointer<UInt8>
+    ) -> Int? {
+        if let trimmed = Normalization.asciiTrimmed(
+            UnsafeBufferPointer(rebasing: bytes[offsets[row]..<offsets[row + 1]]))
+        {
+            return interner.ordinal(of: trimmed)
+        }
+        return interner.ordinal(of: Normalization.trimmed(column[row]))
+    }
 }
 
 /// `items.map(transform)` with the calls spread over the cores (two here), results in item order; when calls

@@ -10,11 +10,22 @@ extension Table {
         return column
     }
 
-    /// The strings of a utf8 column.
+    /// The strings of a utf8 column (a dictionary-encoded one decoded; see ``coded(_:)`` to keep its codes).
     func strings(_ name: String) throws(PipelineError) -> StringColumn {
         let column = try requireColumn(name)
-        guard case .utf8(let values) = column.values else { throw typeError(name, column, .utf8) }
+        guard let values = column.values.strings else { throw typeError(name, column, .utf8) }
         return values
+    }
+
+    /// A text column as codes into a dictionary: a dictionary-encoded column as it is, a plain one with each
+    /// distinct string coded once (in order of first appearance).
+    func coded(_ name: String) throws(PipelineError) -> DictionaryColumn {
+        let column = try requireColumn(name)
+        switch column.values {
+        case .dictionary(let coded): return coded
+        case .utf8(let strings): return DictionaryColumn(coding: strings)
+        default: throw typeError(name, column, .utf8)
+        }
     }
 
     /// The values of an int64 column.
@@ -79,6 +90,7 @@ extension ColumnValues {
         case .int64(let values): .int64(indices.map { values[$0] })
         case .float64(let values): .float64(indices.map { values[$0] })
         case .utf8(let values): .utf8(values.gathering(indices))
+        case .dictionary(let values): .dictionary(values.gathering(indices))
         case .date32(let values): .date32(indices.map { values[$0] })
         case .timestamp(let values): .timestamp(indices.map { values[$0] })
         case .bool(let values): .bool(indices.map { values[$0] })

@@ -71,6 +71,7 @@ struct PostgresSourceTests {
                 guard column.isValid(row) else { return "∅" }
                 switch column.values {
                 case .utf8(let values): return values[row]
+                case .dictionary(let values): return values[row]
                 case .int64(let values): return String(values[row])
                 case .float64(let values): return String(values[row])
                 case .date32(let values): return String(values[row])

@@ -65,4 +65,66 @@ import Testing
         let featuresSliced = try features.run(try streaming(deduplicated, of: .dedupe, in: folder.path))
         expectSameTables(featuresSliced, featuresWhole, ["customer_features"])
     }
+
+    /// `table` with every dictionary-encoded column as plain text, as versions before dictionary-encoded checkpoints
+    /// wrote it.
+    static func plain(_ table: Table) throws -> Table {
+        try Table(
+            columns: table.columns.map { column in
+                guard case .dictionary(let coded) = column.values else { return column }
+                return Column(name: column.name, values: .utf8(coded.decoded()), validity: column.validity)
+            })
+    }
+
+    static func plain(_ output: StageOutput, of stage: StageName) throws -> StageInputs {
+        var inputs = StageInputs()
+        for (name, table) in output.tables { inputs.set(try plain(table), named: name, of: stage) }
+        return inputs
+    }
+
+    /// Clean codes each order's and event's customer as the customer's clean row, dedupe as the merged row; plain
+    /// text checkpoints (written before) still give the same merged customers, id map and features.
+    @Test func customerCodesAreRowsAndPlainTextCheckpointsGiveTheSameResults() throws {
+        let folder = try TemporaryDirectory(prefix: "coded-stages")
+        var context = try StageFixtures.generatedContext(customers: 1_200, seed: 5, in: folder.path)
+        context.configuration.dedupe.rules = ["email"]
+        let extracted = try StageFixtures.extractedInputs(context)
+        let clean = try CleanStage(context: context).run(extracted)
+        let cleanIDs = try #require(clean.table("customers")).strings("customer_id")
+        for name in ["orders", "email_events"] {
+            let table = try #require(clean.table(name))
+            guard case .dictionary(let coded) = table["customer_id"]?.values else {
+                Issue.record("clean \(name).customer_id is not dictionary-encoded")
+                continue
+            }
+            #expect(coded.dictionary == cleanIDs)
+            #expect(coded.codes.allSatisfy { $0 >= 0 && Int($0) < cleanIDs.count })
+        }
+        var cleaned = StageInputs()
+        cleaned.set(clean, of: .clean)
+        let coded = try DedupeStage(context: context).run(cleaned)
+        let plain = try DedupeStage(context: context).run(try Self.plain(clean, of: .clean))
+        guard case .int(let merged) = coded.metrics["duplicates_merged"], merged > 0 else {
+            Issue.record("the generated data has no duplicates to remap")
+            return
+        }
+        #expect(coded.table("customers") == plain.table("customers"))
+        #expect(coded.table("customer_id_map") == plain.table("customer_id_map"))
+        let mergedIDs = try #require(coded.table("customers")).strings("customer_id")
+        for name in ["orders", "email_events"] {
+            let codedTable = try #require(coded.table(name))
+            guard case .dictionary(let codes) = codedTable["customer_id"]?.values else {
+                Issue.record("dedupe \(name).customer_id is not dictionary-encoded")
+                continue
+            }
+            #expect(codes.dictionary == mergedIDs)
+            #expect(try Self.plain(codedTable) == plain.table(name), "dedupe \(name) differs")
+        }
+        var deduplicated = StageInputs()
+        deduplicated.set(coded, of: .dedupe)
+        let features = try FeaturesStage(context: context).run(deduplicated)
+        let plainFeatures = try FeaturesStage(context: context).run(try Self.plain(coded, of: .dedupe))
+        #expect(features.table("customer_features") != nil)
+        #expect(features.table("customer_features") == plainFeatures.table("customer_features"))
+    }
 }
