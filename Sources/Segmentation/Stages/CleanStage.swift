@@ -184,6 +184,7 @@ struct CleanStage {
         /// grow as slices bring new values (each slice's dictionary extends the one before).
         let currencyCodes = StringInterner(capacity: 16)
         let statusCodes = StringInterner(capacity: 4)
+        let categories = RepeatedTextCoder("category")
         /// The whole input, for reading back the id of an order in an earlier slice.
         let input: InputBatches
         /// Trimmed ids of the orders kept so far, by row: a repeated id is dropped (the first occurrence is kept).
@@ -365,6 +366,7 @@ struct CleanStage {
             return try CleanStage.gathered(
                 table, rows: keep,
                 replacing: [
+                    "category": categories.gathered(try table.requireColumn("category"), rows: keep),
                     "amount": Column(name: "amount", values: .float64(convertedAmounts)),
                     "status": Column(
                         name: "status",
@@ -455,10 +457,11 @@ struct CleanStage {
         var orphans: Int64 = 0
         var ticker = RowTicker(context)
         let typeCodes = StringInterner(capacity: 8)
+        let campaigns = RepeatedTextCoder("campaign_id")
         let rows = try TableSink.stream(input, rows: sliceRows, into: "email_events", output: output) {
             slice throws(PipelineError) in
             let kept = try Self.cleanEvents(
-                slice, file: file, customers: customers, typeCodes: typeCodes, ticker: &ticker,
+                slice, file: file, customers: customers, typeCodes: typeCodes, campaigns: campaigns, ticker: &ticker,
                 rejects: &rejects, orphans: &orphans)
             try context.checkCancellation()
             return kept
@@ -471,7 +474,7 @@ struct CleanStage {
     /// dictionary of the `event_type` column, extended by each slice).
     private static func cleanEvents(
         _ table: Table, file: String, customers coding: CustomerCoding, typeCodes: StringInterner,
-        ticker: inout RowTicker, rejects: inout [Reject], orphans: inout Int64
+        campaigns: RepeatedTextCoder, ticker: inout RowTicker, rejects: inout [Reject], orphans: inout Int64
     ) throws(PipelineError) -> Table {
         let rowCount = table.rowCount
         guard rowCount > 0 else { return table }
@@ -530,6 +533,7 @@ struct CleanStage {
         return try gathered(
             table, rows: keep,
             replacing: [
+                "campaign_id": campaigns.gathered(try table.requireColumn("campaign_id"), rows: keep),
                 "event_type": Column(
                     name: "event_type",
                     values: .dictionary(DictionaryColumn(codes: typeColumn, dictionary: typeCodes.strings))),

@@ -105,10 +105,18 @@ struct OrderAggregates: Sendable {
         let (statusOfOrder, statusKind) = try codedKinds(orders, "status", other: .other) { OrderStatusKind($0) }
         let categoryValid = try orders.validity("category")
         let names = categoryNames.interner
-        var categoryOfOrder = names.insertAll(try orders.strings("category"))
-        if let emptyCategory = names.ordinal(of: "") {
-            for row in categoryOfOrder.indices where categoryOfOrder[row] == emptyCategory { categoryOfOrder[row] = -1 }
+        // Each distinct category (a dictionary entry, or each distinct value of plain text) named once.
+        let categories = try orders.coded("category")
+        var nameOfEntry: [Int32] = []
+        nameOfEntry.reserveCapacity(categories.dictionary.count)
+        categories.dictionary.withUnsafeStorage { offsets, bytes in
+            for entry in 0..<categories.dictionary.count {
+                let name = UnsafeBufferPointer(rebasing: bytes[offsets[entry]..<offsets[entry + 1]])
+                // An empty category counts as none.
+                nameOfEntry.append(name.isEmpty ? -1 : Int32(names.insert(name).ordinal))
+            }
         }
+        var categoryOfOrder = categories.codes.map { $0 < 0 ? -1 : nameOfEntry[Int($0)] }
         if let categoryValid {
             for row in categoryValid.indices where !categoryValid[row] { categoryOfOrder[row] = -1 }
         }

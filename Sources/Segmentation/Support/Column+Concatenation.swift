@@ -5,6 +5,12 @@ extension Column {
     /// same name and type. `pieces` is emptied as it is copied, so each piece is freed as soon as it is copied.
     static func concatenating(_ pieces: inout [Column]) -> Column {
         precondition(!pieces.isEmpty, "nothing to concatenate")
+        // Empty pieces add nothing (and may be plain where the others are coded).
+        if pieces.count > 1, pieces.contains(where: { $0.count == 0 }) {
+            let first = pieces[0]
+            pieces.removeAll { $0.count == 0 }
+            if pieces.isEmpty { pieces = [first] }
+        }
         guard pieces.count > 1 else { return pieces.removeFirst() }
         let name = pieces[0].name
         let rows = pieces.reduce(0) { $0 + $1.count }

@@ -100,6 +100,12 @@ import Testing
             #expect(coded.dictionary == cleanIDs)
             #expect(coded.codes.allSatisfy { $0 >= 0 && Int($0) < cleanIDs.count })
         }
+        for (name, column) in [
+            ("orders", "currency"), ("orders", "status"), ("orders", "category"), ("email_events", "event_type"),
+            ("email_events", "campaign_id"),
+        ] {
+            #expect(try #require(clean.table(name))[column]?.values.isDictionary == true, "\(name).\(column)")
+        }
         var cleaned = StageInputs()
         cleaned.set(clean, of: .clean)
         let coded = try DedupeStage(context: context).run(cleaned)
