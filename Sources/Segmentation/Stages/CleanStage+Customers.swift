@@ -135,7 +135,7 @@ struct NormalizedCustomers: Sendable {
     ) {
         var ticker = ticker
         let capacity = rows.count
-        var builders = CleanStage.customerTextFields.map { ColumnBuilder(name: $0, type: .utf8, capacity: capacity) }
+        var outputs = CleanStage.customerTextFields.map { _ in TextOutput(capacity: capacity) }
         var birth = ColumnBuilder(name: "birth_date", type: .date32, capacity: capacity)
         flags = []
         flags.reserveCapacity(capacity)
@@ -143,10 +143,18 @@ struct NormalizedCustomers: Sendable {
         rejectingPolicy.reserveCapacity(capacity)
         let defaultRegion = PhoneRegion.region(code: settings.defaultRegion) ?? .germany
         let fieldIndex = Dictionary(uniqueKeysWithValues: CleanStage.customerTextFields.enumerated().map { ($1, $0) })
+        // Each field's column and memo in a constant of its own: read in place for every row, where taking it out
+        // of an array would retain and release its buffers each time.
         let columnsInOrder = CleanStage.customerTextFields.map { input.text[$0] }
+        let (email, first, last, phone) = (columnsInOrder[0], columnsInOrder[1], columnsInOrder[2], columnsInOrder[3])
+        let (city, postal, country, channel) = (
+            columnsInOrder[4], columnsInOrder[5], columnsInOrder[6], columnsInOrder[7]
+        )
         // Memo tables for fields that repeat across customers (the normalisers are pure functions). Names, city,
         // country and channel are looked up by the bytes of the raw value, so a repeat costs no string.
-        let memos = CleanStage.customerTextFields.map { _ in FieldMemo() }
+        let (firstMemo, lastMemo, cityMemo, countryMemo, channelMemo) = (
+            FieldMemo(), FieldMemo(), FieldMemo(), FieldMemo(), FieldMemo()
+        )
         var collapsedMemo: [String: String] = [:]
         var postalMemo: [PostalKey: String?] = [:]
         var values = [String?](repeating: nil, count: CleanStage.customerTextFields.count)
@@ -155,17 +163,20 @@ struct NormalizedCustomers: Sendable {
             // A cancelled run stops here; the caller checks and throws.
             if ticker.tick() { break }
             /// The normalised value of `field`: `normalise` of the collapsed raw value, nil when that is empty.
-            func memoized(_ field: Int, _ normalise: (String) -> String?) -> String? {
-                guard let column = columnsInOrder[field], column.validity?[row] ?? true else { return nil }
+            func memoized(
+                _ column: (values: StringColumn, validity: [Bool]?)?, _ memo: FieldMemo,
+                _ normalise: (String) -> String?
+            ) -> String? {
+                guard let column, column.validity?[row] ?? true else { return nil }
                 return column.values.withUTF8(at: row) { bytes in
-                    memos[field].value(of: bytes) { raw in
+                    memo.value(of: bytes) { raw in
                         let collapsed = TextNormalizer.collapsed(raw)
                         return collapsed.isEmpty ? nil : normalise(collapsed)
                     }
                 }
             }
-            func value(_ field: Int) -> String? {
-                guard let column = columnsInOrder[field], column.validity?[row] ?? true else { return nil }
+            func value(_ column: (values: StringColumn, validity: [Bool]?)?) -> String? {
+                guard let column, column.validity?[row] ?? true else { return nil }
                 let raw = column.values[row]
                 let collapsed: String
                 if let known = collapsedMemo[raw] {
@@ -178,27 +189,27 @@ struct NormalizedCustomers: Sendable {
             }
             let properCase = { (text: String) -> String? in NameNormalizer.properCase(text) ?? text }
             var rowFlags: UInt8 = 0
-            let countryCode = memoized(6, Normalization.country)
+            let countryCode = memoized(country, countryMemo, Normalization.country)
             values[0] = nil
-            values[1] = memoized(1, properCase)
-            values[2] = memoized(2, properCase)
+            values[1] = memoized(first, firstMemo, properCase)
+            values[2] = memoized(last, lastMemo, properCase)
             values[3] = nil
-            values[4] = memoized(4) { $0 }
+            values[4] = memoized(city, cityMemo) { $0 }
             values[5] = nil
             values[6] = countryCode
-            values[7] = memoized(7) { $0 }
-            if let raw = Self.collapsedUncached(columnsInOrder[0], row) {
+            values[7] = memoized(channel, channelMemo) { $0 }
+            if let raw = Self.collapsedUncached(email, row) {
                 let normalised = Normalization.email(raw)
                 if normalised == nil { rowFlags |= 1 }
                 values[0] = normalised
             }
-            if let raw = Self.collapsedUncached(columnsInOrder[3], row) {
+            if let raw = Self.collapsedUncached(phone, row) {
                 let region = countryCode.flatMap { PhoneRegion.region(code: $0) } ?? defaultRegion
                 let normalised = PhoneNormalizer.e164(raw, defaultRegion: region)
                 if normalised == nil { rowFlags |= 2 }
                 values[3] = normalised
             }
-            if let raw = value(5) {
+            if let raw = value(postal) {
                 let normalised: String?
                 if let countryCode {
                     let key = PostalKey(raw: raw, country: countryCode)
@@ -235,16 +246,15 @@ struct NormalizedCustomers: Sendable {
                 }
                 if rejecting >= 0 { break }
             }
-            for (index, fieldValue) in values.enumerated() { builders[index].append(fieldValue) }
+            for index in values.indices { outputs[index].append(values[index]) }
             birth.append(date: birthDate)
             flags.append(rowFlags)
             rejectingPolicy.append(rejecting)
         }
         ticker.finish()
         var columns: [String: Column] = [:]
-        for builder in builders {
-            let column = builder.build()
-            columns[column.name] = column
+        for (name, output) in zip(CleanStage.customerTextFields, outputs) {
+            columns[name] = Column(name: name, values: .utf8(output.strings), validity: output.validity)
         }
         columns["birth_date"] = birth.build()
         self.columns = columns
@@ -274,6 +284,27 @@ struct NormalizedCustomers: Sendable {
         guard position >= 0 else { return nil }
         let field = policies[position].0
         return (field, "missing \(field): clean.missing_values says reject")
+    }
+
+    /// One normalised text column as it is built: validity only once a null is appended.
+    private struct TextOutput {
+        var strings: StringColumn
+        var validity: [Bool]?
+
+        init(capacity: Int) {
+            strings = StringColumn(capacity: capacity, byteCapacity: capacity * 8)
+        }
+
+        mutating func append(_ value: String?) {
+            if let value {
+                strings.append(value)
+                validity?.append(true)
+            } else {
+                if validity == nil { validity = Array(repeating: true, count: strings.count) }
+                strings.appendEmpty()
+                validity?.append(false)
+            }
+        }
     }
 
     private struct PostalKey: Hashable {
