@@ -101,9 +101,8 @@ public final class ArrowFileReader: @unchecked Sendable {
             self.batches = batches
             self.dictionaries = try Self.dictionaries(
                 footer: footer.table, in: file.bytes, footerStart: footer.start, valueTypes: valueTypes)
-            for case .dictionary(_, _, let id) in types where dictionaries[id] == nil {
-                throw Self.malformed("the file has no dictionary \(id) for its dictionary-encoded column")
-            }
+            // A column whose dictionary is missing reads as coded against an empty one: fine without rows (some
+            // writers leave the dictionaries of empty files out), a malformed file otherwise (every index is checked).
             var rowCount = 0
             var starts = [0]
             for batch in batches {
@@ -419,8 +418,8 @@ extension ArrowFileReader {
         footer: FlatBufferTable, in bytes: UnsafeRawBufferPointer, footerStart: Int, valueTypes: [Int64: SourceType]
     ) throws(ColumnarError) -> [Int64: StringColumn] {
         let messages = try messages(
-            footer: footer, slot: ArrowFormat.Footer.dictionaries, headerType: ArrowFormat.MessageHeader.dictionaryBatch,
-            in: bytes, footerStart: footerStart)
+            footer: footer, slot: ArrowFormat.Footer.dictionaries,
+            headerType: ArrowFormat.MessageHeader.dictionaryBatch, in: bytes, footerStart: footerStart)
         var result: [Int64: StringColumn] = [:]
         for message in messages {
             let id = try message.header.scalar(ArrowFormat.DictionaryBatch.id, default: Int64(0))

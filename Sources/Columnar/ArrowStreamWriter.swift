@@ -92,7 +92,10 @@ public final class ArrowStreamWriter {
     /// Writes the schema, with the columns coded in `columns` (the first batch) as dictionary-encoded.
     private func writeSchema(codedAs columns: [BatchColumn]?) throws(ColumnarError) {
         for (index, column) in (columns ?? []).enumerated() {
-            if case .dictionary = column.values { fields[index].dictionaryID = Int64(index) }
+            if case .dictionary = column.values {
+                fields[index].dictionaryID = Int64(index)
+                fields[index].isLarge = false  // the values are the dictionary's, written with 32-bit offsets
+            }
         }
         let schema = ArrowFormat.message(headerType: ArrowFormat.MessageHeader.schema, bodyLength: 0) { builder in
             ArrowFormat.buildSchema(&builder, fields: fields, metadata: metadata)
@@ -323,6 +326,14 @@ public final class ArrowStreamWriter {
     private func writeBatch(_ columns: [BatchColumn], range: Range<Int>) throws(ColumnarError) {
         if !schemaWritten { try writeSchema(codedAs: columns) }
         try trackDictionaries(columns)
+        for (index, column) in columns.enumerated() {
+            guard case .dictionary(let codes, _) = column.values else { continue }
+            for row in range where codes[row] < 0 && (column.validity?[row] ?? true) {
+                throw ColumnarError(
+                    .schemaMismatch, "column \"\(fields[index].name)\": row \(row) has no code but is not null",
+                    path: output.path)
+            }
+        }
         let plans = columns.enumerated().map { index, column in
             plan(column, range: range, isLarge: fields[index].isLarge)
         }
@@ -398,8 +409,10 @@ public final class ArrowStreamWriter {
         try output.write(ArrowFormat.magic)
     }
 
-    /// Writes `strings` as the dictionary batch `id` (one utf8 column, no nulls).
+    /// Writes `strings` as the dictionary batch `id` (one utf8 column, no nulls); an empty dictionary is written as
+    /// one empty string, so the 0 written under null slots is a valid index.
     private func writeDictionary(_ strings: StringColumn, id: Int64) throws(ColumnarError) {
+        let strings = strings.count == 0 ? StringColumn([""]) : strings
         let count = strings.count
         let byteLength = strings.offsets[count]
         let offsetsLength = (count + 1) * 4
@@ -523,7 +536,18 @@ public final class ArrowStreamWriter {
                 UnsafeRawBufferPointer(
                     rebasing: bytes[Int(offsets[range.lowerBound])..<Int(offsets[range.upperBound])]))
         case .dictionary(let codes, _):
-            try writePadded(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: codes[range])))
+            let rows = UnsafeBufferPointer(rebasing: codes[range])
+            if !rows.contains(where: { $0 < 0 }) {
+                try writePadded(UnsafeRawBufferPointer(rows))
+            } else {
+                // Null slots hold -1 in memory; in the file they get 0, which every reader accepts (Polars checks
+                // the indices of null slots too). The dictionary of such a column is never empty (see
+                // `writeDictionary`).
+                scratch.removeAll(keepingCapacity: true)
+                scratch.reserveCapacity(rows.count * 4)
+                for code in rows { withUnsafeBytes(of: max(code, 0).littleEndian) { scratch.append(contentsOf: $0) } }
+                try writePadded(scratch)
+            }
         }
     }
 

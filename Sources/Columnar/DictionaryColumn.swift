@@ -6,8 +6,8 @@
 /// smaller, and a consumer can count or group by code without hashing the text of every row.
 ///
 /// Every code is in `-1 ..< dictionary.count`; -1 reads as the empty string and is what null slots hold (a
-/// column's validity says which rows are null). The dictionary may hold strings no row uses, and the same string
-/// twice.
+/// column's validity says which rows are null; a file gets 0 there, and ``ArrowStreamWriter`` refuses -1 on a row
+/// that is not null). The dictionary may hold strings no row uses.
 public struct DictionaryColumn: Sendable, Hashable {
     /// One code per row.
     public private(set) var codes: [Int32]

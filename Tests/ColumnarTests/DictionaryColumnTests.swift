@@ -98,6 +98,44 @@ import Testing
         writer.abandon()
     }
 
+    @Test func aRowWithoutACodeMustBeNull() throws {
+        let directory = try TestDirectory()
+        defer { directory.remove() }
+        let path = directory.file("uncoded.arrow")
+        let table = try Table(columns: [
+            Column(name: "s", values: .dictionary(DictionaryColumn(codes: [0, -1], dictionary: StringColumn(["a"]))))
+        ])
+        let error = #expect(throws: ColumnarError.self) { try table.write(to: path) }
+        #expect(error?.code == .schemaMismatch)
+        #expect(!FileManager.default.fileExists(atPath: path))
+    }
+
+    /// A column of nulls only, over an empty dictionary, and a coded column named as large text: both files valid.
+    @Test func nullOnlyAndLargeNamedColumnsReadBack() throws {
+        let directory = try TestDirectory()
+        defer { directory.remove() }
+        let nulls = try Table(columns: [
+            Column(
+                name: "s", values: .dictionary(DictionaryColumn(codes: [-1, -1], dictionary: StringColumn())),
+                validity: [false, false])
+        ])
+        let path = directory.file("nulls.arrow")
+        try nulls.write(to: path)
+        let read = try Table(readingArrowFile: path)
+        guard case .dictionary(let coded) = read["s"]?.values else {
+            Issue.record("not read as a dictionary-encoded column")
+            return
+        }
+        #expect(coded.codes == [-1, -1])
+        #expect(read["s"]?.validity == [false, false])
+        let large = directory.file("large.arrow")
+        let writer = try ArrowStreamWriter(path: large, columns: [("city", .utf8)], largeUTF8Columns: ["city"])
+        let sample = try Self.sampleTable()
+        try writer.append(try Table(columns: [try #require(sample["city"])]))
+        _ = try writer.finish()
+        #expect(try Table(readingArrowFile: large)["city"] == sample["city"])
+    }
+
     @Test func aCodeOutsideTheDictionaryIsAMalformedFile() throws {
         let directory = try TestDirectory()
         defer { directory.remove() }

@@ -180,8 +180,9 @@ struct CleanStage {
         let rates: [String: Double]
         let defaultCurrency: String
         let customers: CustomerCoding
-        /// The canonical currencies and statuses of the rows kept so far: the dictionaries of those columns, which
-        /// grow as slices bring new values (each slice's dictionary extends the one before).
+        /// The canonical currencies and statuses met so far (each known currency and mapped status once, in the
+        /// order first met): the dictionaries of those columns, which grow as slices bring new values (each slice's
+        /// dictionary extends the one before).
         let currencyCodes = StringInterner(capacity: 16)
         let statusCodes = StringInterner(capacity: 4)
         let categories = RepeatedTextCoder("category")
@@ -374,10 +375,12 @@ struct CleanStage {
                     "customer_id": Column(
                         name: "customer_id",
                         values: .dictionary(
-                            DictionaryColumn(codes: customerColumn, dictionary: self.customers.dictionary))),
+                            DictionaryColumn(
+                                codes: customerColumn, dictionary: self.customers.dictionary(orphans: orphans > 0)))),
                     "currency": Column(
                         name: "currency",
-                        values: .dictionary(DictionaryColumn(codes: currencyColumn, dictionary: currencyCodes.strings))),
+                        values: .dictionary(
+                            DictionaryColumn(codes: currencyColumn, dictionary: currencyCodes.strings))),
                 ])
         }
     }
@@ -412,28 +415,36 @@ struct CleanStage {
     /// The clean customers' ids as the dictionary of the `customer_id` column of orders and email events: each
     /// row's code is its customer's row in the clean customers (the placeholder customer, when one is configured and
     /// not a source customer, is coded as the row after the last, where it is appended when an orphan is kept).
-    struct CustomerCoding: @unchecked Sendable {
+    struct CustomerCoding: Sendable {
         /// The clean customer ids (their ordinals are their rows).
         let ids: FrozenInterner
-        /// The dictionary: the ids in row order, then the placeholder's id when it is not one of them.
-        let dictionary: StringColumn
+        /// The ids in row order; then the same followed by the placeholder's id when it is not one of them.
+        private let rowIDs: StringColumn
+        private let withPlaceholder: StringColumn
         /// The code of the placeholder customer, nil without one.
         let placeholderCode: Int32?
 
         init(_ ids: FrozenInterner, placeholder: String?) {
             self.ids = ids
-            var dictionary = ids.interner.strings
+            rowIDs = ids.interner.strings
+            var withPlaceholder = rowIDs
             if let placeholder {
                 if let ordinal = ids.interner.ordinal(of: placeholder) {
                     placeholderCode = Int32(ordinal)
                 } else {
-                    placeholderCode = Int32(dictionary.count)
-                    dictionary.append(placeholder)
+                    placeholderCode = Int32(rowIDs.count)
+                    withPlaceholder.append(placeholder)
                 }
             } else {
                 placeholderCode = nil
             }
-            self.dictionary = dictionary
+            self.withPlaceholder = withPlaceholder
+        }
+
+        /// The dictionary of a table's slices: the clean ids, with the placeholder's added once an orphan has been
+        /// kept under it (which extends it), so a table without orphans is coded over exactly the customers' ids.
+        func dictionary(orphans: Bool) -> StringColumn {
+            orphans ? withPlaceholder : rowIDs
         }
     }
 
@@ -470,7 +481,7 @@ struct CleanStage {
         return CleanedEvents(rows: rows, rejects: rejects, orphans: orphans)
     }
 
-    /// The kept rows of one slice of email events; `typeCodes` holds the event types of the rows kept so far (the
+    /// The kept rows of one slice of email events; `typeCodes` holds the known event types met so far (the
     /// dictionary of the `event_type` column, extended by each slice).
     private static func cleanEvents(
         _ table: Table, file: String, customers coding: CustomerCoding, typeCodes: StringInterner,
@@ -539,7 +550,8 @@ struct CleanStage {
                     values: .dictionary(DictionaryColumn(codes: typeColumn, dictionary: typeCodes.strings))),
                 "customer_id": Column(
                     name: "customer_id",
-                    values: .dictionary(DictionaryColumn(codes: customerColumn, dictionary: coding.dictionary))),
+                    values: .dictionary(
+                        DictionaryColumn(codes: customerColumn, dictionary: coding.dictionary(orphans: orphans > 0)))),
             ])
     }
 

@@ -379,11 +379,12 @@ struct Remapping: Sendable {
     /// clean ids, as clean writes it) taken to its merged row.
     func codeMap(for dictionary: StringColumn) -> CodeMap {
         var output = mergedIDs
-        // Clean's dictionary: the clean ids, perhaps followed by the placeholder customer's.
-        let isCleanIDs = dictionary.hasPrefix(ids)
-        if isCleanIDs, dictionary.count == ids.count {
-            return CodeMap(input: dictionary, codeOf: recordOf, output: output)
+        // Clean's dictionary: the clean ids (the first of them when the placeholder customer was added to the
+        // customers for the other table's orphans), perhaps followed by the placeholder customer's.
+        if ids.hasPrefix(dictionary) {
+            return CodeMap(input: dictionary, codeOf: Array(recordOf[0..<dictionary.count]), output: output)
         }
+        let isCleanIDs = dictionary.hasPrefix(ids)
         let rows = StringInterner(isCleanIDs ? StringColumn() : ids)
         var codeOf = isCleanIDs ? recordOf : []
         codeOf.reserveCapacity(dictionary.count)

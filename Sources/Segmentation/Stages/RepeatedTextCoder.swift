@@ -5,10 +5,10 @@ import Columnar
 ///
 /// Whether to code is decided on the first slice with values (at least 2^18 rows in a pipeline run): when its rows
 /// hold at most 2^16 distinct values, the column and every later slice of it is coded (a later slice's new values
-/// extend the dictionary); otherwise it stays plain text, so an id-like column is not held in a dictionary. The
-/// rule does not depend on the slice size below 2^16 rows, so a table cut into small slices is coded as it is whole.
-/// Only the rows passed on are coded, so the dictionary holds no value of a rejected row. Used by one stream (one
-/// thread) at a time.
+/// extend the dictionary); otherwise it stays plain text, so a column that starts id-like is not held in a
+/// dictionary. (A column repetitive at first and id-like later keeps growing its dictionary; it is still correct,
+/// only larger.) A table cut into slices of fewer than 2^16 rows is always coded. Only the rows passed on are coded,
+/// so the dictionary holds no value of a rejected row. Used by one stream (one thread) at a time.
 final class RepeatedTextCoder {
     let name: String
     /// The most distinct values in the first slice of a coded column.
@@ -20,6 +20,8 @@ final class RepeatedTextCoder {
         case coded(StringInterner)
     }
     private var decision = Decision.undecided
+    /// The interner's strings in ordinal order, extended as values are added (not copied out for every slice).
+    private var entries = StringColumn()
 
     init(_ name: String) {
         self.name = name
@@ -36,12 +38,14 @@ final class RepeatedTextCoder {
             codes.withUnsafeMutableBufferPointer { codes in
                 for (position, row) in rows.enumerated() where validity?[position] ?? true {
                     let value = UnsafeBufferPointer(rebasing: bytes[offsets[row]..<offsets[row + 1]])
-                    codes[position] = Int32(dictionary.insert(value).ordinal)
+                    let (ordinal, inserted) = dictionary.insert(value)
+                    if inserted { entries.append(utf8: value) }
+                    codes[position] = Int32(ordinal)
                 }
             }
         }
         return Column(
-            name: column.name, values: .dictionary(DictionaryColumn(codes: codes, dictionary: dictionary.strings)),
+            name: column.name, values: .dictionary(DictionaryColumn(codes: codes, dictionary: entries)),
             validity: validity.flatMap { $0.allSatisfy { $0 } ? nil : $0 })
     }
 
