@@ -7,28 +7,58 @@ import Synchronization
 /// results; the first error thrown wins, in argument order.
 ///
 /// For stage work that splits into two halves with no shared mutable state, such as cleaning the orders and the
-/// email events against the same customer ids.
+/// email events against the same customer ids. The first piece runs on the calling thread, the second on a thread
+/// of its own: unlike `DispatchQueue.concurrentPerform`, which runs its iterations one after the other when it is
+/// called from inside another one (the CLV likelihood's halves inside the features stage's column groups), this
+/// stays two-way at any depth.
 func concurrently<First: Sendable, Second: Sendable>(
     _ first: @Sendable () throws(PipelineError) -> First,
     _ second: @Sendable () throws(PipelineError) -> Second
 ) throws(PipelineError) -> (First, Second) {
-    let firstResult = Mutex<Result<First, PipelineError>?>(nil)
     let secondResult = Mutex<Result<Second, PipelineError>?>(nil)
-    DispatchQueue.concurrentPerform(iterations: 2) { index in
-        if index == 0 {
-            let result: Result<First, PipelineError>
-            do throws(PipelineError) { result = .success(try first()) } catch { result = .failure(error) }
-            firstResult.withLock { $0 = result }
-        } else {
+    let finished = DispatchSemaphore(value: 0)
+    // `second` is handed to the thread in a box the thread empties before it signals, so no reference to it is
+    // left (the Thread object may outlive this call) when `withoutActuallyEscaping` checks that it did not escape.
+    let firstResult = withoutActuallyEscaping(second) { second -> Result<First, PipelineError> in
+        let box = WorkBox(second)
+        let thread = Thread {
             let result: Result<Second, PipelineError>
-            do throws(PipelineError) { result = .success(try second()) } catch { result = .failure(error) }
+            do throws(PipelineError) { result = .success(try box.run()) } catch { result = .failure(error) }
+            box.empty()
             secondResult.withLock { $0 = result }
+            finished.signal()
         }
+        thread.stackSize = 8 << 20
+        thread.start()
+        let result: Result<First, PipelineError>
+        do throws(PipelineError) { result = .success(try first()) } catch { result = .failure(error) }
+        finished.wait()
+        return result
     }
-    guard let one = firstResult.withLock({ $0 }), let two = secondResult.withLock({ $0 }) else {
+    guard let two = secondResult.withLock({ $0 }) else {
         throw PipelineError(.internal, "concurrent work ended without a result")
     }
-    return (try one.get(), try two.get())
+    return (try firstResult.get(), try two.get())
+}
+
+/// A piece of work handed to another thread, let go of once it has run (see ``concurrently(_:_:)``).
+private final class WorkBox<Value>: @unchecked Sendable {
+    private var work: (@Sendable () throws(PipelineError) -> Value)?
+
+    init(_ work: @escaping @Sendable () throws(PipelineError) -> Value) {
+        self.work = work
+    }
+
+    /// Runs the work (once, on the thread it was handed to).
+    func run() throws(PipelineError) -> Value {
+        guard let work else { throw PipelineError(.internal, "concurrent work ran twice") }
+        return try work()
+    }
+
+    /// Drops the reference to the work; called by the same thread after ``run()``.
+    func empty() {
+        work = nil
+    }
 }
 
 /// `body` over `0..<count` in one part, or in two halves on two cores once `count` reaches `threshold`; the parts'

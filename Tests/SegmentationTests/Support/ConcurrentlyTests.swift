@@ -1,0 +1,54 @@
+import Dispatch
+import Synchronization
+import Testing
+
+@testable import Segmentation
+
+/// `concurrently` runs its two pieces at the same time at any depth, and returns their results or the first error.
+@Suite struct ConcurrentlyTests {
+    /// Both pieces wait for each other: true only when they ran at the same time (a serial run times out).
+    static func rendezvous() throws(PipelineError) -> (Bool, Bool) {
+        let first = DispatchSemaphore(value: 0)
+        let second = DispatchSemaphore(value: 0)
+        return try concurrently(
+            { () throws(PipelineError) in
+                first.signal()
+                return second.wait(timeout: .now() + 10) == .success
+            },
+            { () throws(PipelineError) in
+                second.signal()
+                return first.wait(timeout: .now() + 10) == .success
+            })
+    }
+
+    @Test func piecesRunAtTheSameTimeEvenInsideOtherParallelWork() throws {
+        #expect(try Self.rendezvous() == (true, true))
+        // Inside `concurrentMap` (DispatchQueue.concurrentPerform), as the CLV likelihood runs inside the features
+        // stage's column groups.
+        let nested = try concurrentMap([0, 1]) { _ throws(PipelineError) in try Self.rendezvous() }
+        #expect(nested.allSatisfy { $0 == (true, true) })
+        let halves = try concurrentMap([0, 1]) { _ throws(PipelineError) in
+            inHalves(10, from: 2) { range in range.count }
+        }
+        #expect(halves == [[5, 5], [5, 5]])
+    }
+
+    @Test func resultsAndErrorsComeBackInArgumentOrder() throws {
+        for round in 0..<500 {
+            let (a, b) = try concurrently({ () throws(PipelineError) in round }, { () throws(PipelineError) in -round })
+            #expect(a == round && b == -round)
+        }
+        let error = #expect(throws: PipelineError.self) {
+            _ = try concurrently(
+                { () throws(PipelineError) -> Int in throw PipelineError(.io, "first") },
+                { () throws(PipelineError) -> Int in throw PipelineError(.internal, "second") })
+        }
+        #expect(error?.message == "first")
+        let secondOnly = #expect(throws: PipelineError.self) {
+            _ = try concurrently(
+                { () throws(PipelineError) -> Int in 1 },
+                { () throws(PipelineError) -> Int in throw PipelineError(.internal, "second") })
+        }
+        #expect(secondOnly?.message == "second")
+    }
+}
