@@ -108,7 +108,10 @@ struct FrozenInterner: @unchecked Sendable {
 /// `items.map(transform)` with the calls spread over the cores (two here), results in item order; when calls
 /// fail, the error of the first failing item is thrown.
 ///
-/// For coarse, independent work such as reading or writing the several tables of a checkpoint.
+/// For coarse, independent work such as reading or writing the several tables of a checkpoint. The calling thread
+/// and one thread of its own per further core take the items in turn; like ``concurrently(_:_:)``, and unlike
+/// `DispatchQueue.concurrentPerform`, this stays parallel when called from inside other parallel work (extract
+/// parses the parts of each file this way while the files themselves are read side by side).
 func concurrentMap<Element: Sendable, Transformed: Sendable>(
     _ items: [Element], _ transform: @Sendable (Element) throws(PipelineError) -> Transformed
 ) throws(PipelineError) -> [Transformed] {
@@ -117,13 +120,61 @@ func concurrentMap<Element: Sendable, Transformed: Sendable>(
         for item in items { results.append(try transform(item)) }
         return results
     }
-    let results = Mutex<[Result<Transformed, PipelineError>?]>(Array(repeating: nil, count: items.count))
-    DispatchQueue.concurrentPerform(iterations: items.count) { index in
-        let result: Result<Transformed, PipelineError>
-        do throws(PipelineError) { result = .success(try transform(items[index])) } catch { result = .failure(error) }
-        results.withLock { $0[index] = result }
+    let helpers = min(items.count, max(1, ProcessInfo.processInfo.activeProcessorCount)) - 1
+    let results = withoutActuallyEscaping(transform) { transform -> [Result<Transformed, PipelineError>?] in
+        let work = SharedMap(items, transform)
+        let finished = DispatchSemaphore(value: 0)
+        for _ in 0..<helpers {
+            let thread = Thread {
+                work.run()
+                finished.signal()
+            }
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+        work.run()
+        for _ in 0..<helpers { finished.wait() }
+        // Every helper has stopped using the transform: let go of it before `withoutActuallyEscaping` checks.
+        return work.finish()
     }
-    return try values(of: results.withLock { $0 })
+    return try values(of: results)
+}
+
+/// The items of one ``concurrentMap(_:_:)``, handed out one at a time to the threads that share them.
+private final class SharedMap<Element: Sendable, Transformed: Sendable>: @unchecked Sendable {
+    private let items: [Element]
+    private var transform: (@Sendable (Element) throws(PipelineError) -> Transformed)?
+    /// The next item to take, and the results so far.
+    private let state: Mutex<(next: Int, results: [Result<Transformed, PipelineError>?])>
+
+    init(_ items: [Element], _ transform: @escaping @Sendable (Element) throws(PipelineError) -> Transformed) {
+        self.items = items
+        self.transform = transform
+        state = Mutex((0, Array(repeating: nil, count: items.count)))
+    }
+
+    /// Takes items until none is left.
+    func run() {
+        guard let transform else { return }
+        while true {
+            let index = state.withLock { state -> Int in
+                defer { state.next += 1 }
+                return state.next
+            }
+            guard index < items.count else { return }
+            let result: Result<Transformed, PipelineError>
+            do throws(PipelineError) { result = .success(try transform(items[index])) } catch {
+                result = .failure(error)
+            }
+            state.withLock { $0.results[index] = result }
+        }
+    }
+
+    /// The results, once every thread's ``run()`` has returned; drops the transform.
+    func finish() -> [Result<Transformed, PipelineError>?] {
+        transform = nil
+        return state.withLock { $0.results }
+    }
 }
 
 /// The values of `results` in order, or the error of the first failed one.

@@ -33,6 +33,28 @@ import Testing
         #expect(halves == [[5, 5], [5, 5]])
     }
 
+    @Test func mappedItemsRunAtTheSameTimeEvenInsideOtherParallelWork() throws {
+        // Two items that wait for each other, mapped inside another map (as extract parses the parts of each file
+        // while the files are read side by side).
+        let nested = try concurrentMap([0, 1]) { _ throws(PipelineError) -> [Bool] in
+            let semaphores = [DispatchSemaphore(value: 0), DispatchSemaphore(value: 0)]
+            return try concurrentMap([0, 1]) { item throws(PipelineError) -> Bool in
+                semaphores[item].signal()
+                return semaphores[1 - item].wait(timeout: .now() + 10) == .success
+            }
+        }
+        #expect(nested == [[true, true], [true, true]])
+        let squares = try concurrentMap(Array(0..<1000)) { (value: Int) throws(PipelineError) -> Int in value * value }
+        #expect(squares == (0..<1000).map { $0 * $0 })
+        let error = #expect(throws: PipelineError.self) {
+            _ = try concurrentMap(Array(0..<50)) { (value: Int) throws(PipelineError) -> Int in
+                if value % 10 == 7 { throw PipelineError(.io, "item \(value)") }
+                return value
+            }
+        }
+        #expect(error?.message == "item 7")
+    }
+
     @Test func resultsAndErrorsComeBackInArgumentOrder() throws {
         for round in 0..<500 {
             let (a, b) = try concurrently({ () throws(PipelineError) in round }, { () throws(PipelineError) in -round })
