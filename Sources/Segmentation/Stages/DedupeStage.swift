@@ -23,21 +23,24 @@ struct DedupeStage {
         let started = clock.now
 
         let configuration = try matcherConfiguration()
-        let result: MatchResult
-        if configuration.blockingKeys.isEmpty {
-            // Exact rules only: keys hashed on the column bytes, no matcher records.
-            var pairs: [MatchPair] = []
-            for rule in configuration.exactRules {
-                let name = rule == .email ? "email" : "phone"
-                pairs += ExactMatch.pairs(
-                    byKey: try customers.strings(name), validity: try customers.validity(name), rule: rule.rawValue)
-            }
-            result = FuzzyMatcher.merging(
-                pairs, recordCount: count, maximumGroupSize: configuration.maximumGroupSize,
-                statistics: MatchStatistics())
-        } else {
-            result = FuzzyMatcher(configuration: configuration).match(try matchRecords(customers))
-        }
+        // The match, and beside it the customers in id order (used once the groups are known).
+        let (result, byID) = try concurrently(
+            { () throws(PipelineError) -> MatchResult in
+                if configuration.blockingKeys.isEmpty {
+                    // Exact rules only: keys hashed on the column bytes, no matcher records.
+                    var pairs: [MatchPair] = []
+                    for rule in configuration.exactRules {
+                        let name = rule == .email ? "email" : "phone"
+                        pairs += ExactMatch.pairs(
+                            byKey: try customers.strings(name), validity: try customers.validity(name),
+                            rule: rule.rawValue)
+                    }
+                    return FuzzyMatcher.merging(
+                        pairs, recordCount: count, maximumGroupSize: configuration.maximumGroupSize,
+                        statistics: MatchStatistics())
+                }
+                return FuzzyMatcher(configuration: configuration).match(try matchRecords(customers))
+            }, { () throws(PipelineError) in Self.rowsByID(ids) })
         try context.checkCancellation()
         // Best rule and score per record, from the pairs that merged it.
         var ruleOf = [String](repeating: "identity", count: count)
@@ -52,7 +55,6 @@ struct DedupeStage {
         }
 
         // Merged records in the byte order of their id (the smallest of the group), a group's members by id.
-        let byID = Self.rowsByID(ids)
         var rankByID = [Int32](repeating: 0, count: count)
         for (rank, row) in byID.enumerated() { rankByID[row] = Int32(rank) }
         let groups = result.groups.map { group in group.sorted { rankByID[$0] < rankByID[$1] } }
@@ -244,10 +246,17 @@ struct DedupeStage {
         }
     }
 
-    /// Every row, ordered by the bytes of its id.
+    /// Every row, ordered by the bytes of its id (ties, which the caller refuses, in row order); one pass when the
+    /// rows already are in that order, as exports sorted by customer id are.
     static func rowsByID(_ ids: StringColumn) -> [Int] {
         ids.withUnsafeStorage { offsets, bytes in
-            (0..<ids.count).sorted { left, right in
+            func id(_ row: Int) -> UnsafeBufferPointer<UInt8> {
+                UnsafeBufferPointer(rebasing: bytes[offsets[row]..<offsets[row + 1]])
+            }
+            if (0..<max(0, ids.count - 1)).allSatisfy({ !id($0 + 1).lexicographicallyPrecedes(id($0)) }) {
+                return Array(0..<ids.count)
+            }
+            return (0..<ids.count).sorted { left, right in
                 let leftID = UnsafeBufferPointer(rebasing: bytes[offsets[left]..<offsets[left + 1]])
                 return leftID.lexicographicallyPrecedes(
                     UnsafeBufferPointer(rebasing: bytes[offsets[right]..<offsets[right + 1]]))

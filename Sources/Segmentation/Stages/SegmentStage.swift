@@ -126,67 +126,92 @@ struct SegmentStage {
         let recency = try NumericFeature(features, "recency_days")
         let frequency = try NumericFeature(features, "frequency")
         let hasOrders = frequency.values.map { $0 > 0 }
-        let rScores = RFMScoring.quintileScores(recency.values, isPresent: hasOrders, smallerIsBetter: true)
-        let fScores = RFMScoring.quintileScores(frequency.values, isPresent: hasOrders, smallerIsBetter: false)
-        let mScores = RFMScoring.quintileScores(monetary, isPresent: hasOrders, smallerIsBetter: false)
+        // The three scores (a sort of a million values each) side by side.
+        let rfmScores = try concurrentMap([(recency.values, true), (frequency.values, false), (monetary, false)]) {
+            (values: [Double], smallerIsBetter: Bool) throws(PipelineError) -> [Int] in
+            RFMScoring.quintileScores(values, isPresent: hasOrders, smallerIsBetter: smallerIsBetter)
+        }
+        let (rScores, fScores, mScores) = (rfmScores[0], rfmScores[1], rfmScores[2])
 
         // MARK: Tables
-        let ids = try features.strings("customer_id")
-        var segmentIDs: [Int64] = []
-        segmentIDs.reserveCapacity(count)
-        var segmentLabels = StringColumn(capacity: count)
-        var rfmScore = ColumnBuilder(name: "rfm_score", type: .utf8, capacity: count)
-        var rfmSegment = StringColumn(capacity: count)
-        var r = ColumnBuilder(name: "r_score", type: .int64, capacity: count)
-        var f = ColumnBuilder(name: "f_score", type: .int64, capacity: count)
-        var m = ColumnBuilder(name: "m_score", type: .int64, capacity: count)
-        for row in 0..<count {
-            let cluster = Int(clusters.labels[row])
-            segmentIDs.append(Int64(segmentOf[cluster]))
-            segmentLabels.append(labelOf[cluster])
-            if hasOrders[row] {
-                rfmScore.append("\(rScores[row])\(fScores[row])\(mScores[row])")
-                rfmSegment.append(RFMScoring.segment(recency: rScores[row], frequency: fScores[row]))
-                r.append(Int64(rScores[row]))
-                f.append(Int64(fScores[row]))
-                m.append(Int64(mScores[row]))
-            } else {
-                rfmScore.append(nil as String?)
-                rfmSegment.append(RFMScoring.noOrdersSegment)
-                r.append(nil as Int64?)
-                f.append(nil as Int64?)
-                m.append(nil as Int64?)
-            }
-        }
-        var customerColumns = [
-            Column(name: "customer_id", values: .utf8(ids)),
-            Column(name: "segment_id", values: .int64(segmentIDs)),
-            Column(name: "segment_label", values: .utf8(segmentLabels)),
-            Column(name: "distance", values: .float64(distances)),
-            rfmScore.build(), r.build(), f.build(), m.build(),
-            Column(name: "rfm_segment", values: .utf8(rfmSegment)),
-        ]
-        if let rules = context.configuration.rules {
-            let (ruleSegments, ruleMetrics) = try RuleSegmentation.assign(
-                rules, features: features, rfmSegment: rfmSegment,
-                scores: ["r_score": rScores, "f_score": fScores, "m_score": mScores], hasOrders: hasOrders)
-            customerColumns.append(Column(name: "rule_segment", values: .utf8(ruleSegments)))
-            clusters.metrics["rule_segments"] = ruleMetrics
-        }
-        let customerSegments = try makeTable(customerColumns)
-        let segments = try segmentTable(
-            features: features, clusters: clusters, order: order, segmentOf: segmentOf, labelOf: labelOf,
-            revenue: revenue, sizes: sizes, scaling: scaling)
-        let profiles = try profileTable(features: features, clusters: clusters, order: order, segmentOf: segmentOf)
-        var tables: [(name: String, table: Table)] = [
-            ("customer_segments", customerSegments), ("segments", segments), ("segment_profiles", profiles),
-            (
-                "segment_attribute_shares",
-                try SegmentAttributeShares.table(
-                    features: features, labels: clusters.labels, order: order, segmentOf: segmentOf,
-                    maxCategories: context.configuration.features.maxCategories)
-            ),
-        ]
+        // The per-customer table (with the rule segments) and the per-segment ones side by side.
+        let (clusterOf, frozen) = (clusters.labels, clusters)
+        let (clusterLabels, clusterDistances, clusterRevenue, clusterSizes) = (labelOf, distances, revenue, sizes)
+        let (customerPart, summaryTables) = try concurrently(
+            { () throws(PipelineError) -> (table: Table, ids: StringColumn, segmentIDs: [Int64], rules: JSONValue?) in
+                var ruleMetrics: JSONValue?
+                let ids = try features.strings("customer_id")
+                var segmentIDs: [Int64] = []
+                segmentIDs.reserveCapacity(count)
+                var segmentLabels = StringColumn(capacity: count)
+                var rfmScore = ColumnBuilder(name: "rfm_score", type: .utf8, capacity: count)
+                var rfmSegment = StringColumn(capacity: count)
+                var r = ColumnBuilder(name: "r_score", type: .int64, capacity: count)
+                var f = ColumnBuilder(name: "f_score", type: .int64, capacity: count)
+                var m = ColumnBuilder(name: "m_score", type: .int64, capacity: count)
+                // The 125 score strings and the 25 named (R, F) segments, looked up instead of built per row.
+                let scoreNames = (0..<125).map { "\($0 / 25 + 1)\($0 / 5 % 5 + 1)\($0 % 5 + 1)" }
+                let segmentNames = (0..<25).map { RFMScoring.segment(recency: $0 / 5 + 1, frequency: $0 % 5 + 1) }
+                for row in 0..<count {
+                    let cluster = Int(clusterOf[row])
+                    segmentIDs.append(Int64(segmentOf[cluster]))
+                    segmentLabels.append(clusterLabels[cluster])
+                    if hasOrders[row] {
+                        let (rScore, fScore, mScore) = (rScores[row] - 1, fScores[row] - 1, mScores[row] - 1)
+                        rfmScore.append(scoreNames[rScore * 25 + fScore * 5 + mScore])
+                        rfmSegment.append(segmentNames[rScore * 5 + fScore])
+                        r.append(Int64(rScores[row]))
+                        f.append(Int64(fScores[row]))
+                        m.append(Int64(mScores[row]))
+                    } else {
+                        rfmScore.append(nil as String?)
+                        rfmSegment.append(RFMScoring.noOrdersSegment)
+                        r.append(nil as Int64?)
+                        f.append(nil as Int64?)
+                        m.append(nil as Int64?)
+                    }
+                }
+                var customerColumns = [
+                    Column(name: "customer_id", values: .utf8(ids)),
+                    Column(name: "segment_id", values: .int64(segmentIDs)),
+                    Column(name: "segment_label", values: .utf8(segmentLabels)),
+                    Column(name: "distance", values: .float64(clusterDistances)),
+                    rfmScore.build(), r.build(), f.build(), m.build(),
+                    Column(name: "rfm_segment", values: .utf8(rfmSegment)),
+                ]
+                if let rules = context.configuration.rules {
+                    let (ruleSegments, metrics) = try RuleSegmentation.assign(
+                        rules, features: features, rfmSegment: rfmSegment,
+                        scores: ["r_score": rScores, "f_score": fScores, "m_score": mScores], hasOrders: hasOrders)
+                    customerColumns.append(Column(name: "rule_segment", values: .utf8(ruleSegments)))
+                    ruleMetrics = metrics
+                }
+                return (try makeTable(customerColumns), ids, segmentIDs, ruleMetrics)
+            },
+            { () throws(PipelineError) -> [(name: String, table: Table)] in
+                [
+                    (
+                        "segments",
+                        try segmentTable(
+                            features: features, clusters: frozen, order: order, segmentOf: segmentOf,
+                            labelOf: clusterLabels, revenue: clusterRevenue, sizes: clusterSizes,
+                            scaling: scaling)
+                    ),
+                    (
+                        "segment_profiles",
+                        try profileTable(features: features, clusters: frozen, order: order, segmentOf: segmentOf)
+                    ),
+                    (
+                        "segment_attribute_shares",
+                        try SegmentAttributeShares.table(
+                            features: features, labels: frozen.labels, order: order, segmentOf: segmentOf,
+                            maxCategories: context.configuration.features.maxCategories)
+                    ),
+                ]
+            })
+        let (ids, segmentIDs) = (customerPart.ids, customerPart.segmentIDs)
+        if let rules = customerPart.rules { clusters.metrics["rule_segments"] = rules }
+        var tables: [(name: String, table: Table)] = [("customer_segments", customerPart.table)] + summaryTables
         if !clusters.selection.isEmpty {
             tables.append(("k_selection", try kSelectionTable(clusters.selection, chosen: clusters.k)))
             clusters.metrics["k_selection"] = .array(
