@@ -3,6 +3,10 @@ import Dispatch
 import Foundation
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Runs two independent pieces of work at the same time (on two cores when there are two) and returns both
 /// results; the first error thrown wins, in argument order.
 ///
@@ -21,17 +25,19 @@ func concurrently<First: Sendable, Second: Sendable>(
     // left (the Thread object may outlive this call) when `withoutActuallyEscaping` checks that it did not escape.
     let firstResult = withoutActuallyEscaping(second) { second -> Result<First, PipelineError> in
         let box = WorkBox(second)
-        let thread = Thread {
+        let runSecond: @Sendable () -> Void = {
             let result: Result<Second, PipelineError>
             do throws(PipelineError) { result = .success(try box.run()) } catch { result = .failure(error) }
             box.empty()
             secondResult.withLock { $0 = result }
             finished.signal()
         }
-        thread.stackSize = 8 << 20
-        thread.start()
+        // Without a spare thread (too many running, or none can be created), the second piece runs here after the
+        // first.
+        let started = HelperThread.start(runSecond)
         let result: Result<First, PipelineError>
         do throws(PipelineError) { result = .success(try first()) } catch { result = .failure(error) }
+        if !started { runSecond() }
         finished.wait()
         return result
     }
@@ -39,6 +45,52 @@ func concurrently<First: Sendable, Second: Sendable>(
         throw PipelineError(.internal, "concurrent work ended without a result")
     }
     return (try firstResult.get(), try two.get())
+}
+
+/// Starts the helper threads of ``concurrently(_:_:)`` and ``concurrentMap(_:_:)``: detached POSIX threads with an
+/// 8 MiB stack, at most ``limit`` running at once across the process (so nested parallel work on a large machine
+/// does not multiply threads without bound). `Foundation.Thread` is not used because it does not report a thread
+/// that could not be created, and the caller would wait for it forever.
+enum HelperThread {
+    /// The most helper threads running at once: four per core.
+    static let limit = 4 * max(1, ProcessInfo.processInfo.activeProcessorCount)
+    private static let running = Atomic<Int>(0)
+
+    /// Runs `body` on a new thread and returns true, or returns false (and runs nothing) when the limit is reached
+    /// or no thread can be created.
+    static func start(_ body: @escaping @Sendable () -> Void) -> Bool {
+        guard running.add(1, ordering: .relaxed).newValue <= limit else {
+            running.subtract(1, ordering: .relaxed)
+            return false
+        }
+        let context = Unmanaged.passRetained(Start(body)).toOpaque()
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        defer { pthread_attr_destroy(&attributes) }
+        pthread_attr_setstacksize(&attributes, 8 << 20)
+        pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
+        var thread = pthread_t()
+        let created = pthread_create(
+            &thread, &attributes,
+            { raw in
+                guard let raw else { return nil }
+                let start = Unmanaged<Start>.fromOpaque(raw).takeRetainedValue()
+                start.body()
+                HelperThread.running.subtract(1, ordering: .relaxed)
+                return nil
+            }, context)
+        guard created == 0 else {
+            Unmanaged<Start>.fromOpaque(context).release()
+            running.subtract(1, ordering: .relaxed)
+            return false
+        }
+        return true
+    }
+
+    private final class Start: Sendable {
+        let body: @Sendable () -> Void
+        init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+    }
 }
 
 /// A piece of work handed to another thread, let go of once it has run (see ``concurrently(_:_:)``).
@@ -124,16 +176,17 @@ func concurrentMap<Element: Sendable, Transformed: Sendable>(
     let results = withoutActuallyEscaping(transform) { transform -> [Result<Transformed, PipelineError>?] in
         let work = SharedMap(items, transform)
         let finished = DispatchSemaphore(value: 0)
+        var started = 0
         for _ in 0..<helpers {
-            let thread = Thread {
+            // A helper that cannot be started leaves its share to the others.
+            let didStart = HelperThread.start {
                 work.run()
                 finished.signal()
             }
-            thread.stackSize = 8 << 20
-            thread.start()
+            if didStart { started += 1 }
         }
         work.run()
-        for _ in 0..<helpers { finished.wait() }
+        for _ in 0..<started { finished.wait() }
         // Every helper has stopped using the transform: let go of it before `withoutActuallyEscaping` checks.
         return work.finish()
     }

@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import Synchronization
 import Testing
 
@@ -23,17 +24,28 @@ import Testing
 
     @Test func piecesRunAtTheSameTimeEvenInsideOtherParallelWork() throws {
         #expect(try Self.rendezvous() == (true, true))
-        // Inside `concurrentMap` (DispatchQueue.concurrentPerform), as the CLV likelihood runs inside the features
-        // stage's column groups.
+        // Inside `concurrentMap`, as the CLV likelihood runs inside the features stage's column groups.
         let nested = try concurrentMap([0, 1]) { _ throws(PipelineError) in try Self.rendezvous() }
         #expect(nested.allSatisfy { $0 == (true, true) })
-        let halves = try concurrentMap([0, 1]) { _ throws(PipelineError) in
-            inHalves(10, from: 2) { range in range.count }
+        // Inside `DispatchQueue.concurrentPerform` (which runs a nested concurrentPerform's iterations one after the
+        // other), as extract reads its files side by side.
+        let met = Mutex<[Bool]>([])
+        DispatchQueue.concurrentPerform(iterations: 2) { _ in
+            let both = (try? Self.rendezvous()).map { $0 == (true, true) } ?? false
+            met.withLock { $0.append(both) }
         }
-        #expect(halves == [[5, 5], [5, 5]])
+        #expect(met.withLock { $0 } == [true, true])
     }
 
-    @Test func mappedItemsRunAtTheSameTimeEvenInsideOtherParallelWork() throws {
+    @Test func halvesSplitTheRangeAtTheMiddleAtAnyDepth() throws {
+        let halves = try concurrentMap([10, 3]) { (count: Int) throws(PipelineError) in
+            inHalves(count, from: 4) { range in range }
+        }
+        #expect(halves == [[0..<5, 5..<10], [0..<3]])
+    }
+
+    @Test(.enabled(if: ProcessInfo.processInfo.activeProcessorCount > 1, "needs two cores"))
+    func mappedItemsRunAtTheSameTimeEvenInsideOtherParallelWork() throws {
         // Two items that wait for each other, mapped inside another map (as extract parses the parts of each file
         // while the files are read side by side).
         let nested = try concurrentMap([0, 1]) { _ throws(PipelineError) -> [Bool] in
