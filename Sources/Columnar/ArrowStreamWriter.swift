@@ -384,20 +384,17 @@ public final class ArrowStreamWriter {
 
         var builder = FlatBufferBuilder()
         let footerSchema = ArrowFormat.buildSchema(&builder, fields: fields, metadata: metadata)
-        let dictionaries = builder.createStructVector(count: dictionaryBlocks.count, stride: 24, alignment: 8) {
-            builder, index in
-            builder.push(Int64(dictionaryBlocks[index].bodyLength))
-            builder.pad(4)
-            builder.push(Int32(dictionaryBlocks[index].metadataLength))
-            builder.push(Int64(dictionaryBlocks[index].offset))
+        /// A vector of `Block` structs (offset, metadata length, padding, body length; built back to front).
+        func blockVector(_ blocks: [Block]) -> FlatBufferBuilder.Offset {
+            builder.createStructVector(count: blocks.count, stride: 24, alignment: 8) { builder, index in
+                builder.push(Int64(blocks[index].bodyLength))
+                builder.pad(4)
+                builder.push(Int32(blocks[index].metadataLength))
+                builder.push(Int64(blocks[index].offset))
+            }
         }
-        let recordBatches = builder.createStructVector(count: blocks.count, stride: 24, alignment: 8) {
-            builder, index in
-            builder.push(Int64(blocks[index].bodyLength))
-            builder.pad(4)
-            builder.push(Int32(blocks[index].metadataLength))
-            builder.push(Int64(blocks[index].offset))
-        }
+        let dictionaries = blockVector(dictionaryBlocks)
+        let recordBatches = blockVector(blocks)
         builder.startTable()
         builder.addOffset(ArrowFormat.Footer.schema, footerSchema)
         builder.addOffset(ArrowFormat.Footer.dictionaries, dictionaries)

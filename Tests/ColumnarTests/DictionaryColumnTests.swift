@@ -169,12 +169,6 @@ import Testing
     func pyarrowReadsDictionaryColumnsExactly(batchRows: Int) throws {
         let directory = try TestDirectory()
         defer { directory.remove() }
-        let table = try Self.sampleTable()
-        let path = directory.file("coded.arrow")
-        let written = try ArrowFileWriter(batchRowCount: batchRows).write(table, to: path)
-        let expectedPath = directory.file("expected.json")
-        let json = try ExpectedTable.json(describing: table, batchCount: written.batchCount)
-        try Data(json.utf8).write(to: URL(fileURLWithPath: expectedPath))
-        try PythonChecker.check(file: path, expected: expectedPath)
+        try PythonChecker.checkWritten(try Self.sampleTable(), batchRowCount: batchRows, in: directory)
     }
 }

@@ -59,12 +59,7 @@ import Testing
             Column(name: "special", values: .float64([.nan, .infinity, -.infinity, -0.0, 1e-300, 0.1, 1e300, 2, 3, 4]))
         ])
         table = try Table(columns: table.columns + specials.columns, metadata: table.metadata)
-        let path = directory.file("segpipe.arrow")
-        let written = try ArrowFileWriter(batchRowCount: batchSize).write(table, to: path)
-        let expectedPath = directory.file("expected.json")
-        let json = try ExpectedTable.json(describing: table, batchCount: written.batchCount)
-        try Data(json.utf8).write(to: URL(fileURLWithPath: expectedPath))
-        try PythonChecker.check(file: path, expected: expectedPath)
+        try PythonChecker.checkWritten(table, batchRowCount: batchSize, in: directory)
     }
 
     /// A file streamed in unequal chunks (as the extract stage writes its checkpoint) reads in pyarrow exactly.
@@ -127,6 +122,16 @@ enum PythonChecker {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     static let isUsable: Bool = (try? run(["-c", "import pyarrow"]).status) == 0
+
+    /// Writes `table` in `directory` with `ArrowFileWriter` and checks that pyarrow (and Polars) read it exactly.
+    static func checkWritten(_ table: Table, batchRowCount: Int, in directory: TestDirectory) throws {
+        let path = directory.file("segpipe.arrow")
+        let written = try ArrowFileWriter(batchRowCount: batchRowCount).write(table, to: path)
+        let expectedPath = directory.file("expected.json")
+        let json = try ExpectedTable.json(describing: table, batchCount: written.batchCount)
+        try Data(json.utf8).write(to: URL(fileURLWithPath: expectedPath))
+        try check(file: path, expected: expectedPath)
+    }
 
     static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
         let process = Process()
