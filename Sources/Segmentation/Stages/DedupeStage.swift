@@ -196,9 +196,11 @@ struct DedupeStage {
         ]
         var stageOutput = StageOutput(tables: [], metrics: metrics)
         if let output {
-            stageOutput.files = [
-                try output.write(merged, named: "customers"), try output.write(idMap, named: "customer_id_map"),
-            ]
+            // Two files: written side by side.
+            let (customersFile, mapFile) = try concurrently(
+                { () throws(PipelineError) in try output.write(merged, named: "customers") },
+                { () throws(PipelineError) in try output.write(idMap, named: "customer_id_map") })
+            stageOutput.files = [customersFile, mapFile]
         } else {
             stageOutput.tables = [("customers", merged), ("customer_id_map", idMap)]
         }

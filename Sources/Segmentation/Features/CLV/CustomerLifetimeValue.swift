@@ -73,50 +73,83 @@ extension CustomerLifetimeValue {
         months: Int = 12, monthlyDiscountRate: Double = 0.01, periodsPerMonth: Double = 30
     ) -> Predictions {
         let count = summary.count
-        var value = [Double](repeating: 0, count: count)
-        var expected = [Double](repeating: 0, count: count)
-        var alive = [Double](repeating: 1, count: count)
         // Column 0 of a pair's row: the horizon; columns 1…months: the month ends.
         let width = months + 1
-        var pairOf: [PairKey: Int] = [:]
-        var table: [Double] = []
-        for customer in 0..<count where summary.purchaseDays[customer] > 0 {
-            let x = summary.frequency[customer]
-            let age = summary.age[customer]
-            let key = PairKey(frequency: x.bitPattern, age: age.bitPattern)
-            let pair: Int
-            if let known = pairOf[key] {
-                pair = known
-            } else {
-                pair = pairOf.count
-                pairOf[key] = pair
-                table.append(
-                    horizon > 0 ? purchaseModel.expectedPurchasesIfAlive(within: horizon, frequency: x, age: age) : 0)
-                for month in stride(from: 1, through: months, by: 1) {
-                    table.append(
-                        purchaseModel.expectedPurchasesIfAlive(
-                            within: Double(month) * periodsPerMonth, frequency: x, age: age))
+        // Each customer's distinct (x, T) pair (-1 without purchases), the pairs in order of first appearance.
+        let (pairs, pairOfCustomer) = { () -> ([(frequency: Double, age: Double)], [Int32]) in
+            var pairOf: [PairKey: Int32] = [:]
+            var pairOfCustomer = [Int32](repeating: -1, count: count)
+            var pairs: [(frequency: Double, age: Double)] = []
+            for customer in 0..<count where summary.purchaseDays[customer] > 0 {
+                let x = summary.frequency[customer]
+                let age = summary.age[customer]
+                let key = PairKey(frequency: x.bitPattern, age: age.bitPattern)
+                if let known = pairOf[key] {
+                    pairOfCustomer[customer] = known
+                } else {
+                    let pair = Int32(pairs.count)
+                    pairOf[key] = pair
+                    pairOfCustomer[customer] = pair
+                    pairs.append((x, age))
                 }
             }
-            let denominator = purchaseModel.aliveDenominator(
-                frequency: x, recency: summary.recency[customer], age: age)
-            let row = pair * width
-            expected[customer] = horizon > 0 ? table[row] / denominator : 0
-            alive[customer] = 1 / denominator
-            let average = spendModel.expectedAverageValue(frequency: x, monetaryValue: summary.monetaryValue[customer])
-            var total = 0.0
-            var previous = 0.0
-            var discount = 1.0
-            for month in stride(from: 1, through: months, by: 1) {
-                let purchases = table[row + month] / denominator
-                discount *= 1 + monthlyDiscountRate
-                total += average * (purchases - previous) / discount
-                previous = purchases
+            return (pairs, pairOfCustomer)
+        }()
+        // The hypergeometric part of each pair, then each customer, both in two halves on large data (every value
+        // is computed as it would be alone, so the results do not depend on the split).
+        let table = Array(
+            inHalves(pairs.count, from: Self.parallelRows) { range -> [Double] in
+                var rows: [Double] = []
+                rows.reserveCapacity(range.count * width)
+                for pair in range {
+                    let (x, age) = pairs[pair]
+                    rows.append(
+                        horizon > 0
+                            ? purchaseModel.expectedPurchasesIfAlive(within: horizon, frequency: x, age: age) : 0)
+                    for month in stride(from: 1, through: months, by: 1) {
+                        rows.append(
+                            purchaseModel.expectedPurchasesIfAlive(
+                                within: Double(month) * periodsPerMonth, frequency: x, age: age))
+                    }
+                }
+                return rows
+            }.joined())
+        let parts = inHalves(count, from: Self.parallelRows) {
+            range -> (value: [Double], expected: [Double], alive: [Double]) in
+            var value = [Double](repeating: 0, count: range.count)
+            var expected = [Double](repeating: 0, count: range.count)
+            var alive = [Double](repeating: 1, count: range.count)
+            for customer in range where pairOfCustomer[customer] >= 0 {
+                let slot = customer - range.lowerBound
+                let x = summary.frequency[customer]
+                let denominator = purchaseModel.aliveDenominator(
+                    frequency: x, recency: summary.recency[customer], age: summary.age[customer])
+                let row = Int(pairOfCustomer[customer]) * width
+                expected[slot] = horizon > 0 ? table[row] / denominator : 0
+                alive[slot] = 1 / denominator
+                let average = spendModel.expectedAverageValue(
+                    frequency: x, monetaryValue: summary.monetaryValue[customer])
+                var total = 0.0
+                var previous = 0.0
+                var discount = 1.0
+                for month in stride(from: 1, through: months, by: 1) {
+                    let purchases = table[row + month] / denominator
+                    discount *= 1 + monthlyDiscountRate
+                    total += average * (purchases - previous) / discount
+                    previous = purchases
+                }
+                value[slot] = total
             }
-            value[customer] = total
+            return (value, expected, alive)
         }
+        let value = Array(parts.map { $0.value }.joined())
+        let expected = Array(parts.map { $0.expected }.joined())
+        let alive = Array(parts.map { $0.alive }.joined())
         return Predictions(value: value, expectedPurchases: expected, probabilityAlive: alive)
     }
+
+    /// Customers (or pairs) from which the predictions are computed in two halves.
+    static let parallelRows = 65_536
 
     private struct PairKey: Hashable {
         var frequency: UInt64
