@@ -390,25 +390,20 @@ struct Remapping: Sendable {
     /// clean ids, as clean writes it) taken to its merged row.
     func codeMap(for dictionary: StringColumn) -> CodeMap {
         var output = mergedIDs
-        // Clean's dictionary: the clean ids (the first of them when the placeholder customer was added to the
+        // Clean's dictionary is the clean ids (the first of them when the placeholder customer was added to the
         // customers for the other table's orphans), perhaps followed by the placeholder customer's.
-        if ids.hasPrefix(dictionary) {
+        guard let rows = dictionary.rows(in: ids, index: { StringInterner(ids) }) else {
             return CodeMap(input: dictionary, codeOf: Array(recordOf[0..<dictionary.count]), output: output)
         }
-        let isCleanIDs = dictionary.hasPrefix(ids)
-        let rows = StringInterner(isCleanIDs ? StringColumn() : ids)
-        var codeOf = isCleanIDs ? recordOf : []
+        var codeOf: [Int32] = []
         codeOf.reserveCapacity(dictionary.count)
-        dictionary.withUnsafeStorage { offsets, bytes in
-            for entry in codeOf.count..<dictionary.count {
-                let key = UnsafeBufferPointer(rebasing: bytes[offsets[entry]..<offsets[entry + 1]])
-                if let row = rows.ordinal(of: key) {
-                    codeOf.append(recordOf[row])
-                } else {
-                    // Not a clean customer's id: kept as it is.
-                    codeOf.append(Int32(output.count))
-                    output.append(utf8: key)
-                }
+        for (entry, row) in rows.enumerated() {
+            if row >= 0 {
+                codeOf.append(recordOf[Int(row)])
+            } else {
+                // Not a clean customer's id: kept as it is.
+                codeOf.append(Int32(output.count))
+                dictionary.withUTF8(at: entry) { output.append(utf8: $0) }
             }
         }
         return CodeMap(input: dictionary, codeOf: codeOf, output: output)

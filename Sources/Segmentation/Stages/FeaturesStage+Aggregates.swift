@@ -29,7 +29,8 @@ struct OrderTotals: Sendable {
 ///
 /// A dictionary-encoded column (as dedupe writes it) is mapped through its dictionary: when that is the merged
 /// customers' ids in row order, the codes are the rows themselves; otherwise each dictionary entry is looked up once
-/// (and the map kept while the slices share the dictionary). A plain column is looked up row by row on its bytes.
+/// (`StringColumn.rows(in:index:)`, shared with dedupe; the map is kept while the slices share the dictionary). A
+/// plain column is looked up row by row on its bytes.
 /// Rows of customers not in the merged customers get -1.
 struct CustomerRows: Sendable {
     /// The merged customers' ids, and the same hashed (ordinal == row).
@@ -47,25 +48,9 @@ struct CustomerRows: Sendable {
             return index.interner.ordinals(of: try table.strings("customer_id"))
         }
         if mapped?.dictionary != coded.dictionary {
-            // nil rows: the dictionary is the ids (or their first ones), the codes are rows. A dictionary starting
-            // with the ids (and then, say, the placeholder customer's) needs only its extra entries looked up.
-            let dictionary = coded.dictionary
-            var rows: [Int32]?
-            if ids.hasPrefix(dictionary) {
-                rows = nil  // the ids, or the first of them: codes are rows
-            } else if dictionary.hasPrefix(ids) {
-                var map = (0..<Int32(ids.count)).map { $0 }
-                dictionary.withUnsafeStorage { offsets, bytes in
-                    for entry in ids.count..<dictionary.count {
-                        let key = UnsafeBufferPointer(rebasing: bytes[offsets[entry]..<offsets[entry + 1]])
-                        map.append(Int32(index.interner.ordinal(of: key) ?? -1))
-                    }
-                }
-                rows = map
-            } else {
-                rows = index.interner.ordinals(of: dictionary)
-            }
-            mapped = (dictionary, rows)
+            // nil rows: the codes are rows as they are.
+            let index = self.index
+            mapped = (coded.dictionary, coded.dictionary.rows(in: ids, index: { index.interner }))
         }
         guard let map = mapped?.rows else { return coded.codes }
         return map.withUnsafeBufferPointer { map in coded.codes.map { $0 < 0 ? -1 : map[Int($0)] } }

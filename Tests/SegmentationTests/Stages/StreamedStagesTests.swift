@@ -82,6 +82,15 @@ import Testing
         return inputs
     }
 
+    /// The coded `customer_id` of table `name` of `output`, or nil (recorded as an issue) when it is plain text.
+    static func customerCodes(_ output: StageOutput, _ name: String, of stage: String) throws -> DictionaryColumn? {
+        guard case .dictionary(let coded) = try #require(output.table(name))["customer_id"]?.values else {
+            Issue.record("\(stage) \(name).customer_id is not dictionary-encoded")
+            return nil
+        }
+        return coded
+    }
+
     /// Clean codes each order's and event's customer as the customer's clean row, dedupe as the merged row; plain
     /// text checkpoints (written before) still give the same merged customers, id map and features.
     @Test(arguments: [nil, "UNKNOWN"])
@@ -94,11 +103,7 @@ import Testing
         let clean = try CleanStage(context: context).run(extracted)
         let cleanIDs = try #require(clean.table("customers")).strings("customer_id")
         for name in ["orders", "email_events"] {
-            let table = try #require(clean.table(name))
-            guard case .dictionary(let coded) = table["customer_id"]?.values else {
-                Issue.record("clean \(name).customer_id is not dictionary-encoded")
-                continue
-            }
+            guard let coded = try Self.customerCodes(clean, name, of: "clean") else { continue }
             // The customers' ids, or (for a table without orphans when the other had some) all but the
             // placeholder customer appended last.
             #expect(cleanIDs.hasPrefix(coded.dictionary))
@@ -131,13 +136,9 @@ import Testing
         #expect(coded.table("customer_id_map") == plain.table("customer_id_map"))
         let mergedIDs = try #require(coded.table("customers")).strings("customer_id")
         for name in ["orders", "email_events"] {
-            let codedTable = try #require(coded.table(name))
-            guard case .dictionary(let codes) = codedTable["customer_id"]?.values else {
-                Issue.record("dedupe \(name).customer_id is not dictionary-encoded")
-                continue
-            }
+            guard let codes = try Self.customerCodes(coded, name, of: "dedupe") else { continue }
             #expect(codes.dictionary == mergedIDs)
-            #expect(try Self.plain(codedTable) == plain.table(name), "dedupe \(name) differs")
+            #expect(try Self.plain(try #require(coded.table(name))) == plain.table(name), "dedupe \(name) differs")
         }
         var deduplicated = StageInputs()
         deduplicated.set(coded, of: .dedupe)
