@@ -128,20 +128,6 @@ func inHalves<Part: Sendable>(_ count: Int, from threshold: Int, _ body: @Sendab
 struct FrozenInterner: @unchecked Sendable {
     let interner: StringInterner
 
-    /// Whether the string at `row` of `column` (with `offsets` and `bytes` its storage), without surrounding
-    /// whitespace, is a key.
-    @inline(__always)
-    func containsTrimmed(
-        _ row: Int, of column: StringColumn, _ offsets: UnsafeBufferPointer<Int>, _ bytes: UnsafeBufferPointer<UInt8>
-    ) -> Bool {
-        if let trimmed = Normalization.asciiTrimmed(
-            UnsafeBufferPointer(rebasing: bytes[offsets[row]..<offsets[row + 1]]))
-        {
-            return interner.ordinal(of: trimmed) != nil
-        }
-        return interner.ordinal(of: Normalization.trimmed(column[row])) != nil
-    }
-
     /// The ordinal of the string at `row` of `column` (with `offsets` and `bytes` its storage), without surrounding
     /// whitespace, or nil when it is not a key.
     @inline(__always)
