@@ -18,6 +18,13 @@ extension BetaGeometricModel {
         var repeatCustomers = 0
         var maximumFrequency = 0
         var maximumAge = 0.0
+        /// With whole-day data (the usual case), each pattern's T and t_x as a whole number of days, and the time
+        /// unit that turns days into `age` and `recency` (1 until `scaled(by:)`); empty otherwise. The likelihood
+        /// then takes ln(α + T) and ln(α + t_x) from a table with one entry per day.
+        var ageDay: [Int32] = []
+        var recencyDay: [Int32] = []
+        var dayUnit = 1.0
+        var maximumDay = 0
 
         /// The largest frequency accepted; the likelihood tabulates one entry per frequency value.
         static let frequencyLimit = 10_000_000.0
@@ -62,13 +69,18 @@ extension BetaGeometricModel {
                     if key == last {
                         weight[weight.count - 1] += 1
                     } else {
+                        let day = Int32((key >> Self.packedBits) & mask)
+                        let recentDay = Int32(key & mask)
                         self.frequency.append(x)
-                        self.age.append(Double((key >> Self.packedBits) & mask))
-                        self.recency.append(Double(key & mask))
+                        self.age.append(Double(day))
+                        self.recency.append(Double(recentDay))
+                        ageDay.append(day)
+                        recencyDay.append(recentDay)
                         weight.append(1)
                         last = key
                     }
                 }
+                maximumDay = Int(maximumAge)
                 return
             }
             let order = frequency.indices.sorted { left, right in
@@ -119,6 +131,7 @@ extension BetaGeometricModel {
             copy.recency = recency.map { $0 * scale }
             copy.age = age.map { $0 * scale }
             copy.maximumAge = maximumAge * scale
+            copy.dayUnit = dayUnit * scale
             return copy
         }
     }
@@ -182,6 +195,10 @@ extension BetaGeometricModel {
     }
 
     /// ln A₃ and ln A₄ summed over the patterns in `range`, weighted; `dropOut[x]` is ln a − ln(b + x − 1).
+    ///
+    /// With whole-day data and fewer days than patterns, ln(α + T) and ln(α + t_x) come from a table with one entry
+    /// per day (the same values: α + day · unit is what `scaled(by:)` gives). Of exp(ln A₃ − m) and exp(ln A₄ − m),
+    /// m the larger, one is exp(0) = 1, so one `exp` per repeat pattern is left.
     private func patternSums(_ data: Observations, _ range: Range<Int>, dropOut: [Double]) -> PatternSums {
         var sums = PatternSums()
         // Compensated (Kahan) summation keeps the objective smooth enough for the line search near the optimum.
@@ -192,37 +209,62 @@ extension BetaGeometricModel {
             compensation = (sum - sums.total) - term
             sums.total = sum
         }
+        func accumulate(x: Double, w: Double, alphaT: Double, logAlphaT: Double, recency: () -> (Double, Double)) {
+            let rx = r + x
+            let a3 = -rx * logAlphaT
+            if x == 0 {
+                add(w * a3)
+                sums.gradR -= w * logAlphaT
+                sums.gradAlpha -= w * rx / alphaT
+                return
+            }
+            let (alphaTx, logAlphaTx) = recency()
+            let a4 = dropOut[Int(x)] - rx * logAlphaTx
+            let larger = max(a3, a4)
+            let smaller = exp(min(a3, a4) - larger)
+            let e3 = a3 >= a4 ? 1 : smaller
+            let e4 = a3 >= a4 ? smaller : 1
+            let sum = e3 + e4
+            let w3 = e3 / sum
+            let w4 = e4 / sum
+            add(w * (larger + log(sum)))
+            sums.gradR -= w * (w3 * logAlphaT + w4 * logAlphaTx)
+            sums.gradAlpha -= w * rx * (w3 / alphaT + w4 / alphaTx)
+            sums.gradA += w * w4 / a
+            sums.gradB -= w * w4 / (b + x - 1)
+        }
         data.frequency.withUnsafeBufferPointer { frequency in
-            data.recency.withUnsafeBufferPointer { recency in
-                data.age.withUnsafeBufferPointer { age in
-                    data.weight.withUnsafeBufferPointer { weight in
-                        for pattern in range {
-                            let x = frequency[pattern]
-                            let w = weight[pattern]
-                            let rx = r + x
-                            let alphaT = alpha + age[pattern]
-                            let logAlphaT = log(alphaT)
-                            let a3 = -rx * logAlphaT
-                            if x == 0 {
-                                add(w * a3)
-                                sums.gradR -= w * logAlphaT
-                                sums.gradAlpha -= w * rx / alphaT
-                                continue
+            data.weight.withUnsafeBufferPointer { weight in
+                if !data.ageDay.isEmpty && data.maximumDay < range.count {
+                    let unit = data.dayUnit
+                    let shifted = (0...data.maximumDay).map { alpha + Double($0) * unit }
+                    let logShifted = shifted.map { log($0) }
+                    data.ageDay.withUnsafeBufferPointer { ageDay in
+                        data.recencyDay.withUnsafeBufferPointer { recencyDay in
+                            for pattern in range {
+                                let day = Int(ageDay[pattern])
+                                accumulate(
+                                    x: frequency[pattern], w: weight[pattern], alphaT: shifted[day],
+                                    logAlphaT: logShifted[day]
+                                ) {
+                                    let recent = Int(recencyDay[pattern])
+                                    return (shifted[recent], logShifted[recent])
+                                }
                             }
-                            let alphaTx = alpha + recency[pattern]
-                            let logAlphaTx = log(alphaTx)
-                            let a4 = dropOut[Int(x)] - rx * logAlphaTx
-                            let larger = max(a3, a4)
-                            let e3 = exp(a3 - larger)
-                            let e4 = exp(a4 - larger)
-                            let sum = e3 + e4
-                            let w3 = e3 / sum
-                            let w4 = e4 / sum
-                            add(w * (larger + log(sum)))
-                            sums.gradR -= w * (w3 * logAlphaT + w4 * logAlphaTx)
-                            sums.gradAlpha -= w * rx * (w3 / alphaT + w4 / alphaTx)
-                            sums.gradA += w * w4 / a
-                            sums.gradB -= w * w4 / (b + x - 1)
+                        }
+                    }
+                    return
+                }
+                data.recency.withUnsafeBufferPointer { recency in
+                    data.age.withUnsafeBufferPointer { age in
+                        for pattern in range {
+                            let alphaT = alpha + age[pattern]
+                            accumulate(
+                                x: frequency[pattern], w: weight[pattern], alphaT: alphaT, logAlphaT: log(alphaT)
+                            ) {
+                                let alphaTx = alpha + recency[pattern]
+                                return (alphaTx, log(alphaTx))
+                            }
                         }
                     }
                 }
