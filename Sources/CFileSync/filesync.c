@@ -1,5 +1,8 @@
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <string.h>
 
 #include "CFileSync.h"
 
@@ -12,4 +15,50 @@ int segpipe_start_writeback(int descriptor, int64_t offset, int64_t count) {
     (void)count;
     return 0;
 #endif
+}
+
+int segpipe_preallocate(int descriptor, int64_t offset, int64_t count) {
+#if defined(__linux__)
+    return fallocate(descriptor, 0, (off64_t)offset, (off64_t)count);
+#else
+    (void)descriptor;
+    (void)offset;
+    (void)count;
+    errno = EOPNOTSUPP;
+    return -1;
+#endif
+}
+
+struct copy_part {
+    void *destination;
+    const void *source;
+    size_t count;
+};
+
+static void *copy_part_run(void *argument) {
+    struct copy_part *part = argument;
+    memcpy(part->destination, part->source, part->count);
+    return NULL;
+}
+
+void segpipe_copy_in_halves(void *destination, const void *source, size_t count, size_t minimum_parallel) {
+    if (count < minimum_parallel || count < 2) {
+        memcpy(destination, source, count);
+        return;
+    }
+    /* The split falls on a page boundary of the destination, so the two threads never fault on the same page. */
+    uintptr_t start = (uintptr_t)destination;
+    size_t first = (size_t)(((start + count / 2 + 4095) & ~(uintptr_t)4095) - start);
+    if (first >= count) {
+        memcpy(destination, source, count);
+        return;
+    }
+    struct copy_part second = {(char *)destination + first, (const char *)source + first, count - first};
+    pthread_t thread;
+    if (pthread_create(&thread, NULL, copy_part_run, &second) != 0) {
+        memcpy(destination, source, count);
+        return;
+    }
+    memcpy(destination, source, first);
+    pthread_join(thread, NULL);
 }

@@ -28,6 +28,10 @@ public struct ArrowFileWriter: Sendable {
     /// The algorithm of the checksum `write` returns.
     public var checksum = ChecksumAlgorithm.xxh64
 
+    /// Whether large buffers are copied into the file on two threads (see ``AtomicFileWriter``): worth it for a
+    /// file written while nothing else runs, such as the one big table a stage writes at its end.
+    public var fillsInParallel = false
+
     /// Creates a writer.
     public init(batchRowCount: Int = ArrowFileWriter.defaultBatchRowCount) {
         precondition(batchRowCount > 0, "batchRowCount must be positive")
@@ -52,7 +56,8 @@ public struct ArrowFileWriter: Sendable {
             }.map(\.name))
         let stream = try ArrowStreamWriter(
             path: path, columns: table.columns.map { ($0.name, $0.type) }, metadata: table.metadata,
-            largeUTF8Columns: largeColumns, batchRowCount: batchRowCount, checksum: checksum)
+            largeUTF8Columns: largeColumns, batchRowCount: batchRowCount, checksum: checksum,
+            fillsInParallel: fillsInParallel)
         do throws(ColumnarError) {
             for range in ranges { try stream.writeBatch(table, range: range) }
         } catch {

@@ -66,10 +66,12 @@ public final class ArrowStreamWriter {
     ///   - largeUTF8Columns: `utf8` columns written with 64-bit offsets (`large_utf8`).
     ///   - batchRowCount: the most rows in one record batch.
     ///   - checksum: the algorithm of the checksum ``finish()`` returns.
+    ///   - fillsInParallel: large buffers are copied into the file on two threads (see ``AtomicFileWriter``); for a
+    ///     file written while nothing else runs.
     public init(
         path: String, columns: [(name: String, type: ColumnType)], metadata: [String: String] = [:],
         largeUTF8Columns: Set<String> = [], batchRowCount: Int = ArrowFileWriter.defaultBatchRowCount,
-        checksum: ChecksumAlgorithm = .xxh64
+        checksum: ChecksumAlgorithm = .xxh64, fillsInParallel: Bool = false
     ) throws(ColumnarError) {
         precondition(batchRowCount > 0, "batchRowCount must be positive")
         fields = columns.map { column in
@@ -79,7 +81,7 @@ public final class ArrowStreamWriter {
         }
         self.metadata = metadata
         self.batchRowCount = batchRowCount
-        output = try AtomicFileWriter(path: path, checksum: checksum)
+        output = try AtomicFileWriter(path: path, checksum: checksum, fillsInParallel: fillsInParallel)
         do throws(ColumnarError) {
             try output.write(ArrowFormat.magic + [0, 0])
             position = 8

@@ -17,6 +17,14 @@ internal import CFileSync
 /// to start writing the pages out (without waiting), so the disk works while the caller computes and the final
 /// fsync has little left to do. If the writer is discarded without `commit()`, the temporary file is removed.
 ///
+/// With `fillsInParallel`, large writes (a column buffer of a big table) go through a shared mapping of the file
+/// instead of `write`: a window of the file is preallocated (so a full disk is an error here, never a fault later),
+/// mapped, and filled on two threads. Filling new page-cache pages is most of the cost of writing a checkpoint, and
+/// `write` takes one writer per file at a time while page faults on a mapping are taken on both cores; but a page
+/// first touched through a mapping is zeroed before it is filled, so this pays only when the second core would
+/// otherwise be idle (the one big table a stage writes at its end), not for files written side by side. Where the
+/// file system cannot preallocate or map, the writer falls back to `write`.
+///
 /// ```swift
 /// let writer = try AtomicFileWriter(path: "checkpoints/run/stage/_manifest.json")
 /// try writer.write(Array(json.utf8))
@@ -29,6 +37,9 @@ public final class AtomicFileWriter {
     public let temporaryPath: String
     /// Bytes written so far.
     public private(set) var byteCount = 0
+    /// Bytes of them copied into the file through a mapping (0 without `fillsInParallel`, or where the file system
+    /// cannot preallocate or map).
+    public private(set) var mappedByteCount = 0
 
     private var descriptor: Int32
     private var hasher: ChecksumHasher
@@ -46,14 +57,31 @@ public final class AtomicFileWriter {
     private var fileBytes = 0
     private var writebackRequested = 0
 
+    /// Writes of at least this many bytes are copied into a mapping of the file, on two threads.
+    static let mappedWriteThreshold = 4 << 20
+    /// The span of the file preallocated and mapped at a time for such writes.
+    static let windowSize = 64 << 20
+
+    /// The mapped window of the file, its first byte's offset in the file, and the end of the file as extended by
+    /// preallocation (cut back to `fileBytes` at commit).
+    private var window: UnsafeMutableRawPointer?
+    private var windowStart = 0
+    private var preallocatedEnd = 0
+    /// Set without `fillsInParallel`, or once the file system refused to preallocate or map: every write then goes
+    /// through `write`.
+    private var mappingUnavailable: Bool
+
     /// Creates the temporary file next to `path` (the directory must exist); `checksum` is the algorithm of the
-    /// checksum `commit()` returns.
-    public init(path: String, checksum: ChecksumAlgorithm = .xxh64) throws(ColumnarError) {
+    /// checksum `commit()` returns; with `fillsInParallel`, large writes are copied into the file on two threads.
+    public init(path: String, checksum: ChecksumAlgorithm = .xxh64, fillsInParallel: Bool = false)
+        throws(ColumnarError)
+    {
         self.path = path
+        mappingUnavailable = !fillsInParallel
         hasher = ChecksumHasher(checksum)
         let (directory, name) = Self.split(path)
         temporaryPath = (directory.map { $0 + "/" } ?? "") + ".\(name).tmp-\(getpid())"
-        descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        descriptor = open(temporaryPath, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
             throw ColumnarError(
                 .io,
@@ -64,6 +92,7 @@ public final class AtomicFileWriter {
     }
 
     deinit {
+        unmapWindow()
         if !isFinished {
             close(descriptor)
             unlink(temporaryPath)
@@ -110,6 +139,11 @@ public final class AtomicFileWriter {
         precondition(!isFinished, "commit() called twice or after abandon()")
         do throws(ColumnarError) {
             try flush()
+            unmapWindow()
+            if preallocatedEnd > fileBytes && ftruncate(descriptor, off_t(fileBytes)) != 0 {
+                throw ColumnarError(
+                    .io, "cannot cut \(temporaryPath) to its length: \(systemErrorText())", path: path)
+            }
             guard fsync(descriptor) == 0 else {
                 throw ColumnarError(.io, "cannot fsync \(temporaryPath): \(systemErrorText())", path: path)
             }
@@ -137,6 +171,7 @@ public final class AtomicFileWriter {
     public func abandon() {
         guard !isFinished else { return }
         isFinished = true
+        unmapWindow()
         close(descriptor)
         unlink(temporaryPath)
     }
@@ -162,21 +197,79 @@ public final class AtomicFileWriter {
     private func writeFully(_ bytes: UnsafeRawBufferPointer) throws(ColumnarError) {
         guard let base = bytes.baseAddress else { return }
         var offset = 0
+        if bytes.count >= Self.mappedWriteThreshold && !mappingUnavailable {
+            offset = try writeMapped(bytes)
+        }
         while offset < bytes.count {
-            let written = systemWrite(descriptor, base + offset, bytes.count - offset)
+            // At an explicit offset: preallocation moves the end of the file past the bytes written so far.
+            let written = pwrite(descriptor, base + offset, bytes.count - offset, off_t(fileBytes))
             if written < 0 {
                 if errno == EINTR { continue }
                 throw ColumnarError(
                     .io, "cannot write \(temporaryPath): \(systemErrorText()); check free disk space", path: path)
             }
             offset += written
+            fileBytes += written
+            requestWriteback()
         }
-        fileBytes += bytes.count
-        if fileBytes - writebackRequested >= Self.writebackInterval {
-            // Advisory: a failure here changes nothing (commit's fsync reports real write errors).
-            _ = segpipe_start_writeback(descriptor, Int64(writebackRequested), Int64(fileBytes - writebackRequested))
-            writebackRequested = fileBytes
+    }
+
+    /// Copies as much of `bytes` as the file system allows into mapped windows of the file, two threads filling
+    /// each; returns how many bytes were written (all of them unless mapping became unavailable).
+    private func writeMapped(_ bytes: UnsafeRawBufferPointer) throws(ColumnarError) -> Int {
+        guard let base = bytes.baseAddress else { return 0 }
+        var offset = 0
+        while offset < bytes.count {
+            if window == nil || fileBytes >= windowStart + Self.windowSize {
+                guard try mapWindow(at: fileBytes) else { break }
+            }
+            guard let window else { break }
+            let count = min(bytes.count - offset, windowStart + Self.windowSize - fileBytes)
+            segpipe_copy_in_halves(window + (fileBytes - windowStart), base + offset, count, Self.mappedWriteThreshold)
+            offset += count
+            fileBytes += count
+            mappedByteCount += count
+            requestWriteback()
         }
+        return offset
+    }
+
+    /// Preallocates and maps the window of the file holding `position`; false (and no more mapping for this file)
+    /// where the file system cannot do either.
+    private func mapWindow(at position: Int) throws(ColumnarError) -> Bool {
+        unmapWindow()
+        let start = position & ~(Int(sysconf(Int32(_SC_PAGESIZE))) - 1)
+        if segpipe_preallocate(descriptor, Int64(start), Int64(Self.windowSize)) != 0 {
+            if errno == ENOSPC || errno == EDQUOT || errno == EFBIG {
+                throw ColumnarError(
+                    .io, "cannot write \(temporaryPath): \(systemErrorText()); check free disk space", path: path)
+            }
+            mappingUnavailable = true
+            return false
+        }
+        preallocatedEnd = max(preallocatedEnd, start + Self.windowSize)
+        let mapped = mmap(nil, Self.windowSize, PROT_READ | PROT_WRITE, MAP_SHARED, descriptor, off_t(start))
+        guard let mapped, mapped != MAP_FAILED else {
+            mappingUnavailable = true
+            return false
+        }
+        window = mapped
+        windowStart = start
+        return true
+    }
+
+    private func unmapWindow() {
+        guard let mapped = window else { return }
+        munmap(mapped, Self.windowSize)
+        window = nil
+    }
+
+    /// Asks the kernel to start writing back every ``writebackInterval`` bytes.
+    private func requestWriteback() {
+        guard fileBytes - writebackRequested >= Self.writebackInterval else { return }
+        // Advisory: a failure here changes nothing (commit's fsync reports real write errors).
+        _ = segpipe_start_writeback(descriptor, Int64(writebackRequested), Int64(fileBytes - writebackRequested))
+        writebackRequested = fileBytes
     }
 
     private static func split(_ path: String) -> (directory: String?, name: String) {
@@ -197,9 +290,4 @@ public final class AtomicFileWriter {
             throw ColumnarError(.io, "cannot fsync directory \(directory): \(systemErrorText())", path: path)
         }
     }
-}
-
-/// The C `write`, which `AtomicFileWriter.write` hides inside the class.
-private func systemWrite(_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
-    write(descriptor, bytes, count)
 }

@@ -17,11 +17,15 @@ extension Table {
         self = try reader.readTable(columns: reader.columns.map(\.name).filter(columns.contains))
     }
 
-    /// Writes the table to `path` as an Arrow IPC file, crash-safely, and returns its size and checksum.
+    /// Writes the table to `path` as an Arrow IPC file, crash-safely, and returns its size and checksum;
+    /// `fillsInParallel` as in ``ArrowFileWriter``.
     @discardableResult
-    public func write(to path: String, checksum: ChecksumAlgorithm = .xxh64) throws(ColumnarError) -> WrittenFile {
+    public func write(to path: String, checksum: ChecksumAlgorithm = .xxh64, fillsInParallel: Bool = false)
+        throws(ColumnarError) -> WrittenFile
+    {
         var writer = ArrowFileWriter()
         writer.checksum = checksum
+        writer.fillsInParallel = fillsInParallel
         return try writer.write(self, to: path)
     }
 }

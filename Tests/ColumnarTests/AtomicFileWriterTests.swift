@@ -56,4 +56,34 @@ import Testing
         #expect(digest == (try checksum(ofFile: path, .sha256)))
         #expect(digest.hex == SHA256.hex(SHA256.hash(expected)))
     }
+
+    @Test func parallelFillWritesTheSameFileAsWrite() throws {
+        let directory = try TestDirectory()
+        defer { directory.remove() }
+        // Buffers large enough to be copied through the mapping, one across the end of the first 64 MiB window, with
+        // small writes between them so the windows start inside a page.
+        let chunks: [[UInt8]] = [
+            [7, 7, 7], [UInt8](repeating: 1, count: 5_000_000), [9], [UInt8](repeating: 2, count: 40_000_000),
+            [UInt8](repeating: 3, count: 30_000_001), [4, 4], [UInt8](repeating: 5, count: 4 << 20),
+        ]
+        let length = chunks.map(\.count).reduce(0, +)
+        var digests: [Checksum] = []
+        for parallel in [false, true] {
+            let path = directory.file(parallel ? "parallel.bin" : "plain.bin")
+            let writer = try AtomicFileWriter(path: path, fillsInParallel: parallel)
+            for chunk in chunks { try writer.write(chunk) }
+            #expect(writer.mappedByteCount == (parallel ? length - 6 : 0))
+            digests.append(try writer.commit())
+            // The preallocated rest of the last window is cut off.
+            #expect(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int == length)
+            #expect(digests.last == (try checksum(ofFile: path, .xxh64)))
+        }
+        #expect(digests[0] == digests[1])
+        do {
+            let writer = try AtomicFileWriter(path: directory.file("dropped.bin"), fillsInParallel: true)
+            try writer.write(chunks[1])
+            writer.abandon()
+        }
+        #expect(try directory.entries() == ["parallel.bin", "plain.bin"])
+    }
 }

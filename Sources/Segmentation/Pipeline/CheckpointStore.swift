@@ -63,15 +63,17 @@ public struct CheckpointStore: Sendable {
 
     // MARK: - Tables
 
-    /// Writes `table` as `<name>.arrow` in the stage folder and returns its manifest entry.
-    public func writeTable(_ table: Table, named name: String, runID: String, stage: StageName) throws(PipelineError)
-        -> StageManifest.File
-    {
+    /// Writes `table` as `<name>.arrow` in the stage folder and returns its manifest entry; `fillsInParallel` as in
+    /// `ArrowFileWriter` (for a table written while nothing else runs).
+    public func writeTable(
+        _ table: Table, named name: String, runID: String, stage: StageName, fillsInParallel: Bool = false
+    ) throws(PipelineError) -> StageManifest.File {
         let directory = stageDirectory(runID, stage)
         try createDirectory(directory)
         let path = "\(directory)/\(name).arrow"
         do {
-            return CheckpointOutput.manifestEntry(try table.write(to: path, checksum: checksum), name: name)
+            let written = try table.write(to: path, checksum: checksum, fillsInParallel: fillsInParallel)
+            return CheckpointOutput.manifestEntry(written, name: name)
         } catch {
             throw PipelineError(.io, "cannot write checkpoint \(path)", underlying: error)
         }

@@ -290,10 +290,16 @@ public struct PipelineRunner {
             throw error
         }
         let runID = context.runID
+        // The tables are written side by side; one that holds most of the cells is mostly written alone, so it
+        // fills its file on two threads.
+        let cells = output.tables.map { $0.table.rowCount * $0.table.columns.count }
+        let largest = cells.indices.max { cells[$0] < cells[$1] }
+        let alone = largest.map { cells[$0] >= 4 * (cells.reduce(0, +) - cells[$0]) } ?? false
+        let writes = output.tables.enumerated().map { ($1.name, $1.table, alone && $0 == largest) }
         manifest.files =
             output.files
-            + (try concurrentMap(output.tables.map { ($0.name, $0.table) }) { item throws(PipelineError) in
-                try store.writeTable(item.1, named: item.0, runID: runID, stage: stage)
+            + (try concurrentMap(writes) { item throws(PipelineError) in
+                try store.writeTable(item.1, named: item.0, runID: runID, stage: stage, fillsInParallel: item.2)
             })
         manifest.metrics = output.metrics
         manifest.finishedAt = CalendarDate.timestampString()

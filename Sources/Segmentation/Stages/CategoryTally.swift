@@ -6,7 +6,7 @@ import Columnar
 /// customer, so no per-customer dictionary is allocated. The top category is the one with the most orders; ties go
 /// to the name that sorts first, so the choice never depends on the order of the rows.
 /// - Complexity: O(orders + customers + categories · log categories).
-struct CategoryTally {
+struct CategoryTally: Sendable {
     /// Distinct categories per customer (0 without categorised orders).
     var distinctCount: [Int32]
     /// Ordinal (in the `names` interner) of each customer's top category, or -1.

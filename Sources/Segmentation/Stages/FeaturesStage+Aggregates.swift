@@ -165,16 +165,23 @@ struct OrderFeatures: Sendable {
     /// The features of the orders aggregated in process.
     init(_ aggregates: OrderAggregates, customerCount: Int, asOf: Int32) throws(PipelineError) {
         totals = aggregates.totals
-        do {
-            summary = try CLVSummary(
-                customerCount: customerCount, customerIndex: aggregates.orderCustomer, orderDay: aggregates.orderDay,
-                amount: aggregates.orderAmount, observationDay: asOf)
-        } catch {
-            throw PipelineError(.internal, "cannot summarise orders for the CLV model", underlying: error)
-        }
-        let tally = CategoryTally(
-            customerCount: customerCount, orderCustomer: aggregates.orderCustomer,
-            orderCategory: aggregates.orderCategory, names: aggregates.categoryNames.interner)
+        // Two passes over the completed orders that share nothing: side by side.
+        let (summary, tally) = try concurrently(
+            { () throws(PipelineError) in
+                do {
+                    return try CLVSummary(
+                        customerCount: customerCount, customerIndex: aggregates.orderCustomer,
+                        orderDay: aggregates.orderDay, amount: aggregates.orderAmount, observationDay: asOf)
+                } catch {
+                    throw PipelineError(.internal, "cannot summarise orders for the CLV model", underlying: error)
+                }
+            },
+            {
+                CategoryTally(
+                    customerCount: customerCount, orderCustomer: aggregates.orderCustomer,
+                    orderCategory: aggregates.orderCategory, names: aggregates.categoryNames.interner)
+            })
+        self.summary = summary
         categoryCount = tally.distinctCount
         topCategory = tally.top
         categoryNames = aggregates.categoryNames
