@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "CFileSync.h"
 
@@ -47,8 +48,10 @@ void segpipe_copy_in_halves(void *destination, const void *source, size_t count,
         return;
     }
     /* The split falls on a page boundary of the destination, so the two threads never fault on the same page. */
+    long page_size = sysconf(_SC_PAGESIZE);
+    uintptr_t page = page_size > 0 ? (uintptr_t)page_size : 4096;
     uintptr_t start = (uintptr_t)destination;
-    size_t first = (size_t)(((start + count / 2 + 4095) & ~(uintptr_t)4095) - start);
+    size_t first = (size_t)(((start + count / 2 + page - 1) & ~(page - 1)) - start);
     if (first >= count) {
         memcpy(destination, source, count);
         return;

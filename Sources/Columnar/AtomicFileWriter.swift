@@ -18,12 +18,14 @@ internal import CFileSync
 /// fsync has little left to do. If the writer is discarded without `commit()`, the temporary file is removed.
 ///
 /// With `fillsInParallel`, large writes (a column buffer of a big table) go through a shared mapping of the file
-/// instead of `write`: a window of the file is preallocated (so a full disk is an error here, never a fault later),
-/// mapped, and filled on two threads. Filling new page-cache pages is most of the cost of writing a checkpoint, and
+/// instead of `write`: a window of the file is preallocated (so that filling it through the mapping cannot run out
+/// of space on file systems that overwrite in place, such as ext4, XFS and tmpfs), mapped, and filled on two
+/// threads. Filling new page-cache pages is most of the cost of writing a checkpoint, and
 /// `write` takes one writer per file at a time while page faults on a mapping are taken on both cores; but a page
 /// first touched through a mapping is zeroed before it is filled, so this pays only when the second core would
 /// otherwise be idle (the one big table a stage writes at its end), not for files written side by side. Where the
-/// file system cannot preallocate or map, the writer falls back to `write`.
+/// file system cannot preallocate or map, or a window does not fit on the disk, the writer falls back to `write`
+/// (which reports a disk that is really full).
 ///
 /// ```swift
 /// let writer = try AtomicFileWriter(path: "checkpoints/run/stage/_manifest.json")
@@ -132,8 +134,8 @@ public final class AtomicFileWriter {
         try write(zeros)
     }
 
-    /// Flushes, fsyncs and closes the temporary file, renames it onto `path`, fsyncs the directory,
-    /// and returns the checksum of the contents.
+    /// Flushes, unmaps the window and cuts off what was preallocated past the bytes written, fsyncs and closes the
+    /// temporary file, renames it onto `path`, fsyncs the directory, and returns the checksum of the contents.
     @discardableResult
     public func commit() throws(ColumnarError) -> Checksum {
         precondition(!isFinished, "commit() called twice or after abandon()")
@@ -198,7 +200,7 @@ public final class AtomicFileWriter {
         guard let base = bytes.baseAddress else { return }
         var offset = 0
         if bytes.count >= Self.mappedWriteThreshold && !mappingUnavailable {
-            offset = try writeMapped(bytes)
+            offset = writeMapped(bytes)
         }
         while offset < bytes.count {
             // At an explicit offset: preallocation moves the end of the file past the bytes written so far.
@@ -216,12 +218,12 @@ public final class AtomicFileWriter {
 
     /// Copies as much of `bytes` as the file system allows into mapped windows of the file, two threads filling
     /// each; returns how many bytes were written (all of them unless mapping became unavailable).
-    private func writeMapped(_ bytes: UnsafeRawBufferPointer) throws(ColumnarError) -> Int {
+    private func writeMapped(_ bytes: UnsafeRawBufferPointer) -> Int {
         guard let base = bytes.baseAddress else { return 0 }
         var offset = 0
         while offset < bytes.count {
             if window == nil || fileBytes >= windowStart + Self.windowSize {
-                guard try mapWindow(at: fileBytes) else { break }
+                guard mapWindow(at: fileBytes) else { break }
             }
             guard let window else { break }
             let count = min(bytes.count - offset, windowStart + Self.windowSize - fileBytes)
@@ -235,19 +237,16 @@ public final class AtomicFileWriter {
     }
 
     /// Preallocates and maps the window of the file holding `position`; false (and no more mapping for this file)
-    /// where the file system cannot do either.
-    private func mapWindow(at position: Int) throws(ColumnarError) -> Bool {
+    /// where the file system cannot preallocate or map, or the window does not fit on the disk.
+    private func mapWindow(at position: Int) -> Bool {
         unmapWindow()
         let start = position & ~(Int(sysconf(Int32(_SC_PAGESIZE))) - 1)
-        if segpipe_preallocate(descriptor, Int64(start), Int64(Self.windowSize)) != 0 {
-            if errno == ENOSPC || errno == EDQUOT || errno == EFBIG {
-                throw ColumnarError(
-                    .io, "cannot write \(temporaryPath): \(systemErrorText()); check free disk space", path: path)
-            }
+        // Recorded first: a preallocation that fails may still have made the file longer, which commit cuts back.
+        preallocatedEnd = max(preallocatedEnd, start + Self.windowSize)
+        guard segpipe_preallocate(descriptor, Int64(start), Int64(Self.windowSize)) == 0 else {
             mappingUnavailable = true
             return false
         }
-        preallocatedEnd = max(preallocatedEnd, start + Self.windowSize)
         let mapped = mmap(nil, Self.windowSize, PROT_READ | PROT_WRITE, MAP_SHARED, descriptor, off_t(start))
         guard let mapped, mapped != MAP_FAILED else {
             mappingUnavailable = true

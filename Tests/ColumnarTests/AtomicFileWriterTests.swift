@@ -60,23 +60,42 @@ import Testing
     @Test func parallelFillWritesTheSameFileAsWrite() throws {
         let directory = try TestDirectory()
         defer { directory.remove() }
-        // Buffers large enough to be copied through the mapping, one across the end of the first 64 MiB window, with
-        // small writes between them so the windows start inside a page.
+        // Bytes that depend on their position, in buffers large enough to be copied through the mapping: the first
+        // ends 2 bytes short of the 64 MiB window, a small write crosses it, so the next window is mapped from inside
+        // a page; small writes between them too.
+        let pattern = (0..<(251 * 4097)).map { UInt8($0 % 251) }
+        func bytes(_ count: Int, from seed: Int) -> [UInt8] {
+            // Byte p is (seed + p) mod 251, appended a slice of `pattern` at a time.
+            var result: [UInt8] = []
+            result.reserveCapacity(count)
+            while result.count < count {
+                let start = (seed + result.count) % 251
+                let length = min(count - result.count, pattern.count - 251)
+                result.append(contentsOf: pattern[start..<(start + length)])
+            }
+            return result
+        }
         let chunks: [[UInt8]] = [
-            [7, 7, 7], [UInt8](repeating: 1, count: 5_000_000), [9], [UInt8](repeating: 2, count: 40_000_000),
-            [UInt8](repeating: 3, count: 30_000_001), [4, 4], [UInt8](repeating: 5, count: 4 << 20),
+            [7, 7, 7], bytes(5_000_000, from: 1), [9], bytes(62_108_858, from: 2), [1, 2, 3, 4, 5],
+            bytes(6_000_001, from: 3), [4, 4], bytes(4 << 20, from: 4),
         ]
-        let length = chunks.map(\.count).reduce(0, +)
+        let length: Int = chunks.map(\.count).reduce(0, +)
+        let firstWindow: Int = chunks.prefix(4).map(\.count).reduce(0, +)
+        #expect(firstWindow == (64 << 20) - 2)
         var digests: [Checksum] = []
         for parallel in [false, true] {
             let path = directory.file(parallel ? "parallel.bin" : "plain.bin")
             let writer = try AtomicFileWriter(path: path, fillsInParallel: parallel)
             for chunk in chunks { try writer.write(chunk) }
-            #expect(writer.mappedByteCount == (parallel ? length - 6 : 0))
-            digests.append(try writer.commit())
+            let mapped: Int = parallel ? length - 11 : 0
+            #expect(writer.mappedByteCount == mapped)
+            let committed = try writer.commit()
+            let digest = try checksum(ofFile: path, .xxh64)
+            #expect(committed == digest)
             // The preallocated rest of the last window is cut off.
-            #expect(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int == length)
-            #expect(digests.last == (try checksum(ofFile: path, .xxh64)))
+            let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int
+            #expect(size == length)
+            digests.append(digest)
         }
         #expect(digests[0] == digests[1])
         do {

@@ -10,9 +10,9 @@
 int segpipe_start_writeback(int descriptor, int64_t offset, int64_t count);
 
 /// Reserves disk blocks for `count` bytes at `offset` of the open file `descriptor` and extends the file to cover
-/// them if it is shorter (Linux `fallocate` with mode 0): later writes into that range, through a mapping too,
-/// cannot fail for lack of space. Returns 0, or -1 with errno set (EOPNOTSUPP where the file system or the system
-/// has no such call).
+/// them if it is shorter (Linux `fallocate` with mode 0): on file systems that overwrite in place (ext4, XFS, tmpfs)
+/// later writes into that range, through a mapping too, cannot fail for lack of space. Returns 0, or -1 with errno
+/// set (EOPNOTSUPP where the file system or the system has no such call).
 int segpipe_preallocate(int descriptor, int64_t offset, int64_t count);
 
 /// Copies `count` bytes from `source` to `destination` (which must not overlap), the second half on a thread of

@@ -196,9 +196,10 @@ extension BetaGeometricModel {
 
     /// ln A₃ and ln A₄ summed over the patterns in `range`, weighted; `dropOut[x]` is ln a − ln(b + x − 1).
     ///
-    /// With whole-day data and fewer days than patterns, ln(α + T) and ln(α + t_x) come from a table with one entry
-    /// per day (the same values: α + day · unit is what `scaled(by:)` gives). Of exp(ln A₃ − m) and exp(ln A₄ − m),
-    /// m the larger, one is exp(0) = 1, so one `exp` per repeat pattern is left.
+    /// With whole-day data and no more days than patterns in `range`, ln(α + T) and ln(α + t_x) come from a table with
+    /// one entry per day (the same values: α + day · unit is what `scaled(by:)` gives). Of exp(ln A₃ − m) and
+    /// exp(ln A₄ − m), m the larger, one is exp(0) = 1, so one `exp` per repeat pattern is left (the same sums as two
+    /// for finite terms).
     private func patternSums(_ data: Observations, _ range: Range<Int>, dropOut: [Double]) -> PatternSums {
         var sums = PatternSums()
         // Compensated (Kahan) summation keeps the objective smooth enough for the line search near the optimum.
