@@ -26,30 +26,38 @@ enum BinaryTableCopy {
         let rows = try connection.copyIn(sql) { writer in
             var encoder = BinaryCopyEncoder()
             encoder.writeHeader()
-            for row in 0..<rowCount {
-                encoder.beginRow(fieldCount: names.count)
-                leadingBytes?.withUnsafeBufferPointer { encoder.writeText($0) }
-                for column in columns {
-                    guard column.isValid(row) else {
-                        encoder.writeNull()
-                        continue
+            try withFields(columns[...], []) { fields in
+                for row in 0..<rowCount {
+                    encoder.beginRow(fieldCount: names.count)
+                    leadingBytes?.withUnsafeBufferPointer { encoder.writeText($0) }
+                    for field in fields {
+                        if let validity = field.validity, !validity[row] {
+                            encoder.writeNull()
+                            continue
+                        }
+                        switch field.source {
+                        case .text(let offsets, let bytes):
+                            encoder.writeText(UnsafeBufferPointer(rebasing: bytes[offsets[row]..<offsets[row + 1]]))
+                        case .coded(let codes, let offsets, let bytes):
+                            let code = Int(codes[row])
+                            encoder.writeText(
+                                code < 0
+                                    ? UnsafeBufferPointer(start: nil, count: 0)
+                                    : UnsafeBufferPointer(rebasing: bytes[offsets[code]..<offsets[code + 1]]))
+                        case .int64(let values): encoder.writeInt64(values[row])
+                        case .float64(let values): encoder.writeDouble(values[row])
+                        case .date32(let values): encoder.writeDate(daysSince1970: values[row])
+                        case .timestamp(let values): encoder.writeTimestamp(microsecondsSince1970: values[row])
+                        case .bool(let values): encoder.writeBool(values[row])
+                        }
                     }
-                    switch column.values {
-                    case .utf8(let strings): strings.withUTF8(at: row) { encoder.writeText($0) }
-                    case .dictionary(let coded): coded.withUTF8(at: row) { encoder.writeText($0) }
-                    case .int64(let values): encoder.writeInt64(values[row])
-                    case .float64(let values): encoder.writeDouble(values[row])
-                    case .date32(let values): encoder.writeDate(daysSince1970: values[row])
-                    case .timestamp(let values): encoder.writeTimestamp(microsecondsSince1970: values[row])
-                    case .bool(let values): encoder.writeBool(values[row])
+                    if encoder.byteCount >= 1 << 20 {
+                        sent += encoder.byteCount
+                        try writer.write(encoder.bytes)
+                        encoder.removeAll()
+                        onRowsSent(row + 1 - rowsSent)
+                        rowsSent = row + 1
                     }
-                }
-                if encoder.byteCount >= 1 << 20 {
-                    sent += encoder.byteCount
-                    try writer.write(encoder.bytes)
-                    encoder.removeAll()
-                    onRowsSent(row + 1 - rowsSent)
-                    rowsSent = row + 1
                 }
             }
             encoder.writeTrailer()
@@ -58,5 +66,54 @@ enum BinaryTableCopy {
             if rowCount > rowsSent { onRowsSent(rowCount - rowsSent) }
         }
         return (rows, sent)
+    }
+
+    /// A column's values as raw views: switching on one per row and field costs no reference counting (switching
+    /// on `ColumnValues` retains and releases the array inside for every value).
+    private enum FieldSource {
+        case text(offsets: UnsafeBufferPointer<Int>, bytes: UnsafeBufferPointer<UInt8>)
+        case coded(
+            codes: UnsafeBufferPointer<Int32>, offsets: UnsafeBufferPointer<Int>, bytes: UnsafeBufferPointer<UInt8>)
+        case int64(UnsafeBufferPointer<Int64>)
+        case float64(UnsafeBufferPointer<Double>)
+        case date32(UnsafeBufferPointer<Int32>)
+        case timestamp(UnsafeBufferPointer<Int64>)
+        case bool(UnsafeBufferPointer<Bool>)
+    }
+
+    private struct Field {
+        var source: FieldSource
+        var validity: UnsafeBufferPointer<Bool>?
+    }
+
+    /// Calls `body` with raw views of `columns` (after `fields`), valid during the call.
+    private static func withFields(
+        _ columns: ArraySlice<Column>, _ fields: [Field], _ body: ([Field]) throws -> Void
+    ) throws {
+        guard let column = columns.first else { return try body(fields) }
+        let rest = columns.dropFirst()
+        func next(_ source: FieldSource) throws {
+            guard let validity = column.validity else {
+                return try withFields(rest, fields + [Field(source: source, validity: nil)], body)
+            }
+            try validity.withUnsafeBufferPointer { flags in
+                try withFields(rest, fields + [Field(source: source, validity: flags)], body)
+            }
+        }
+        switch column.values {
+        case .utf8(let strings):
+            try strings.withUnsafeStorage { offsets, bytes in try next(.text(offsets: offsets, bytes: bytes)) }
+        case .dictionary(let coded):
+            try coded.codes.withUnsafeBufferPointer { codes in
+                try coded.dictionary.withUnsafeStorage { offsets, bytes in
+                    try next(.coded(codes: codes, offsets: offsets, bytes: bytes))
+                }
+            }
+        case .int64(let values): try values.withUnsafeBufferPointer { try next(.int64($0)) }
+        case .float64(let values): try values.withUnsafeBufferPointer { try next(.float64($0)) }
+        case .date32(let values): try values.withUnsafeBufferPointer { try next(.date32($0)) }
+        case .timestamp(let values): try values.withUnsafeBufferPointer { try next(.timestamp($0)) }
+        case .bool(let values): try values.withUnsafeBufferPointer { try next(.bool($0)) }
+        }
     }
 }
