@@ -58,9 +58,12 @@ public struct CheckpointOutput: Sendable {
         try store.openTable(named: name, runID: runID, stage: stage, columns: columns)
     }
 
-    /// Writes a whole table as `<name>.arrow`, as the runner writes a stage's tables, and returns its manifest entry.
-    func write(_ table: Table, named name: String) throws(PipelineError) -> StageManifest.File {
-        try store.writeTable(table, named: name, runID: runID, stage: stage)
+    /// Writes a whole table as `<name>.arrow`, as the runner writes a stage's tables, and returns its manifest entry;
+    /// `fillsInParallel` for a table written while nothing else runs (see `ArrowFileWriter`).
+    func write(_ table: Table, named name: String, fillsInParallel: Bool = false) throws(PipelineError)
+        -> StageManifest.File
+    {
+        try store.writeTable(table, named: name, runID: runID, stage: stage, fillsInParallel: fillsInParallel)
     }
 
     /// The manifest entry of a table file written through ``open(_:columns:)``.
