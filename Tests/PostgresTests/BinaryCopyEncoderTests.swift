@@ -29,4 +29,34 @@ import Testing
         #expect(encoder.byteCount == 0)
         #expect(encoder.bytes.capacity >= 4096)
     }
+
+    @Test func aRowWrittenAtOnceEqualsTheSameFieldsWrittenOneByOne() {
+        let text: [UInt8] = Array("Zoë".utf8)
+        var byField = BinaryCopyEncoder()
+        byField.beginRow(fieldCount: 8)
+        byField.writeInt64(-3)
+        byField.writeDouble(1.5)
+        byField.writeNull()
+        byField.writeBool(true)
+        byField.writeDate(daysSince1970: 10_958)
+        byField.writeTimestamp(microsecondsSince1970: 946_684_800_000_001)
+        text.withUnsafeBufferPointer { byField.writeText($0) }
+        byField.writeText("")
+        let sizes = [8, 8, -1, 1, 4, 8, text.count, 0].map {
+            $0 < 0 ? BinaryCopyEncoder.nullFieldSize : BinaryCopyEncoder.fieldSize(valueSize: $0)
+        }
+        var atOnce = BinaryCopyEncoder()
+        atOnce.writeText("before")
+        atOnce.writeRow(fieldCount: 8, byteCount: 2 + sizes.reduce(0, +)) { row in
+            row.writeInt64(-3)
+            row.writeDouble(1.5)
+            row.writeNull()
+            row.writeBool(true)
+            row.writeDate(daysSince1970: 10_958)
+            row.writeTimestamp(microsecondsSince1970: 946_684_800_000_001)
+            text.withUnsafeBufferPointer { row.writeText($0) }
+            row.writeText(UnsafeBufferPointer(start: nil, count: 0))
+        }
+        #expect(Array(atOnce.bytes.dropFirst(10)) == byField.bytes)
+    }
 }

@@ -7,8 +7,9 @@ import Postgres
 ///
 /// The rows are built in memory with deterministic values (``table(rows:)``), so every run and the CSV file
 /// written for psql's `\copy` (``writeCSV(rows:to:)``) hold the same data. The copy encodes every row with
-/// `BinaryCopyEncoder` exactly as `LoadStage` does (the same per-column switch, nulls from the validity array,
-/// 1 MiB chunks) and streams it with `PostgresConnection.copyIn`. Connecting, truncating and the COPY are
+/// `BinaryCopyEncoder` exactly as `LoadStage` does (`BinaryTableCopy`: raw views of the columns, nulls from the
+/// validity array, each row written at once into space reserved for it, 1 MiB chunks) and streams it with
+/// `PostgresConnection.copyIn`. Connecting, truncating and the COPY are
 /// timed together; building the rows is not.
 ///
 /// ```swift

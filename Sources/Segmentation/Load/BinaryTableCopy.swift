@@ -27,29 +27,14 @@ enum BinaryTableCopy {
             var encoder = BinaryCopyEncoder()
             encoder.writeHeader()
             try withFields(columns[...], []) { fields in
+                let leadingSize = leadingBytes.map { BinaryCopyEncoder.fieldSize(valueSize: $0.count) } ?? 0
                 for row in 0..<rowCount {
-                    encoder.beginRow(fieldCount: names.count)
-                    leadingBytes?.withUnsafeBufferPointer { encoder.writeText($0) }
-                    for field in fields {
-                        if let validity = field.validity, !validity[row] {
-                            encoder.writeNull()
-                            continue
-                        }
-                        switch field.source {
-                        case .text(let offsets, let bytes):
-                            encoder.writeText(UnsafeBufferPointer(rebasing: bytes[offsets[row]..<offsets[row + 1]]))
-                        case .coded(let codes, let offsets, let bytes):
-                            let code = Int(codes[row])
-                            encoder.writeText(
-                                code < 0
-                                    ? UnsafeBufferPointer(start: nil, count: 0)
-                                    : UnsafeBufferPointer(rebasing: bytes[offsets[code]..<offsets[code + 1]]))
-                        case .int64(let values): encoder.writeInt64(values[row])
-                        case .float64(let values): encoder.writeDouble(values[row])
-                        case .date32(let values): encoder.writeDate(daysSince1970: values[row])
-                        case .timestamp(let values): encoder.writeTimestamp(microsecondsSince1970: values[row])
-                        case .bool(let values): encoder.writeBool(values[row])
-                        }
+                    // The row's size first, then its fields into the space reserved for them.
+                    var size = 2 + leadingSize
+                    for field in fields { size += field.encodedSize(row) }
+                    encoder.writeRow(fieldCount: names.count, byteCount: size) { writer in
+                        leadingBytes?.withUnsafeBufferPointer { writer.writeText($0) }
+                        for field in fields { field.write(row, into: &writer) }
                     }
                     if encoder.byteCount >= 1 << 20 {
                         sent += encoder.byteCount
@@ -84,6 +69,47 @@ enum BinaryTableCopy {
     private struct Field {
         var source: FieldSource
         var validity: UnsafeBufferPointer<Bool>?
+
+        /// The text of row `row` (a code of -1 reads as the empty string); only for text sources.
+        @inline(__always)
+        func text(_ row: Int) -> UnsafeBufferPointer<UInt8> {
+            switch source {
+            case .text(let offsets, let bytes):
+                return UnsafeBufferPointer(rebasing: bytes[offsets[row]..<offsets[row + 1]])
+            case .coded(let codes, let offsets, let bytes):
+                let code = Int(codes[row])
+                guard code >= 0 else { return UnsafeBufferPointer(start: nil, count: 0) }
+                return UnsafeBufferPointer(rebasing: bytes[offsets[code]..<offsets[code + 1]])
+            default:
+                return UnsafeBufferPointer(start: nil, count: 0)
+            }
+        }
+
+        /// Bytes row `row` of this field takes in binary COPY.
+        @inline(__always)
+        func encodedSize(_ row: Int) -> Int {
+            if let validity, !validity[row] { return BinaryCopyEncoder.nullFieldSize }
+            switch source {
+            case .text, .coded: return BinaryCopyEncoder.fieldSize(valueSize: text(row).count)
+            case .int64, .float64, .timestamp: return BinaryCopyEncoder.fieldSize(valueSize: 8)
+            case .date32: return BinaryCopyEncoder.fieldSize(valueSize: 4)
+            case .bool: return BinaryCopyEncoder.fieldSize(valueSize: 1)
+            }
+        }
+
+        /// Writes row `row` of this field.
+        @inline(__always)
+        func write(_ row: Int, into writer: inout BinaryCopyEncoder.RowWriter) {
+            if let validity, !validity[row] { return writer.writeNull() }
+            switch source {
+            case .text, .coded: writer.writeText(text(row))
+            case .int64(let values): writer.writeInt64(values[row])
+            case .float64(let values): writer.writeDouble(values[row])
+            case .date32(let values): writer.writeDate(daysSince1970: values[row])
+            case .timestamp(let values): writer.writeTimestamp(microsecondsSince1970: values[row])
+            case .bool(let values): writer.writeBool(values[row])
+            }
+        }
     }
 
     /// Calls `body` with raw views of `columns` (after `fields`), valid during the call.
