@@ -4,6 +4,9 @@
 #include <pthread.h>
 #include <string.h>
 #include <unistd.h>
+#if defined(__linux__)
+#include <sys/vfs.h>
+#endif
 
 #include "CFileSync.h"
 
@@ -27,6 +30,24 @@ int segpipe_preallocate(int descriptor, int64_t offset, int64_t count) {
     (void)count;
     errno = EOPNOTSUPP;
     return -1;
+#endif
+}
+
+int segpipe_overwrites_in_place(int descriptor) {
+#if defined(__linux__)
+    struct statfs info;
+    if (fstatfs(descriptor, &info) != 0) return 0;
+    switch ((unsigned long)info.f_type) {
+    case 0xEF53UL:     /* ext2/3/4 */
+    case 0x58465342UL: /* XFS */
+    case 0x01021994UL: /* tmpfs */
+        return 1;
+    default:
+        return 0;
+    }
+#else
+    (void)descriptor;
+    return 0;
 #endif
 }
 

@@ -18,14 +18,14 @@ internal import CFileSync
 /// fsync has little left to do. If the writer is discarded without `commit()`, the temporary file is removed.
 ///
 /// With `fillsInParallel`, large writes (a column buffer of a big table) go through a shared mapping of the file
-/// instead of `write`: a window of the file is preallocated (so that filling it through the mapping cannot run out
-/// of space on file systems that overwrite in place, such as ext4, XFS and tmpfs), mapped, and filled on two
-/// threads. Filling new page-cache pages is most of the cost of writing a checkpoint, and
-/// `write` takes one writer per file at a time while page faults on a mapping are taken on both cores; but a page
-/// first touched through a mapping is zeroed before it is filled, so this pays only when the second core would
-/// otherwise be idle (the one big table a stage writes at its end), not for files written side by side. Where the
-/// file system cannot preallocate or map, or a window does not fit on the disk, the writer falls back to `write`
-/// (which reports a disk that is really full).
+/// instead of `write`: a window of the file is preallocated, mapped, and filled on two threads. Filling new
+/// page-cache pages is most of the cost of writing a checkpoint, and `write` takes one writer per file at a time
+/// while page faults on a mapping are taken on both cores; but a page first touched through a mapping is zeroed
+/// before it is filled, so this pays only when the second core would otherwise be idle (the one big table a stage
+/// writes at its end), not for files written side by side. It is used only on file systems that overwrite blocks
+/// in place (ext4, XFS, tmpfs), where filling a preallocated window cannot run out of space (on a copy-on-write or
+/// network file system that would be a fault, not an error). Where the file system cannot preallocate or map, or a
+/// window does not fit on the disk, the writer falls back to `write` (which reports a disk that is really full).
 ///
 /// ```swift
 /// let writer = try AtomicFileWriter(path: "checkpoints/run/stage/_manifest.json")
@@ -39,8 +39,8 @@ public final class AtomicFileWriter {
     public let temporaryPath: String
     /// Bytes written so far.
     public private(set) var byteCount = 0
-    /// Bytes of them copied into the file through a mapping (0 without `fillsInParallel`, or where the file system
-    /// cannot preallocate or map).
+    /// Bytes of them copied into the file through a mapping (0 without `fillsInParallel`, on a file system that is
+    /// not known to overwrite in place, or after a window could not be preallocated or mapped).
     public private(set) var mappedByteCount = 0
 
     private var descriptor: Int32
@@ -90,6 +90,9 @@ public final class AtomicFileWriter {
                 "cannot create temporary file \(temporaryPath): \(systemErrorText()); check that the directory "
                     + "exists and is writable", path: path)
         }
+        // Only where a preallocated block is overwritten in place: on a copy-on-write or network file system a full
+        // disk would be a fault while filling the mapping, not an error.
+        if fillsInParallel && segpipe_overwrites_in_place(descriptor) == 0 { mappingUnavailable = true }
         buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.bufferSize, alignment: 64)
     }
 
@@ -176,6 +179,15 @@ public final class AtomicFileWriter {
         unmapWindow()
         close(descriptor)
         unlink(temporaryPath)
+    }
+
+    /// Whether writers with `fillsInParallel` fill their files in `directory` through a mapping: true where its file
+    /// system overwrites blocks in place (ext4, XFS, tmpfs).
+    public static func mapsFiles(in directory: String) -> Bool {
+        let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        return segpipe_overwrites_in_place(descriptor) != 0
     }
 
     /// Writes `bytes` to `path` crash-safely and returns their checksum.

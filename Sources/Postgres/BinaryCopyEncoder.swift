@@ -156,7 +156,7 @@ extension BinaryCopyEncoder {
         let start = bytes.count
         bytes.append(contentsOf: repeatElement(0, count: byteCount))
         bytes.withUnsafeMutableBytes { raw in
-            var writer = RowWriter(base: raw.baseAddress! + start, offset: 0)
+            var writer = RowWriter(base: raw.baseAddress! + start, end: byteCount)
             writer.put(UInt16(truncatingIfNeeded: fieldCount))
             body(&writer)
             precondition(writer.offset == byteCount, "row encoded to \(writer.offset) bytes, \(byteCount) reserved")
@@ -167,16 +167,19 @@ extension BinaryCopyEncoder {
     /// encodings as the encoder's `write…` methods; valid only during that call.
     public struct RowWriter {
         private let base: UnsafeMutableRawPointer
+        /// The bytes reserved.
+        private let end: Int
         /// Bytes written so far.
-        public private(set) var offset: Int
+        public private(set) var offset = 0
 
-        fileprivate init(base: UnsafeMutableRawPointer, offset: Int) {
+        fileprivate init(base: UnsafeMutableRawPointer, end: Int) {
             self.base = base
-            self.offset = offset
+            self.end = end
         }
 
         @inline(__always)
         fileprivate mutating func put<T: FixedWidthInteger>(_ value: T) {
+            precondition(offset + MemoryLayout<T>.size <= end, "row written past the \(end) bytes reserved")
             base.storeBytes(of: value.bigEndian, toByteOffset: offset, as: T.self)
             offset += MemoryLayout<T>.size
         }
@@ -217,6 +220,7 @@ extension BinaryCopyEncoder {
         /// Writes a `text` value from UTF-8 bytes (no NUL bytes).
         public mutating func writeText(_ utf8: UnsafeBufferPointer<UInt8>) {
             put(UInt32(truncatingIfNeeded: utf8.count))
+            precondition(offset + utf8.count <= end, "row written past the \(end) bytes reserved")
             if let source = utf8.baseAddress, !utf8.isEmpty {
                 (base + offset).copyMemory(from: source, byteCount: utf8.count)
             }

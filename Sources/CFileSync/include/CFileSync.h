@@ -15,6 +15,11 @@ int segpipe_start_writeback(int descriptor, int64_t offset, int64_t count);
 /// set (EOPNOTSUPP where the file system or the system has no such call).
 int segpipe_preallocate(int descriptor, int64_t offset, int64_t count);
 
+/// Whether the file system of the open file `descriptor` overwrites file blocks in place (ext4, XFS, tmpfs), so that
+/// writing through a mapping of preallocated blocks cannot fail for lack of space; 0 for any other (copy-on-write
+/// file systems such as btrfs or ZFS, network file systems) or when it cannot be told.
+int segpipe_overwrites_in_place(int descriptor);
+
 /// Copies `count` bytes from `source` to `destination` (which must not overlap), the second half on a thread of
 /// its own when `count` is at least `minimum_parallel` and the thread can be started, so that the page faults of a
 /// fresh file mapping are taken on two cores. Returns when all bytes are copied.

@@ -17,6 +17,8 @@ enum BinaryTableCopy {
         leading: (name: String, value: String)? = nil, freeze: Bool = false, connection: PostgresConnection,
         onRowsSent: (Int) -> Void = { _ in }
     ) throws -> (rows: Int, bytes: Int) {
+        precondition(
+            columnNames.count == columns.count, "\(columnNames.count) column names for \(columns.count) columns")
         let names = (leading.map { [$0.name] } ?? []) + columnNames
         let columnList = names.map(PostgresIdentifier.quote).joined(separator: ", ")
         let sql = "COPY \(qualifiedTable) (\(columnList)) FROM STDIN (FORMAT binary\(freeze ? ", FREEZE" : ""))"
@@ -26,24 +28,12 @@ enum BinaryTableCopy {
         let rows = try connection.copyIn(sql) { writer in
             var encoder = BinaryCopyEncoder()
             encoder.writeHeader()
-            try withFields(columns[...], []) { fields in
-                let leadingSize = leadingBytes.map { BinaryCopyEncoder.fieldSize(valueSize: $0.count) } ?? 0
-                for row in 0..<rowCount {
-                    // The row's size first, then its fields into the space reserved for them.
-                    var size = 2 + leadingSize
-                    for field in fields { size += field.encodedSize(row) }
-                    encoder.writeRow(fieldCount: names.count, byteCount: size) { writer in
-                        leadingBytes?.withUnsafeBufferPointer { writer.writeText($0) }
-                        for field in fields { field.write(row, into: &writer) }
-                    }
-                    if encoder.byteCount >= 1 << 20 {
-                        sent += encoder.byteCount
-                        try writer.write(encoder.bytes)
-                        encoder.removeAll()
-                        onRowsSent(row + 1 - rowsSent)
-                        rowsSent = row + 1
-                    }
-                }
+            try encodeRows(columns, rowCount: rowCount, leading: leadingBytes, into: &encoder) { encoder, encoded in
+                sent += encoder.byteCount
+                try writer.write(encoder.bytes)
+                encoder.removeAll()
+                onRowsSent(encoded - rowsSent)
+                rowsSent = encoded
             }
             encoder.writeTrailer()
             sent += encoder.byteCount
@@ -51,6 +41,36 @@ enum BinaryTableCopy {
             if rowCount > rowsSent { onRowsSent(rowCount - rowsSent) }
         }
         return (rows, sent)
+    }
+
+    /// Encodes rows `0..<rowCount` of `columns`, each after the text field `leading` when given, into `encoder`;
+    /// whenever it holds `chunkBytes` or more, calls `flush` with the rows encoded so far (`flush` empties it).
+    ///
+    /// Each row's size is summed first and the row written at once into space reserved for it
+    /// (`BinaryCopyEncoder.writeRow`), from raw views of the columns.
+    static func encodeRows(
+        _ columns: [Column], rowCount: Int, leading: [UInt8]?, into encoder: inout BinaryCopyEncoder,
+        chunkBytes: Int = 1 << 20, flush: (inout BinaryCopyEncoder, _ rowsEncoded: Int) throws -> Void
+    ) throws {
+        for column in columns {
+            // The rows are read through unchecked pointers.
+            precondition(
+                column.count >= rowCount && (column.validity?.count ?? rowCount) >= rowCount,
+                "column \(column.name) holds fewer than \(rowCount) rows")
+        }
+        let fieldCount = columns.count + (leading == nil ? 0 : 1)
+        let leadingSize = leading.map { BinaryCopyEncoder.fieldSize(valueSize: $0.count) } ?? 0
+        try withFields(columns[...], []) { fields in
+            for row in 0..<rowCount {
+                var size = 2 + leadingSize
+                for field in fields { size += field.encodedSize(row) }
+                encoder.writeRow(fieldCount: fieldCount, byteCount: size) { writer in
+                    leading?.withUnsafeBufferPointer { writer.writeText($0) }
+                    for field in fields { field.write(row, into: &writer) }
+                }
+                if encoder.byteCount >= chunkBytes { try flush(&encoder, row + 1) }
+            }
+        }
     }
 
     /// A column's values as raw views: switching on one per row and field costs no reference counting (switching
