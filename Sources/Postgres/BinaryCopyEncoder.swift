@@ -51,13 +51,12 @@ public struct BinaryCopyEncoder: Sendable {
 
     /// Writes SQL NULL.
     public mutating func writeNull() {
-        appendBigEndian(UInt32(0xFFFF_FFFF))
+        reserve(Self.nullFieldSize) { $0.writeNull() }
     }
 
     /// Writes a `bigint`.
     public mutating func writeInt64(_ value: Int64) {
-        appendBigEndian(UInt32(8))
-        appendBigEndian(UInt64(bitPattern: value))
+        reserve(Self.fieldSize(valueSize: 8)) { $0.writeInt64(value) }
     }
 
     /// Writes an `integer`.
@@ -74,8 +73,7 @@ public struct BinaryCopyEncoder: Sendable {
 
     /// Writes a `double precision`.
     public mutating func writeDouble(_ value: Double) {
-        appendBigEndian(UInt32(8))
-        appendBigEndian(value.bitPattern)
+        reserve(Self.fieldSize(valueSize: 8)) { $0.writeDouble(value) }
     }
 
     /// Writes a `real`.
@@ -86,21 +84,18 @@ public struct BinaryCopyEncoder: Sendable {
 
     /// Writes a `boolean`.
     public mutating func writeBool(_ value: Bool) {
-        appendBigEndian(UInt32(1))
-        bytes.append(value ? 1 : 0)
+        reserve(Self.fieldSize(valueSize: 1)) { $0.writeBool(value) }
     }
 
     /// Writes a `date` given as days since 1970-01-01 (sent as days since 2000-01-01).
     public mutating func writeDate(daysSince1970 days: Int32) {
-        appendBigEndian(UInt32(4))
-        appendBigEndian(UInt32(bitPattern: days &- PostgresDateTime.postgresEpochDays))
+        reserve(Self.fieldSize(valueSize: 4)) { $0.writeDate(daysSince1970: days) }
     }
 
     /// Writes a `timestamptz` (or `timestamp`) given as microseconds since 1970-01-01T00:00:00Z (sent as
     /// microseconds since 2000-01-01).
     public mutating func writeTimestamp(microsecondsSince1970 micros: Int64) {
-        appendBigEndian(UInt32(8))
-        appendBigEndian(UInt64(bitPattern: micros &- PostgresDateTime.postgresEpochMicroseconds))
+        reserve(Self.fieldSize(valueSize: 8)) { $0.writeTimestamp(microsecondsSince1970: micros) }
     }
 
     /// Writes a `text`/`varchar` value from a string.
@@ -112,8 +107,7 @@ public struct BinaryCopyEncoder: Sendable {
 
     /// Writes a `text`/`varchar` value from UTF-8 bytes (no NUL bytes).
     public mutating func writeText(_ utf8: UnsafeBufferPointer<UInt8>) {
-        appendBigEndian(UInt32(truncatingIfNeeded: utf8.count))
-        bytes.append(contentsOf: utf8)
+        reserve(Self.fieldSize(valueSize: utf8.count)) { $0.writeText(utf8) }
     }
 
     /// Writes a `bytea` value.
@@ -153,18 +147,26 @@ extension BinaryCopyEncoder {
     ///
     /// - Precondition: `body` writes exactly `byteCount - 2` bytes of fields.
     public mutating func writeRow(fieldCount: Int, byteCount: Int, _ body: (inout RowWriter) -> Void) {
+        reserve(byteCount) { writer in
+            writer.put(UInt16(truncatingIfNeeded: fieldCount))
+            body(&writer)
+        }
+    }
+
+    /// Appends `byteCount` bytes, all written by `body`.
+    @inline(__always)
+    private mutating func reserve(_ byteCount: Int, _ body: (inout RowWriter) -> Void) {
         let start = bytes.count
         bytes.append(contentsOf: repeatElement(0, count: byteCount))
         bytes.withUnsafeMutableBytes { raw in
             var writer = RowWriter(base: raw.baseAddress! + start, end: byteCount)
-            writer.put(UInt16(truncatingIfNeeded: fieldCount))
             body(&writer)
-            precondition(writer.offset == byteCount, "row encoded to \(writer.offset) bytes, \(byteCount) reserved")
+            precondition(writer.offset == byteCount, "encoded \(writer.offset) bytes, \(byteCount) reserved")
         }
     }
 
-    /// Writes the fields of one row into the space ``writeRow(fieldCount:byteCount:_:)`` reserved, with the same
-    /// encodings as the encoder's `write…` methods; valid only during that call.
+    /// Writes the fields of one row into the space ``writeRow(fieldCount:byteCount:_:)`` reserved (the encoder's
+    /// own `write…` methods go through it too); valid only during that call.
     public struct RowWriter {
         private let base: UnsafeMutableRawPointer
         /// The bytes reserved.
