@@ -12,9 +12,10 @@ extension CleanStage {
     /// Two passes. The normalisation of each row depends on that row alone, so it runs on two cores over halves
     /// of the table, with per-half memo tables for the fields that repeat (names, cities, countries, channels,
     /// postal codes). The id checks depend on the rows before, so a second, sequential pass decides which rows
-    /// are kept, in row order, exactly as one pass would.
+    /// are kept, in row order, exactly as one pass would. Returns the kept rows, the quality counts and the kept ids
+    /// interned in row order (the ordinal of an id is its row), which the orders and events are checked against.
     func cleanCustomers(_ table: Table, rejects: inout [Reject]) throws(PipelineError) -> (
-        Table, [String: JSONValue]
+        table: Table, metrics: [String: JSONValue], ids: StringInterner
     ) {
         let file = context.configuration.sources.customers.displayName
         let ids = try table.strings("customer_id")
@@ -77,7 +78,7 @@ extension CleanStage {
         var replacements = normalized.columns.mapValues { $0.gathering(keep) }
         replacements["customer_id"] = Column(name: "customer_id", values: .utf8(idColumn))
         let columns = table.gathering(keep, replacing: replacements)
-        return (try makeTable(columns), counts.metrics)
+        return (try makeTable(columns), counts.metrics, seen)
     }
 }
 

@@ -28,9 +28,10 @@ struct CleanStage {
         // Every row this stage checks is known now: the progress line shows the share done and an ETA.
         context.progress.expectTotal(
             Int64(rawCustomers.rowCount + rawOrders.rowCount + rawEvents.rowCount), of: .rows)
-        var (customers, customerMetrics) = try cleanCustomers(rawCustomers, rejects: &rejects)
-        let cleanIDs = try customers.strings("customer_id")
-        let customerIDs = FrozenInterner(interner: StringInterner(cleanIDs))
+        let cleaned = try cleanCustomers(rawCustomers, rejects: &rejects)
+        var customers = cleaned.table
+        // The id checks interned the kept ids in row order already: no second index of the same ids.
+        let customerIDs = FrozenInterner(interner: cleaned.ids)
         let placeholder = context.configuration.clean.placeholderCustomer
         let customerCoding = CustomerCoding(customerIDs, placeholder: placeholder)
         try context.checkCancellation()
@@ -53,7 +54,7 @@ struct CleanStage {
             customers = try appendingPlaceholder(placeholder, to: customers)
         }
         metrics["orphans_kept_under_placeholder"] = .int(orphans)
-        metrics.merge(customerMetrics) { $1 }
+        metrics.merge(cleaned.metrics) { $1 }
         metrics.merge(orderMetrics) { $1 }
 
         var qualityFailure: String?
