@@ -44,7 +44,6 @@ extension CleanStage {
         let seen = StringInterner(capacity: rowCount)
         var firstLine: [Int64] = []
         firstLine.reserveCapacity(rowCount)
-        var idColumn = StringColumn(capacity: rowCount, byteCapacity: ids.bytes.count)
         var counts = NormalizedCustomers.Flags()
         for row in 0..<rowCount {
             func reject(_ field: String, _ reason: String, _ raw: String) {
@@ -73,10 +72,10 @@ extension CleanStage {
             seen.insert(trimmed)
             firstLine.append(lines[row])
             keep.append(row)
-            idColumn.append(trimmed)
         }
         var replacements = normalized.columns.mapValues { $0.gathering(keep) }
-        replacements["customer_id"] = Column(name: "customer_id", values: .utf8(idColumn))
+        // The kept ids, trimmed, in row order: what the id pass interned.
+        replacements["customer_id"] = Column(name: "customer_id", values: .utf8(seen.strings))
         let columns = table.gathering(keep, replacing: replacements)
         return (try makeTable(columns), counts.metrics, seen)
     }
