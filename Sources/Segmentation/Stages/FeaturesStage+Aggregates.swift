@@ -1,4 +1,5 @@
 import Columnar
+import Synchronization
 
 /// Per-customer counts and sums of the orders, indexed like the merged customers.
 struct OrderTotals: Sendable {
@@ -33,27 +34,57 @@ struct OrderTotals: Sendable {
 /// plain column is looked up row by row on its bytes.
 /// Rows of customers not in the merged customers get -1.
 struct CustomerRows: Sendable {
-    /// The merged customers' ids, and the same hashed (ordinal == row).
+    /// The merged customers' ids, and the same hashed (ordinal == row) once a lookup needs it.
     let ids: StringColumn
-    let index: FrozenInterner
+    let index: CustomerIndex
     private var mapped: (dictionary: StringColumn, rows: [Int32]?)?
 
-    init(ids: StringColumn, index: FrozenInterner) {
-        self.ids = ids
+    init(_ index: CustomerIndex) {
+        self.ids = index.ids
         self.index = index
     }
 
     mutating func rows(of table: Table) throws(PipelineError) -> [Int32] {
         guard case .dictionary(let coded) = try table.requireColumn("customer_id").values else {
-            return index.interner.ordinals(of: try table.strings("customer_id"))
+            return index.hashed.interner.ordinals(of: try table.strings("customer_id"))
         }
         if mapped?.dictionary != coded.dictionary {
             // nil rows: the codes are rows as they are.
             let index = self.index
-            mapped = (coded.dictionary, coded.dictionary.rows(in: ids, index: { index.interner }))
+            mapped = (coded.dictionary, coded.dictionary.rows(in: ids, index: { index.hashed.interner }))
         }
         guard let map = mapped?.rows else { return coded.codes }
         return map.withUnsafeBufferPointer { map in coded.codes.map { $0 < 0 ? -1 : map[Int($0)] } }
+    }
+}
+
+/// The merged customers' ids, hashed (ordinal == row) the first time they are needed, by whichever thread needs
+/// them first (the other waits): with dedupe's checkpoint, whose coded `customer_id` columns are rows already,
+/// only the check that the ids are distinct needs the table, and it is built beside the aggregation instead of
+/// before it.
+final class CustomerIndex: Sendable {
+    let ids: StringColumn
+    private let built = Mutex<FrozenInterner?>(nil)
+
+    init(ids: StringColumn) {
+        self.ids = ids
+    }
+
+    var hashed: FrozenInterner {
+        built.withLock { built in
+            if let built { return built }
+            let index = FrozenInterner(interner: StringInterner(ids))
+            built = index
+            return index
+        }
+    }
+
+    /// Throws when the ids are not distinct (ordinals would not be rows).
+    func checkDistinct() throws(PipelineError) {
+        guard hashed.interner.count == ids.count else {
+            throw PipelineError(
+                .checkpoint, "the merged customers table repeats a customer_id; rerun dedupe with --force")
+        }
     }
 }
 

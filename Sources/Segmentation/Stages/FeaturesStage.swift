@@ -17,15 +17,11 @@ struct FeaturesStage {
         let customers = try inputs.table("customers", of: .dedupe)
         let ids = try customers.strings("customer_id")
         let count = customers.rowCount
-        // Customer id → row, hashed on the column's bytes (merged ids are unique, so ordinal == row).
-        let customerIndex = StringInterner(ids)
-        guard customerIndex.count == count else {
-            throw PipelineError(
-                .checkpoint, "the merged customers table repeats a customer_id; rerun dedupe with --force")
-        }
+        // Customer id → row, hashed on the column's bytes when first needed (merged ids are unique, so
+        // ordinal == row; checked beside the email events).
+        let customerIndex = CustomerIndex(ids: ids)
 
         let asOf = context.asOf
-        let frozenIndex = FrozenInterner(interner: customerIndex)
         let pushdown = context.configuration.features.pushdown && context.configuration.sources.orders.isDatabase
         let orders = try inputs.batches("orders", of: .dedupe)
         let events = try inputs.batches("email_events", of: .dedupe)
@@ -36,10 +32,10 @@ struct FeaturesStage {
         // With pushdown the orders' side waits for the server while the events are counted here.
         let (orderFeatures, emailAggregates) = try concurrently(
             { () throws(PipelineError) in
-                if pushdown { return try pushedDownOrderFeatures(inputs, customerIndex: frozenIndex) }
+                if pushdown { return try pushedDownOrderFeatures(inputs, customerIndex: customerIndex.hashed) }
                 var aggregates = OrderAggregates(customerCount: count, expectedOrders: orders.rowCount)
                 var ticker = RowTicker(context)
-                var rows = CustomerRows(ids: ids, index: frozenIndex)
+                var rows = CustomerRows(customerIndex)
                 try orders.forEachSlice(rows: sliceRows) { slice throws(PipelineError) in
                     try aggregates.add(slice, customers: &rows, asOf: asOf, ticker: &ticker)
                     try context.checkCancellation()
@@ -50,12 +46,14 @@ struct FeaturesStage {
             { () throws(PipelineError) in
                 var aggregates = EmailAggregates(customerCount: count)
                 var ticker = RowTicker(context)
-                var rows = CustomerRows(ids: ids, index: frozenIndex)
+                var rows = CustomerRows(customerIndex)
                 try events.forEachSlice(rows: sliceRows) { slice throws(PipelineError) in
                     try aggregates.add(slice, customers: &rows, ticker: &ticker)
                     try context.checkCancellation()
                 }
                 ticker.finish()
+                // The email events finish before the orders (less work per row): check the ids on this side.
+                try customerIndex.checkDistinct()
                 return aggregates
             })
         try context.checkCancellation()

@@ -1,6 +1,7 @@
 import Foundation
-import Segmentation
 import Testing
+
+@testable import Segmentation
 
 @Suite struct BetaGeometricModelTests {
     static func weeklySummary() throws -> (frequency: [Double], recency: [Double], age: [Double]) {
@@ -91,6 +92,19 @@ import Testing
             #expect(abs(conditional - model.expectedPurchases(within: t)) < 1e-12)
         }
         #expect(model.expectedPurchases(within: 0, frequency: 3, recency: 10, age: 20) == 0)
+    }
+
+    /// The radix sort of packed (x, T, t_x) keys orders like a comparison sort: keys of a few bits, keys spanning
+    /// all 63 bits a packed key can use, many repeats, and passes in which every key has the same digit.
+    @Test func packedKeysSortLikeAComparisonSort() {
+        var generator = SystemRandomNumberGenerator()
+        let ranges: [ClosedRange<UInt64>] = [0...7, 0...4_000, 1 << 42...(1 << 42) + 300, 0...(1 << 63) - 1]
+        for range in ranges {
+            let keys = (0..<20_000).map { _ in UInt64.random(in: range, using: &generator) }
+            #expect(BetaGeometricModel.Observations.sorted(keys) == keys.sorted(), "\(range)")
+        }
+        #expect(BetaGeometricModel.Observations.sorted([UInt64](repeating: 5, count: 100)).allSatisfy { $0 == 5 })
+        #expect(BetaGeometricModel.Observations.sorted([3, 1, 2]) == [1, 2, 3])
     }
 
     @Test func fittingWithoutRepeatCustomersThrowsInsufficientData() {

@@ -61,6 +61,23 @@ import Testing
         #expect(skipped.metrics["clv_model"] == .object(["not_fitted": .string("features.predict_clv is false")]))
     }
 
+    /// Merged customers whose ids repeat are refused (an order's id would name two rows), also now that the ids
+    /// are hashed beside the aggregation rather than before it.
+    @Test func mergedCustomersWithARepeatedIDAreRefused() throws {
+        let d = StageFixtures.date
+        let inputs = StageFixtures.inputs(
+            customers: try StageFixtures.customers(
+                ids: ["A", "B", "A"], emails: [nil, nil, nil], signups: [d(2025, 1, 31), nil, nil]),
+            orders: try StageFixtures.orders([("o1", "B", d(2026, 1, 1), 100, "completed")]),
+            events: try StageFixtures.events([("A", "sent")]), of: .dedupe)
+        #expect {
+            try FeaturesStage(context: StageFixtures.context()).run(inputs)
+        } throws: { error in
+            (error as? PipelineError)?.code == .checkpoint
+                && "\(error)".contains("repeats a customer_id")
+        }
+    }
+
     @Test func recencyFrequencyMonetaryMatchHandComputedValues() throws {
         let table = try features()
         let recency = try table.int64s("recency_days")

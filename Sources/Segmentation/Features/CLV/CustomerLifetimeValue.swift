@@ -77,21 +77,15 @@ extension CustomerLifetimeValue {
         let width = months + 1
         // Each customer's distinct (x, T) pair (-1 without purchases), the pairs in order of first appearance.
         let (pairs, pairOfCustomer) = { () -> ([(frequency: Double, age: Double)], [Int32]) in
-            var pairOf: [PairKey: Int32] = [:]
+            var pairOf = PairIndex()
             var pairOfCustomer = [Int32](repeating: -1, count: count)
             var pairs: [(frequency: Double, age: Double)] = []
             for customer in 0..<count where summary.purchaseDays[customer] > 0 {
                 let x = summary.frequency[customer]
                 let age = summary.age[customer]
-                let key = PairKey(frequency: x.bitPattern, age: age.bitPattern)
-                if let known = pairOf[key] {
-                    pairOfCustomer[customer] = known
-                } else {
-                    let pair = Int32(pairs.count)
-                    pairOf[key] = pair
-                    pairOfCustomer[customer] = pair
-                    pairs.append((x, age))
-                }
+                let pair = pairOf.insert(x.bitPattern, age.bitPattern, next: Int32(pairs.count))
+                pairOfCustomer[customer] = pair
+                if pair == pairs.count { pairs.append((x, age)) }
             }
             return (pairs, pairOfCustomer)
         }()
@@ -151,8 +145,49 @@ extension CustomerLifetimeValue {
     /// Customers (or pairs) from which the predictions are computed in two halves.
     static let parallelRows = 65_536
 
-    private struct PairKey: Hashable {
-        var frequency: UInt64
-        var age: UInt64
+    /// The number of each distinct pair of 64-bit keys: open addressing with linear probing over a power-of-two
+    /// table at most half full (doubled as it fills), hashed by multiplication (the keys are bit patterns of
+    /// whole-day values, not chosen by anyone). A `Dictionary` with `Hasher` took most of the predictions'
+    /// single-threaded start.
+    private struct PairIndex {
+        private struct Slot {
+            var first: UInt64
+            var second: UInt64
+            /// The pair's number + 1; 0 marks an empty slot.
+            var number: Int32
+        }
+        private var slots = [Slot](repeating: Slot(first: 0, second: 0, number: 0), count: 1024)
+        private var count = 0
+
+        /// The number of the pair (`first`, `second`); a pair not seen before gets `next`, which must be the count
+        /// of pairs inserted so far.
+        mutating func insert(_ first: UInt64, _ second: UInt64, next: Int32) -> Int32 {
+            let mask = slots.count - 1
+            var slot = Self.hash(first, second) & mask
+            while slots[slot].number != 0 {
+                if slots[slot].first == first && slots[slot].second == second { return slots[slot].number - 1 }
+                slot = (slot + 1) & mask
+            }
+            slots[slot] = Slot(first: first, second: second, number: next + 1)
+            count += 1
+            if 2 * count > slots.count { grow() }
+            return next
+        }
+
+        private static func hash(_ first: UInt64, _ second: UInt64) -> Int {
+            let mixed = (first &* 0x9E37_79B9_7F4A_7C15) ^ (second &* 0xC2B2_AE3D_27D4_EB4F)
+            return Int(truncatingIfNeeded: ((mixed ^ (mixed >> 29)) &* 0x1656_67B1_9E37_79F9) >> 24)
+        }
+
+        private mutating func grow() {
+            let old = slots
+            slots = [Slot](repeating: Slot(first: 0, second: 0, number: 0), count: 2 * old.count)
+            let mask = slots.count - 1
+            for entry in old where entry.number != 0 {
+                var slot = Self.hash(entry.first, entry.second) & mask
+                while slots[slot].number != 0 { slot = (slot + 1) & mask }
+                slots[slot] = entry
+            }
+        }
     }
 }
