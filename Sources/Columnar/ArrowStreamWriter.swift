@@ -476,10 +476,7 @@ public final class ArrowStreamWriter {
 
     /// Buffer lengths and null count of `column` restricted to `range`.
     private func plan(_ column: BatchColumn, range: Range<Int>, isLarge: Bool) -> ChunkPlan {
-        var nullCount = 0
-        if let validity = column.validity {
-            for index in range where !validity[index] { nullCount += 1 }
-        }
+        let nullCount = column.validity.map { range.count - Self.trueCount($0, range: range) } ?? 0
         let count = range.count
         let validityLength = nullCount > 0 ? (count + 7) / 8 : 0
         switch column.values {
@@ -561,16 +558,36 @@ public final class ArrowStreamWriter {
     }
 
     /// Packs `flags[range]` into an LSB-first bitmap in `bytes`.
-    private static func packBits(_ flags: UnsafeBufferPointer<Bool>, range: Range<Int>, into bytes: inout [UInt8]) {
+    static func packBits(_ flags: UnsafeBufferPointer<Bool>, range: Range<Int>, into bytes: inout [UInt8]) {
         let count = range.count
         bytes.removeAll(keepingCapacity: true)
         bytes.append(contentsOf: repeatElement(0, count: (count + 7) / 8))
+        guard count > 0, let base = flags.baseAddress else { return }
+        let first = UnsafeRawPointer(base + range.lowerBound)
         bytes.withUnsafeMutableBufferPointer { bits in
-            let start = range.lowerBound
-            for index in 0..<count where flags[start + index] {
+            // Eight flags (one byte each, 0 or 1) at a time: the multiplication moves flag i of the little-endian
+            // word from bit 8i to bit 56 + i, without carries, so the top byte is the eight flags' bitmap.
+            for byte in 0..<count / 8 {
+                let word = UInt64(littleEndian: first.loadUnaligned(fromByteOffset: byte * 8, as: UInt64.self))
+                bits[byte] = UInt8(truncatingIfNeeded: (word &* 0x0102_0408_1020_4080) >> 56)
+            }
+            for index in (count / 8 * 8)..<count where flags[range.lowerBound + index] {
                 bits[index >> 3] |= 1 << UInt8(index & 7)
             }
         }
+    }
+
+    /// How many of `flags[range]` are true, eight flags (bytes of 0 or 1) a word at a time.
+    static func trueCount(_ flags: UnsafeBufferPointer<Bool>, range: Range<Int>) -> Int {
+        guard let base = flags.baseAddress, !range.isEmpty else { return 0 }
+        let first = UnsafeRawPointer(base + range.lowerBound)
+        let count = range.count
+        var total = 0
+        for word in 0..<count / 8 {
+            total += first.loadUnaligned(fromByteOffset: word * 8, as: UInt64.self).nonzeroBitCount
+        }
+        for index in (count / 8 * 8)..<count where flags[range.lowerBound + index] { total += 1 }
+        return total
     }
 
     /// Writes `offsets[range.lowerBound ... range.upperBound]` minus the first, as Int32 or Int64, into `bytes`.

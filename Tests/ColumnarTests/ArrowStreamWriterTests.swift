@@ -1,6 +1,7 @@
-import Columnar
 import Foundation
 import Testing
+
+@testable import Columnar
 
 /// A file written batch by batch must read back as the table it was given, and be the file `ArrowFileWriter`
 /// writes when the batches are the same.
@@ -50,6 +51,23 @@ import Testing
         #expect(written.rowCount == 23)
         #expect(try Table(readingArrowFile: written.path, expectedChecksum: written.checksum) == table)
         #expect(try directory.entries() == ["streamed.arrow"])
+    }
+
+    /// Flags packed eight at a time give the bit-by-bit bitmap and count, for ranges starting anywhere and of any
+    /// length (a tail shorter than a word included).
+    @Test func flagsPackAndCountLikeBitByBit() {
+        var generator = SystemRandomNumberGenerator()
+        let flags = (0..<1000).map { _ in Bool.random(using: &generator) }
+        flags.withUnsafeBufferPointer { flags in
+            for range in [0..<0, 0..<1, 0..<8, 3..<11, 5..<1000, 0..<1000, 17..<64, 999..<1000] {
+                var expected = [UInt8](repeating: 0, count: (range.count + 7) / 8)
+                for (index, row) in range.enumerated() where flags[row] { expected[index / 8] |= 1 << (index % 8) }
+                var packed: [UInt8] = [9]
+                ArrowStreamWriter.packBits(flags, range: range, into: &packed)
+                #expect(packed == expected, "\(range)")
+                #expect(ArrowStreamWriter.trueCount(flags, range: range) == range.filter { flags[$0] }.count)
+            }
+        }
     }
 
     @Test func sameBatchesGiveTheSameBytesAsArrowFileWriter() throws {
