@@ -30,7 +30,8 @@ enum ExactMatch {
     /// on the column's bytes: the same pairs in the same order, without a `String` per row.
     /// - Complexity: O(n) expected.
     static func pairs(byKey keys: StringColumn, validity: [Bool]?, rule: String) -> [MatchPair] {
-        let interner = StringInterner(capacity: 1024)
+        // Room for every row's key up front: growing from a small table rehashed a million keys several times.
+        let interner = StringInterner(capacity: keys.count)
         var keyOfRow = [Int32](repeating: -1, count: keys.count)
         keys.withUnsafeStorage { offsets, bytes in
             for row in 0..<keys.count where offsets[row + 1] > offsets[row] && (validity?[row] ?? true) {

@@ -1,4 +1,5 @@
 import Columnar
+import Foundation
 import Logging
 
 /// Merges customer records that are the same person and remaps orders and events to the merged ids.
@@ -42,14 +43,23 @@ struct DedupeStage {
                 return FuzzyMatcher(configuration: configuration).match(try matchRecords(customers))
             }, { () throws(PipelineError) in Self.rowsByID(ids) })
         try context.checkCancellation()
-        // Best rule and score per record, from the pairs that merged it.
-        var ruleOf = [String](repeating: "identity", count: count)
+        // Best rule (a number into `rules`) and score per record, from the pairs that merged it.
+        var rules = ["identity"]
+        var ruleNumbers = ["identity": Int32(0)]
+        var ruleOf = [Int32](repeating: 0, count: count)
         var scoreOf = [Double](repeating: 1, count: count)
         var bestScore = [Double](repeating: -1, count: count)
         for pair in result.pairs {
+            let rule =
+                ruleNumbers[pair.rule]
+                ?? {
+                    rules.append(pair.rule)
+                    ruleNumbers[pair.rule] = Int32(rules.count - 1)
+                    return Int32(rules.count - 1)
+                }()
             for record in [pair.first, pair.second] where pair.score > bestScore[record] {
                 bestScore[record] = pair.score
-                ruleOf[record] = pair.rule
+                ruleOf[record] = rule
                 scoreOf[record] = pair.score
             }
         }
@@ -60,10 +70,20 @@ struct DedupeStage {
         let groups = result.groups.map { group in group.sorted { rankByID[$0] < rankByID[$1] } }
         var groupOf = [Int32](repeating: -1, count: count)
         for (index, group) in groups.enumerated() { for row in group { groupOf[row] = Int32(index) } }
-        let sameID = { (left: Int, right: Int) -> Bool in
-            ids.withUTF8(at: left) { a in ids.withUTF8(at: right) { b in a.elementsEqual(b) } }
+        // Equal ids would be neighbours in id order.
+        let repeated = ids.withUnsafeStorage { offsets, bytes -> Int? in
+            guard let base = bytes.baseAddress else { return byID.count > 1 ? byID[1] : nil }
+            for (previous, row) in zip(byID, byID.dropFirst()) {
+                let length = offsets[row + 1] - offsets[row]
+                if length == offsets[previous + 1] - offsets[previous],
+                    memcmp(base + offsets[previous], base + offsets[row], length) == 0
+                {
+                    return row
+                }
+            }
+            return nil
         }
-        for (previous, row) in zip(byID, byID.dropFirst()) where sameID(previous, row) {
+        if let row = repeated {
             throw PipelineError(
                 .checkpoint, "the clean customers repeat customer_id \"\(ids[row])\"; rerun clean with --force")
         }
@@ -99,14 +119,17 @@ struct DedupeStage {
         var mapRule = StringColumn(capacity: count, byteCapacity: count * 8)
         var mapScore: [Double] = []
         mapScore.reserveCapacity(count)
-        var mergedByRule: [String: Int64] = [:]
+        var mergedPerRule = [Int64](repeating: 0, count: rules.count)
+        let ruleBytes = rules.map { Array($0.utf8) }
         for (row, leader) in zip(mapRows, mapLeaders) {
             let merged = groupOf[row] >= 0
-            let rule = merged ? ruleOf[row] : "identity"
-            mapRule.append(rule)
+            let rule = merged ? Int(ruleOf[row]) : 0
+            ruleBytes[rule].withUnsafeBufferPointer { mapRule.append(utf8: $0) }
             mapScore.append(merged ? scoreOf[row] : 1)
-            if merged, row != leader { mergedByRule[rule, default: 0] += 1 }
+            if merged, row != leader { mergedPerRule[rule] += 1 }
         }
+        var mergedByRule: [String: Int64] = [:]
+        for (rule, merged) in zip(rules, mergedPerRule) where merged > 0 { mergedByRule[rule] = merged }
         let duplicatesMerged = Int64(count - leaders.count)
         let largestGroup = groups.reduce(1) { max($0, $1.count) }
         let sourceCounts = leaderGroup.map { $0 < 0 ? Int64(1) : Int64(groups[Int($0)].count) }
@@ -124,25 +147,38 @@ struct DedupeStage {
                 return left != right ? left > right : lhs < rhs
             }
         }
-        var mergedColumns: [Column] = []
-        for column in customers.columns where column.name != CanonicalSchema.lineColumn {
-            var rows = leaders
-            if column.name != "customer_id" {
-                let policy =
-                    settings.survivorship[column.name] ?? (column.name == "signup_date" ? "earliest" : "most_recent")
-                for (record, group) in leaderGroup.enumerated() where group >= 0 {
-                    let members = groups[Int(group)]
-                    rows[record] = Self.survivor(
-                        of: members, bySignup: bySignupOf[group] ?? members, column: column, policy: policy)
-                }
-            }
-            mergedColumns.append(Self.gathered(column, rows))
+        // Each column gathered on its own, the columns spread over the cores (with the id map's two id columns).
+        let survivorship = settings.survivorship
+        let (leadersNow, leaderGroupNow, groupsNow, bySignup) = (leaders, leaderGroup, groups, bySignupOf)
+        let kept = customers.columns.filter { $0.name != CanonicalSchema.lineColumn }
+        enum Gathered: Sendable {
+            case merged(Column)
+            case mapSources, mapLeaders
         }
-        mergedColumns.append(Column(name: "source_records", values: .int64(sourceCounts)))
-        let merged = try makeTable(mergedColumns)
+        let gatherings = kept.map { Gathered.merged($0) } + [.mapSources, .mapLeaders]
+        let (mapRowsNow, mapLeadersNow) = (mapRows, mapLeaders)
+        let gathered = try concurrentMap(gatherings) { item throws(PipelineError) -> Column in
+            switch item {
+            case .mapSources: return Column(name: "source_customer_id", values: .utf8(ids.gathering(mapRowsNow)))
+            case .mapLeaders: return Column(name: "customer_id", values: .utf8(ids.gathering(mapLeadersNow)))
+            case .merged(let column):
+                var rows = leadersNow
+                if column.name != "customer_id" {
+                    let policy =
+                        survivorship[column.name] ?? (column.name == "signup_date" ? "earliest" : "most_recent")
+                    for (record, group) in leaderGroupNow.enumerated() where group >= 0 {
+                        let members = groupsNow[Int(group)]
+                        rows[record] = Self.survivor(
+                            of: members, bySignup: bySignup[group] ?? members, column: column, policy: policy)
+                    }
+                }
+                return Self.gathered(column, rows)
+            }
+        }
+        let merged = try makeTable(
+            Array(gathered.prefix(kept.count)) + [Column(name: "source_records", values: .int64(sourceCounts))])
         let idMap = try makeTable([
-            Column(name: "source_customer_id", values: .utf8(ids.gathering(mapRows))),
-            Column(name: "customer_id", values: .utf8(ids.gathering(mapLeaders))),
+            gathered[kept.count], gathered[kept.count + 1],
             Column(name: "rule", values: .utf8(mapRule)),
             Column(name: "score", values: .float64(mapScore)),
         ])

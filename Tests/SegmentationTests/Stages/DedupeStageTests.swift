@@ -7,6 +7,28 @@ import Testing
 @testable import Segmentation
 
 @Suite struct DedupeStageTests {
+    /// Clean customers that repeat an id (a hand-edited or foreign checkpoint) are refused, naming the id; ids that
+    /// only share a prefix are not repeats.
+    @Test(arguments: [(["C1", "C10", "C1"], "C1"), (["", "B", ""], ""), (["C1", "C10", "C100"], nil)])
+    func repeatedCleanIDsAreRefused(ids: [String], repeated: String?) throws {
+        let d = StageFixtures.date
+        let inputs = StageFixtures.inputs(
+            customers: try StageFixtures.customers(
+                ids: ids, emails: ids.map { _ in nil }, signups: ids.map { _ in d(2025, 1, 1) }),
+            orders: try StageFixtures.orders([]), events: try StageFixtures.events([]), of: .clean)
+        let stage = DedupeStage(context: StageFixtures.context())
+        guard let repeated else {
+            #expect(try stage.run(inputs).table("customers")?.rowCount == ids.count)
+            return
+        }
+        #expect {
+            try stage.run(inputs)
+        } throws: { error in
+            (error as? PipelineError)?.code == .checkpoint
+                && "\(error)".contains("repeat customer_id \"\(repeated)\"")
+        }
+    }
+
     @Test func sameEmailMergesToTheSmallestIdAndRemapsOrders() throws {
         let d = StageFixtures.date
         let inputs = StageFixtures.inputs(
