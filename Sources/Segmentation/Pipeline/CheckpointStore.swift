@@ -50,10 +50,21 @@ public struct CheckpointStore: Sendable {
     // MARK: - Manifests
 
     /// The manifest of a stage, or nil when the stage has none.
+    ///
+    /// A manifest of a newer layout than this build writes (written by a newer segpipe) is refused rather than read
+    /// as if it were this one's: fields it added could change what its files mean.
     public func manifest(_ runID: String, _ stage: StageName) throws(PipelineError) -> StageManifest? {
         let path = "\(stageDirectory(runID, stage))/_manifest.json"
         guard FileManager.default.fileExists(atPath: path) else { return nil }
-        return try readJSON(StageManifest.self, path: path)
+        let manifest = try readJSON(StageManifest.self, path: path)
+        guard manifest.schemaVersion <= StageManifest.currentSchemaVersion else {
+            throw PipelineError(
+                .checkpoint,
+                "\(path) has manifest schema version \(manifest.schemaVersion), newer than this segpipe reads "
+                    + "(\(StageManifest.currentSchemaVersion)): it was written by segpipe \(manifest.toolVersion); "
+                    + "run that version or newer, or start a new run with --run-id")
+        }
+        return manifest
     }
 
     /// Writes a stage manifest atomically.

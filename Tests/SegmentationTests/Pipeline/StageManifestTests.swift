@@ -1,5 +1,6 @@
 import Columnar
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Segmentation
@@ -17,6 +18,32 @@ import Testing
          "schema_version":1,"stage":"clean","started_at":"2026-11-01T00:00:00Z","status":"completed",
          "tool_version":"0.1.0"}
         """
+    }
+
+    /// A manifest written by a newer segpipe (a higher schema version) is refused with the version that wrote it,
+    /// instead of being read as this version's layout; this version's and older ones are read.
+    @Test(arguments: [1, 2, 3])
+    func manifestsOfANewerLayoutAreRefused(version: Int) throws {
+        let folder = try TemporaryDirectory(prefix: "manifest-version")
+        let store = CheckpointStore(root: folder.path)
+        let json = Self.manifestJSON(
+            file: #"{"bytes":10,"name":"orders.arrow","rows":2,"sha256":"\#(Self.sha)","table":"orders"}"#)
+            .replacingOccurrences(of: #""schema_version":1"#, with: #""schema_version":\#(version)"#)
+            .replacingOccurrences(of: #""tool_version":"0.1.0""#, with: #""tool_version":"9.0.0""#)
+        try FileManager.default.createDirectory(
+            atPath: store.stageDirectory("r", .clean), withIntermediateDirectories: true)
+        try Data(json.utf8).write(to: URL(fileURLWithPath: store.stageDirectory("r", .clean) + "/_manifest.json"))
+        if version <= StageManifest.currentSchemaVersion {
+            #expect(try store.manifest("r", .clean)?.schemaVersion == version)
+        } else {
+            #expect {
+                try store.manifest("r", .clean)
+            } throws: { error in
+                let text = "\(error)"
+                return (error as? PipelineError)?.code == .checkpoint
+                    && text.contains("schema version \(version)") && text.contains("segpipe 9.0.0")
+            }
+        }
     }
 
     @Test func schemaOneManifestIsReadWithItsSHA256AndKeepsItsDigest() throws {
