@@ -133,17 +133,19 @@ public final class ArrowFileReader: @unchecked Sendable {
     }
 
     /// Reads the record batches `batchRange` (indices into the file's batches) into one table, with only the
-    /// columns called `names` (all columns when nil), in that order: a large file read a slice at a time.
+    /// columns called `names` (all columns when nil), in that order: a large file read a slice at a time. With
+    /// `lastRead`, the batches are read for the last time, and their pages are dropped from the page cache too
+    /// (``MappedFile/release(_:fromPageCache:)``); a later read of them comes from the disk.
     ///
     /// Throws `.schemaMismatch` when a name is not in the file.
-    public func readTable(columns names: [String]? = nil, batches batchRange: Range<Int>) throws(ColumnarError)
-        -> Table
+    public func readTable(columns names: [String]? = nil, batches batchRange: Range<Int>, lastRead: Bool = false)
+        throws(ColumnarError) -> Table
     {
         precondition(
             batchRange.lowerBound >= 0 && batchRange.upperBound <= batches.count, "batch range outside the file")
         let indices =
             try names.map { names throws(ColumnarError) in try columnIndices(names) } ?? Array(columns.indices)
-        return try readTable(columnIndices: indices, batches: batches[batchRange])
+        return try readTable(columnIndices: indices, batches: batches[batchRange], lastRead: lastRead)
     }
 
     private func columnIndices(_ names: [String]) throws(ColumnarError) -> [Int] {
@@ -160,7 +162,9 @@ public final class ArrowFileReader: @unchecked Sendable {
         return indices
     }
 
-    private func readTable(columnIndices: [Int], batches: ArraySlice<Batch>) throws(ColumnarError) -> Table {
+    private func readTable(columnIndices: [Int], batches: ArraySlice<Batch>, lastRead: Bool = false)
+        throws(ColumnarError) -> Table
+    {
         let rowCount = batches.reduce(0) { $0 + $1.length }
         do throws(ColumnarError) {
             for batch in batches {
@@ -184,7 +188,7 @@ public final class ArrowFileReader: @unchecked Sendable {
                         dictionaries: dictionaries))
             }
             // The batches' bytes are copied out: let go of their pages (a file read a slice at a time stays small).
-            for batch in batches { releaseBody(of: batch) }
+            for batch in batches { releaseBody(of: batch, fromPageCache: lastRead) }
             return try Table(columns: result, metadata: metadata)
         } catch {
             throw ColumnarError(error.code, error.message, path: path, underlying: error.underlying)
@@ -250,10 +254,10 @@ public final class ArrowFileReader: @unchecked Sendable {
         return try body(bytes)
     }
 
-    private func releaseBody(of batch: Batch) {
+    private func releaseBody(of batch: Batch, fromPageCache: Bool) {
         guard let base = file.bytes.baseAddress, let start = batch.body.baseAddress else { return }
         let offset = start - base
-        file.release(offset..<(offset + batch.body.count))
+        file.release(offset..<(offset + batch.body.count), fromPageCache: fromPageCache)
     }
 
     /// The checksum of the whole file, hashed from the mapped bytes.

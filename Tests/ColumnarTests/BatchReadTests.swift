@@ -2,6 +2,10 @@ import Columnar
 import Foundation
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// A file read a slice of record batches at a time, or one value at a time, must give the rows the whole read gives.
 @Suite struct BatchReadTests {
     @Test(arguments: [false, true])
@@ -21,6 +25,55 @@ import Testing
         #expect(subset.columnNames == names)
         #expect(subset.rowCount == 8)
     }
+
+    /// Batches read for the last time give the same rows, and leave the page cache: a mapping of the file made
+    /// afterwards finds few of their pages resident. Skipped where dropping pages from the cache keeps them (tmpfs,
+    /// whose pages are the file), as a control file shows.
+    @Test func batchesReadForTheLastTimeLeaveThePageCache() throws {
+        let directory = try TestDirectory()
+        defer { directory.remove() }
+        let rows = 1 << 20
+        let table = try Table(columns: [
+            Column(name: "id", values: .int64((0..<rows).map { Int64($0) })),
+            Column(name: "amount", values: .float64((0..<rows).map { Double($0) / 4 })),
+        ])
+        let written = try ArrowFileWriter(batchRowCount: rows / 8).write(table, to: directory.file("t.arrow"))
+        let reader = try ArrowFileReader(path: written.path, expectedChecksum: written.checksum)
+        let firstQuarter = rows / 4
+        #expect(try reader.readTable(batches: 0..<2) == ArrowStreamWriterTests.slice(table, 0..<firstQuarter))
+        #expect(
+            try reader.readTable(batches: 2..<8, lastRead: true)
+                == ArrowStreamWriterTests.slice(table, firstQuarter..<rows))
+        #if os(Linux)
+            let control = directory.file("control")
+            try Data(repeating: 7, count: 1 << 20).write(to: URL(fileURLWithPath: control))
+            let controlDescriptor = open(control, O_RDONLY)
+            try #require(controlDescriptor >= 0)
+            fsync(controlDescriptor)
+            _ = posix_fadvise(controlDescriptor, 0, 0, POSIX_FADV_DONTNEED)
+            close(controlDescriptor)
+            guard try Self.residentPages(control).resident == 0 else { return }
+            let (resident, total) = try Self.residentPages(written.path)
+            // The first quarter (read without `lastRead`) stays; of the rest at most the pages at batch edges.
+            #expect(resident < total / 2, "\(resident) of \(total) pages resident")
+        #endif
+    }
+
+    #if os(Linux)
+        /// How many of the pages of the file at `path` are in the page cache (`mincore` of a fresh mapping).
+        static func residentPages(_ path: String) throws -> (resident: Int, total: Int) {
+            let descriptor = open(path, O_RDONLY)
+            try #require(descriptor >= 0)
+            defer { close(descriptor) }
+            let size = Int(lseek(descriptor, 0, SEEK_END))
+            let mapping = try #require(mmap(nil, size, PROT_READ, MAP_SHARED, descriptor, 0))
+            defer { munmap(mapping, size) }
+            let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+            var pages = [UInt8](repeating: 0, count: (size + pageSize - 1) / pageSize)
+            try #require(mincore(mapping, size, &pages) == 0)
+            return (pages.filter { $0 & 1 == 1 }.count, pages.count)
+        }
+    #endif
 
     @Test func oneTextValueIsReadStraightFromTheFile() throws {
         let directory = try TestDirectory()

@@ -198,6 +198,10 @@ public struct InputBatches: Sendable {
 
     /// Calls `body` with consecutive slices of the table in row order, each of whole record batches and at least
     /// `rows` rows (except the last); a table held in memory, or a file without record batches, is one slice.
+    ///
+    /// A file's slices are read for the last time: each stage streams its streamed inputs once, and no later stage
+    /// reads them (``Planner/streams(_:_:from:)``), so their pages are dropped from the page cache once read (see
+    /// `MappedFile.release(_:fromPageCache:)`: the stage's own checkpoint then reuses that memory).
     public func forEachSlice(rows: Int, _ body: (Table) throws(PipelineError) -> Void) throws(PipelineError) {
         switch storage {
         case .table(let table):
@@ -215,7 +219,8 @@ public struct InputBatches: Sendable {
                     sliceRows += counts[end]
                     end += 1
                 }
-                try body(try Self.read(reader, columns: columns, batches: start..<end, manifest: manifest))
+                try body(
+                    try Self.read(reader, columns: columns, batches: start..<end, lastRead: true, manifest: manifest))
                 start = end
             }
         }
@@ -244,10 +249,11 @@ public struct InputBatches: Sendable {
     }
 
     private static func read(
-        _ reader: ArrowFileReader, columns: [String]?, batches: Range<Int>, manifest: StageManifest
+        _ reader: ArrowFileReader, columns: [String]?, batches: Range<Int>, lastRead: Bool = false,
+        manifest: StageManifest
     ) throws(PipelineError) -> Table {
         do {
-            return try reader.readTable(columns: columns, batches: batches)
+            return try reader.readTable(columns: columns, batches: batches, lastRead: lastRead)
         } catch {
             throw CheckpointStore.unreadable(reader.path, of: manifest, error)
         }
