@@ -138,14 +138,19 @@ public final class ArrowFileReader: @unchecked Sendable {
     /// (``MappedFile/release(_:fromPageCache:)``); a later read of them comes from the disk.
     ///
     /// Throws `.schemaMismatch` when a name is not in the file.
-    public func readTable(columns names: [String]? = nil, batches batchRange: Range<Int>, lastRead: Bool = false)
-        throws(ColumnarError) -> Table
-    {
+    ///
+    /// With `parallel`, the columns are copied out through it (a column per call of its body, which it may run on
+    /// several threads at once): a large table read whole need not keep one core busy while the others wait.
+    public func readTable(
+        columns names: [String]? = nil, batches batchRange: Range<Int>, lastRead: Bool = false,
+        parallel: ParallelFor? = nil
+    ) throws(ColumnarError) -> Table {
         precondition(
             batchRange.lowerBound >= 0 && batchRange.upperBound <= batches.count, "batch range outside the file")
         let indices =
             try names.map { names throws(ColumnarError) in try columnIndices(names) } ?? Array(columns.indices)
-        return try readTable(columnIndices: indices, batches: batches[batchRange], lastRead: lastRead)
+        return try readTable(
+            columnIndices: indices, batches: batches[batchRange], lastRead: lastRead, parallel: parallel)
     }
 
     private func columnIndices(_ names: [String]) throws(ColumnarError) -> [Int] {
@@ -162,9 +167,9 @@ public final class ArrowFileReader: @unchecked Sendable {
         return indices
     }
 
-    private func readTable(columnIndices: [Int], batches: ArraySlice<Batch>, lastRead: Bool = false)
-        throws(ColumnarError) -> Table
-    {
+    private func readTable(
+        columnIndices: [Int], batches: ArraySlice<Batch>, lastRead: Bool = false, parallel: ParallelFor? = nil
+    ) throws(ColumnarError) -> Table {
         let rowCount = batches.reduce(0) { $0 + $1.length }
         do throws(ColumnarError) {
             for batch in batches {
@@ -178,14 +183,16 @@ public final class ArrowFileReader: @unchecked Sendable {
             }
             var chunks: [[Chunk]] = []
             for batch in batches { chunks.append(try Self.chunks(of: batch, types: sourceTypes)) }
-            var result: [Column] = []
-            result.reserveCapacity(columnIndices.count)
-            for index in columnIndices {
-                let columnChunks = chunks.map { $0[index] }
-                result.append(
-                    try Self.column(
-                        columns[index], type: sourceTypes[index], chunks: columnChunks, rowCount: rowCount,
-                        dictionaries: dictionaries))
+            let decode = { [columns, sourceTypes, dictionaries] (index: Int) throws(ColumnarError) -> Column in
+                try Self.column(
+                    columns[index], type: sourceTypes[index], chunks: chunks.map { $0[index] }, rowCount: rowCount,
+                    dictionaries: dictionaries)
+            }
+            let result: [Column]
+            if let parallel, columnIndices.count > 1 {
+                result = try Self.map(columnIndices, decode, parallel)
+            } else {
+                result = try columnIndices.map(decode)
             }
             // The batches' bytes are copied out: let go of their pages (a file read a slice at a time stays small).
             for batch in batches { releaseBody(of: batch, fromPageCache: lastRead) }
@@ -252,6 +259,37 @@ public final class ArrowFileReader: @unchecked Sendable {
         }
         let bytes = UnsafeRawBufferPointer(rebasing: data[start..<end]).assumingMemoryBound(to: UInt8.self)
         return try body(bytes)
+    }
+
+    /// `items.map(transform)` with the calls made through `parallel`; the first failing item's error is thrown.
+    private static func map<T>(
+        _ items: [Int], _ transform: (Int) throws(ColumnarError) -> T, _ parallel: ParallelFor
+    ) throws(ColumnarError) -> [T] {
+        let results = UnsafeMutableBufferPointer<Result<T, ColumnarError>?>.allocate(capacity: items.count)
+        results.initialize(repeating: nil)
+        defer {
+            _ = results.deinitialize()
+            results.deallocate()
+        }
+        withoutActuallyEscaping(transform) { transform in
+            // Each call writes only its own result.
+            let shared = UncheckedSendable((transform, results))
+            parallel(items.count) { position in
+                let (transform, results) = shared.value
+                do throws(ColumnarError) {
+                    results[position] = .success(try transform(items[position]))
+                } catch {
+                    results[position] = .failure(error)
+                }
+            }
+        }
+        var values: [T] = []
+        values.reserveCapacity(items.count)
+        for result in results {
+            guard let result else { preconditionFailure("the parallel loop skipped an item") }
+            values.append(try result.get())
+        }
+        return values
     }
 
     private func releaseBody(of batch: Batch, fromPageCache: Bool) {
@@ -498,4 +536,15 @@ extension ArrowFileReader {
         }
         return result
     }
+}
+
+
+/// Runs `body` once for every index in `0..<count`, possibly on several threads at once, and returns when every
+/// call has returned: how the caller's threads are lent to a reader (``ArrowFileReader/readTable(columns:batches:lastRead:parallel:)``).
+public typealias ParallelFor = (_ count: Int, _ body: @Sendable (Int) -> Void) -> Void
+
+/// A value the calls of a ``ParallelFor`` body share, each touching only its own part of it.
+private struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }

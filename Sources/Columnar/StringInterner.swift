@@ -1,3 +1,5 @@
+internal import CPrefetch
+
 /// Assigns dense ordinals (0, 1, 2, … in first-seen order) to distinct byte strings, with O(1) insert and lookup.
 ///
 /// The pipeline's joins on text keys (customer ids, order ids, statuses, categories) go through this table
@@ -82,6 +84,14 @@ public final class StringInterner {
             }
             slot = (slot + 1) & slotMask
         }
+    }
+
+    /// Starts fetching the slot `key` hashes to, for a lookup or insertion of `key` a few keys later: a table
+    /// larger than the cache otherwise misses it on almost every key looked up in no particular order.
+    @inline(__always)
+    public func prefetch(_ key: UnsafeBufferPointer<UInt8>) {
+        let hash = hashValue(key, Self.packed(key))
+        segpipe_prefetch(slots + (Int(truncatingIfNeeded: hash) & slotMask))
     }
 
     /// Inserts `key` if it is new; returns its ordinal and whether it was inserted now.

@@ -26,6 +26,22 @@ import Testing
         #expect(subset.rowCount == 8)
     }
 
+    /// Columns copied out through a parallel loop (on the cores, in no set order) give the table a serial read
+    /// gives.
+    @Test func parallelReadsGiveTheSerialTable() throws {
+        let directory = try TestDirectory()
+        defer { directory.remove() }
+        let table = try ArrowRoundTripTests.sampleTable(rows: 5_000, withNulls: true)
+        let written = try ArrowFileWriter(batchRowCount: 700).write(table, to: directory.file("t.arrow"))
+        let reader = try ArrowFileReader(path: written.path, expectedChecksum: written.checksum)
+        let parallel: ParallelFor = { count, body in DispatchQueue.concurrentPerform(iterations: count, execute: body) }
+        #expect(try reader.readTable(batches: 0..<reader.batchCount, parallel: parallel) == table)
+        let names = [table.columns[2].name, table.columns[0].name]
+        #expect(
+            try reader.readTable(columns: names, batches: 1..<4, parallel: parallel)
+                == reader.readTable(columns: names, batches: 1..<4))
+    }
+
     /// Batches read for the last time give the same rows, and leave the page cache: a mapping of the file made
     /// afterwards finds few of their pages resident. Skipped where dropping pages from the cache keeps them (tmpfs,
     /// whose pages are the file), as a control file shows.

@@ -37,46 +37,76 @@ extension CleanStage {
                     input, rows: half..<rowCount, settings: settings, asOf: asOf, policies: policies, ticker: ticker)
             })
         try context.checkCancellation()
-        let normalized = front.appending(back)
+        let flags = front.flags + back.flags
+        let rejectingPolicy = front.rejectingPolicy + back.rejectingPolicy
 
+        // The id pass, on the id bytes: one probe of the table per row (an id is inserted unless it repeats).
         var keep: [Int] = []
         keep.reserveCapacity(rowCount)
         let seen = StringInterner(capacity: rowCount)
         var firstLine: [Int64] = []
         firstLine.reserveCapacity(rowCount)
         var counts = NormalizedCustomers.Flags()
-        for row in 0..<rowCount {
-            func reject(_ field: String, _ reason: String, _ raw: String) {
-                rejects.append(
-                    Reject(
-                        stage: "clean", table: "customers", file: file, line: lines[row], field: field, reason: reason,
-                        raw: raw))
+        ids.withUnsafeStorage { offsets, bytes in
+            for row in 0..<rowCount {
+                let ahead = row + FrozenInterner.lookahead
+                if ahead < rowCount,
+                    let trimmed = Normalization.asciiTrimmed(
+                        UnsafeBufferPointer(rebasing: bytes[offsets[ahead]..<offsets[ahead + 1]]))
+                {
+                    seen.prefetch(trimmed)
+                }
+                func reject(_ field: String, _ reason: String, _ raw: String) {
+                    rejects.append(
+                        Reject(
+                            stage: "clean", table: "customers", file: file, line: lines[row], field: field,
+                            reason: reason, raw: raw))
+                }
+                CleanStage.withTrimmed(UnsafeBufferPointer(rebasing: bytes[offsets[row]..<offsets[row + 1]])) {
+                    trimmed in
+                    if trimmed.isEmpty {
+                        reject("customer_id", "missing customer_id", ids[row])
+                        return
+                    }
+                    func duplicate(of first: Int) {
+                        reject(
+                            "customer_id", "duplicate customer_id: first seen on line \(firstLine[first])",
+                            String(decoding: trimmed, as: UTF8.self))
+                    }
+                    // A row a missing-value policy rejects is not inserted: a later row with its id is kept.
+                    if let (field, reason) = NormalizedCustomers.policyRejection(
+                        Int(rejectingPolicy[row]), policies: policies)
+                    {
+                        if let first = seen.ordinal(of: trimmed) {
+                            duplicate(of: first)
+                        } else {
+                            counts.add(flags[row])
+                            reject(field, reason, "")
+                        }
+                        return
+                    }
+                    let (ordinal, inserted) = seen.insert(trimmed)
+                    guard inserted else {
+                        duplicate(of: ordinal)
+                        return
+                    }
+                    counts.add(flags[row])
+                    firstLine.append(lines[row])
+                    keep.append(row)
+                }
             }
-            let id: String? = ids.withUTF8(at: row) { bytes in
-                Normalization.asciiTrimmed(bytes).map { String(decoding: $0, as: UTF8.self) }
-            }
-            let trimmed = id ?? Normalization.trimmed(ids[row])
-            if trimmed.isEmpty {
-                reject("customer_id", "missing customer_id", ids[row])
-                continue
-            }
-            if let first = seen.ordinal(of: trimmed) {
-                reject("customer_id", "duplicate customer_id: first seen on line \(firstLine[first])", trimmed)
-                continue
-            }
-            counts.add(normalized.flags[row])
-            if let (field, reason) = normalized.policyRejection(row, policies: policies) {
-                reject(field, reason, "")
-                continue
-            }
-            seen.insert(trimmed)
-            firstLine.append(lines[row])
-            keep.append(row)
         }
-        var replacements = normalized.columns.mapValues { $0.gathering(keep) }
-        // The kept ids, trimmed, in row order: what the id pass interned.
-        replacements["customer_id"] = Column(name: "customer_id", values: .utf8(seen.strings))
-        let columns = table.gathering(keep, replacing: replacements)
+        // The kept rows of every column, a column per core at a time: the normalised ones joined from both halves,
+        // the ids as the id pass interned them (trimmed, in row order).
+        let keptIDs = Column(name: "customer_id", values: .utf8(seen.strings))
+        let kept = keep
+        let columns = try concurrentMap(table.columns) { column throws(PipelineError) -> Column in
+            if column.name == "customer_id" { return keptIDs }
+            guard let first = front.columns[column.name], let second = back.columns[column.name] else {
+                return column.gathering(kept)
+            }
+            return Column.concatenating(first, second).gathering(kept)
+        }
         return (try makeTable(columns), counts.metrics, seen)
     }
 }
@@ -267,20 +297,10 @@ struct NormalizedCustomers: Sendable {
         return collapsed.isEmpty ? nil : collapsed
     }
 
-    /// These rows followed by `other`'s.
-    func appending(_ other: NormalizedCustomers) -> NormalizedCustomers {
-        var result = self
-        for (name, column) in other.columns {
-            if let mine = columns[name] { result.columns[name] = Column.concatenating(mine, column) }
-        }
-        result.flags += other.flags
-        result.rejectingPolicy += other.rejectingPolicy
-        return result
-    }
-
-    /// The field and reason when a missing-value policy rejects `row`.
-    func policyRejection(_ row: Int, policies: [(String, CleanStage.MissingValuePolicy)]) -> (String, String)? {
-        let position = Int(rejectingPolicy[row])
+    /// The field and reason when a missing-value policy rejects a row, from its entry of ``rejectingPolicy``.
+    static func policyRejection(_ position: Int, policies: [(String, CleanStage.MissingValuePolicy)]) -> (
+        String, String
+    )? {
         guard position >= 0 else { return nil }
         let field = policies[position].0
         return (field, "missing \(field): clean.missing_values says reject")

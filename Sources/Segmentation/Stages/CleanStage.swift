@@ -258,6 +258,9 @@ struct CleanStage {
                             cancelled = true
                             break
                         }
+                        if row + FrozenInterner.lookahead < rowCount {
+                            customerIDs.prefetchTrimmed(row + FrozenInterner.lookahead, customerOffsets, customerBytes)
+                        }
                         let known = customerIDs.ordinalTrimmed(row, of: customers, customerOffsets, customerBytes)
                         if known == nil, !hasPlaceholder {
                             let customer = Normalization.trimmed(customers[row])
@@ -394,7 +397,7 @@ struct CleanStage {
 
     /// Calls `body` with `bytes` without whitespace at either end.
     @inline(__always)
-    fileprivate static func withTrimmed<R, Failure: Error>(
+    static func withTrimmed<R, Failure: Error>(
         _ bytes: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) throws(Failure) -> R
     ) throws(Failure) -> R {
         if let trimmed = Normalization.asciiTrimmed(bytes) { return try body(trimmed) }
@@ -515,6 +518,9 @@ struct CleanStage {
                 if ticker.tick() {
                     cancelled = true
                     break
+                }
+                if row + FrozenInterner.lookahead < rowCount {
+                    customerIDs.prefetchTrimmed(row + FrozenInterner.lookahead, customerOffsets, customerBytes)
                 }
                 let known = customerIDs.ordinalTrimmed(row, of: customers, customerOffsets, customerBytes)
                 if known == nil, placeholderCode == nil {

@@ -24,23 +24,28 @@ public enum RFMScoring {
     public static let noOrdersSegment = "No Orders"
 
     /// Quintile scores of `values` where `isPresent`; larger values score higher unless `smallerIsBetter`.
-    /// - Complexity: O(n log n).
+    /// - Complexity: O(n).
     public static func quintileScores(_ values: [Double], isPresent: [Bool], smallerIsBetter: Bool) -> [Int] {
         var scores = [Int](repeating: 0, count: values.count)
-        // (key, row) of the scored customers in key order; the number of strictly worse values of a row is where
-        // its run of equal keys starts. One sort and one pass, no search per customer.
-        var keyed: [(key: Double, row: Int32)] = []
-        keyed.reserveCapacity(values.count)
+        // The scored customers' rows in key order (a radix sort of the keys, the rows carried along); the number
+        // of strictly worse values of a row is where its run of equal keys starts. One sort and one pass, no search
+        // per customer.
+        var keys: [UInt64] = []
+        var rows: [Int32] = []
+        keys.reserveCapacity(values.count)
+        rows.reserveCapacity(values.count)
         for row in values.indices where isPresent[row] {
-            keyed.append((smallerIsBetter ? -values[row] : values[row], Int32(truncatingIfNeeded: row)))
+            // + 0 makes -0 into +0: equal doubles, one key.
+            keys.append(RadixSort.key((smallerIsBetter ? -values[row] : values[row]) + 0))
+            rows.append(Int32(truncatingIfNeeded: row))
         }
-        let n = keyed.count
+        let n = keys.count
         guard n > 0 else { return scores }
-        keyed.sort { $0.key < $1.key }
+        RadixSort.sort(&keys, carrying: &rows)
         var runStart = 0
         for position in 0..<n {
-            if position > 0, keyed[position].key != keyed[position - 1].key { runStart = position }
-            scores[Int(keyed[position].row)] = 1 + (5 * runStart) / n
+            if position > 0, keys[position] != keys[position - 1] { runStart = position }
+            scores[Int(rows[position])] = 1 + (5 * runStart) / n
         }
         return scores
     }

@@ -20,15 +20,11 @@ enum RuleSegmentation {
 
     /// The rule segment of every customer, and per rule how many customers it took (first match) and would take
     /// on its own.
-    /// Adds a text column to the rule dataset as codes of its distinct values, found on the column's bytes (no
-    /// `String` per row).
-    private static func addText(
-        _ name: String, _ strings: StringColumn, isPresent: [Bool]?, to dataset: inout RuleDataset
-    ) throws(RuleError) {
+    /// A text column as codes of its distinct values, found on the column's bytes (no `String` per row).
+    private static func coded(_ strings: StringColumn) -> (codes: [Int32], dictionary: [String]) {
         let interner = StringInterner(capacity: 64)
         let codes = interner.insertAll(strings)
-        try dataset.addText(
-            name, codes: codes, dictionary: (0..<interner.count).map { interner.string(at: $0) }, isPresent: isPresent)
+        return (codes, (0..<interner.count).map { interner.string(at: $0) })
     }
 
     static func assign(
@@ -44,11 +40,17 @@ enum RuleSegmentation {
             for (name, values) in scores {
                 try dataset.addNumeric(name, values.map(Double.init), isPresent: hasOrders)
             }
+            var texts: [(name: String, strings: StringColumn, isPresent: [Bool]?)] = []
             for name in textFeatures where name != "rfm_segment" {
                 guard let column = features[name], let strings = column.values.strings else { continue }
-                try Self.addText(name, strings, isPresent: column.validity, to: &dataset)
+                texts.append((name, strings, column.validity))
             }
-            try Self.addText("rfm_segment", rfmSegment, isPresent: nil, to: &dataset)
+            texts.append(("rfm_segment", rfmSegment, nil))
+            // The text columns coded side by side (a million rows each).
+            let codes = try concurrentMap(texts.map(\.strings)) { strings throws(PipelineError) in coded(strings) }
+            for (text, coded) in zip(texts, codes) {
+                try dataset.addText(text.name, codes: coded.codes, dictionary: coded.dictionary, isPresent: text.isPresent)
+            }
             if let column = features["unsubscribed"], case .bool(let values) = column.values {
                 try dataset.addBoolean("unsubscribed", values, isPresent: column.validity)
             }

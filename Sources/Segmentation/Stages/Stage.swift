@@ -253,7 +253,10 @@ public struct InputBatches: Sendable {
         manifest: StageManifest
     ) throws(PipelineError) -> Table {
         do {
-            return try reader.readTable(columns: columns, batches: batches, lastRead: lastRead)
+            // A table read whole (large, at the start of a stage) is copied out a column per core at a time.
+            let isWhole = batches.count == reader.batchCount && reader.rowCount >= 1 << 16
+            let parallel: ParallelFor? = isWhole ? { count, body in parallelFor(count, body) } : nil
+            return try reader.readTable(columns: columns, batches: batches, lastRead: lastRead, parallel: parallel)
         } catch {
             throw CheckpointStore.unreadable(reader.path, of: manifest, error)
         }

@@ -141,6 +141,20 @@ struct FrozenInterner: @unchecked Sendable {
         }
         return interner.ordinal(of: Normalization.trimmed(column[row]))
     }
+
+    /// Starts fetching the table slot of the string at `row` (see ``StringInterner/prefetch(_:)``), for an
+    /// ``ordinalTrimmed(_:of:_:_:)`` of that row a few rows later; rows with other than ASCII spaces around them
+    /// are not prefetched.
+    @inline(__always)
+    func prefetchTrimmed(_ row: Int, _ offsets: UnsafeBufferPointer<Int>, _ bytes: UnsafeBufferPointer<UInt8>) {
+        if let trimmed = Normalization.asciiTrimmed(UnsafeBufferPointer(rebasing: bytes[offsets[row]..<offsets[row + 1]]))
+        {
+            interner.prefetch(trimmed)
+        }
+    }
+
+    /// How many rows ahead a loop looking up one string per row prefetches.
+    static let lookahead = 16
 }
 
 /// `items.map(transform)` with the calls spread over the cores (two here), results in item order; when calls
@@ -177,6 +191,11 @@ func concurrentMap<Element: Sendable, Transformed: Sendable>(
         return work.finish()
     }
     return try values(of: results)
+}
+
+/// Runs `body` for every index of `0..<count` on the cores (a ``ParallelFor`` for Columnar's readers).
+func parallelFor(_ count: Int, _ body: @Sendable (Int) -> Void) {
+    _ = try? concurrentMap(Array(0..<count)) { index throws(PipelineError) in body(index) }
 }
 
 /// The items of one ``concurrentMap(_:_:)``, handed out one at a time to the threads that share them.

@@ -102,10 +102,24 @@ import Testing
         let ranges: [ClosedRange<UInt64>] = [0...7, 0...4_000, 1 << 42...(1 << 42) + 300, 0...(1 << 63) - 1]
         for range in ranges {
             let keys = (0..<20_000).map { _ in UInt64.random(in: range, using: &generator) }
-            #expect(BetaGeometricModel.Observations.sorted(keys) == keys.sorted(), "\(range)")
+            #expect(RadixSort.sorted(keys) == keys.sorted(), "\(range)")
         }
-        #expect(BetaGeometricModel.Observations.sorted([UInt64](repeating: 5, count: 100)).allSatisfy { $0 == 5 })
-        #expect(BetaGeometricModel.Observations.sorted([3, 1, 2]) == [1, 2, 3])
+        #expect(RadixSort.sorted([UInt64](repeating: 5, count: 100)).allSatisfy { $0 == 5 })
+        #expect(RadixSort.sorted([3, 1, 2]) == [1, 2, 3])
+    }
+
+    /// Rows carried along a radix sort end up beside their keys, equal keys in their original order.
+    @Test func radixSortCarriesRowsStably() {
+        var generator = SeededGenerator(seed: 12)
+        for range: ClosedRange<UInt64> in [0...3, 0...100_000, 0...UInt64.max] {
+            let original = (0..<10_000).map { _ in UInt64.random(in: range, using: &generator) }
+            var keys = original
+            var rows = (0..<Int32(original.count)).map { $0 }
+            RadixSort.sort(&keys, carrying: &rows)
+            let expected = original.indices.sorted { (original[$0], $0) < (original[$1], $1) }
+            #expect(keys == expected.map { original[$0] }, "\(range)")
+            #expect(rows == expected.map { Int32($0) }, "\(range)")
+        }
     }
 
     @Test func fittingWithoutRepeatCustomersThrowsInsufficientData() {

@@ -1,3 +1,4 @@
+import Clustering
 import Testing
 
 @testable import Segmentation
@@ -45,6 +46,26 @@ import Testing
             // 1 + floor(5 · (customers with a strictly worse value) / n).
             let worse = present.filter { smallerIsBetter ? values[$0] > values[row] : values[$0] < values[row] }.count
             #expect(scores[row] == 1 + 5 * worse / present.count, "row \(row)")
+        }
+    }
+
+    /// The keys the scores are sorted by order negative values, both zeros (equal, so one run) and large values as
+    /// `<` does.
+    @Test(arguments: [false, true])
+    func negativeValuesAndSignedZerosScoreByTheDefinition(smallerIsBetter: Bool) {
+        var generator = SeededGenerator(seed: 5)
+        let pool: [Double] = [-1e300, -3.5, -0.25, -0.0, 0.0, 0.25, 7, 1e300, .infinity, -.infinity]
+        let values = (0..<3_000).map { _ in
+            Bool.random(using: &generator)
+                ? pool[Int.random(in: 0..<pool.count, using: &generator)]
+                : Double(Int.random(in: -500...500, using: &generator)) / 8
+        }
+        let isPresent = values.map { _ in Int.random(in: 0..<8, using: &generator) > 0 }
+        let scores = RFMScoring.quintileScores(values, isPresent: isPresent, smallerIsBetter: smallerIsBetter)
+        let present = values.indices.filter { isPresent[$0] }
+        for row in values.indices where isPresent[row] {
+            let worse = present.filter { smallerIsBetter ? values[$0] > values[row] : values[$0] < values[row] }.count
+            #expect(scores[row] == 1 + 5 * worse / present.count, "row \(row): \(values[row])")
         }
     }
 

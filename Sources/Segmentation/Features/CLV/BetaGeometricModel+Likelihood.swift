@@ -63,7 +63,7 @@ extension BetaGeometricModel {
             if let keys = Self.packedKeys(frequency: frequency, recency: recency, age: age) {
                 let mask: UInt64 = (1 << Self.packedBits) - 1
                 var last: UInt64?
-                for key in Self.sorted(keys) {
+                for key in RadixSort.sorted(keys) {
                     let x = Double(key >> (2 * Self.packedBits))
                     weightPerFrequency[Int(x)] += 1
                     if key == last {
@@ -123,48 +123,6 @@ extension BetaGeometricModel {
                 keys.append(UInt64(x) << (2 * packedBits) | UInt64(t) << packedBits | UInt64(tx))
             }
             return keys
-        }
-
-        /// `keys` in increasing order: a least-significant-digit radix sort, 11 bits a pass up to the largest key's
-        /// highest bit, passes in which every key has the same digit skipped (a million keys in a few passes where
-        /// a comparison sort took about 0.1 s on one core).
-        static func sorted(_ keys: [UInt64]) -> [UInt64] {
-            guard keys.count > 64, let largest = keys.max() else { return keys.sorted() }
-            let digitBits: UInt64 = 11
-            let bucketCount = 1 << digitBits
-            let mask = UInt64(bucketCount - 1)
-            var source = keys
-            var target = [UInt64](repeating: 0, count: keys.count)
-            var counts = [Int](repeating: 0, count: bucketCount)
-            var shift: UInt64 = 0
-            while shift < 64 && largest >> shift != 0 {
-                for index in counts.indices { counts[index] = 0 }
-                for key in source { counts[Int((key >> shift) & mask)] += 1 }
-                if counts.contains(keys.count) {
-                    shift += digitBits
-                    continue
-                }
-                var start = 0
-                for index in counts.indices {
-                    let count = counts[index]
-                    counts[index] = start
-                    start += count
-                }
-                source.withUnsafeBufferPointer { source in
-                    target.withUnsafeMutableBufferPointer { target in
-                        counts.withUnsafeMutableBufferPointer { next in
-                            for key in source {
-                                let bucket = Int((key >> shift) & mask)
-                                target[next[bucket]] = key
-                                next[bucket] += 1
-                            }
-                        }
-                    }
-                }
-                swap(&source, &target)
-                shift += digitBits
-            }
-            return source
         }
 
         /// The same observations with recency and age multiplied by `scale`.
