@@ -134,7 +134,8 @@ extension ExtractStage {
     /// `chunkRows` rows (or sooner, when a text column reaches ``TypedTableBuilder/defaultTextByteLimit``).
     ///
     /// A part's builder is emptied and reused once `sink` returns, unless `keepsParts`: then every part handed on
-    /// has a builder of its own, which the sink may keep.
+    /// has a builder of its own, which the sink may keep. With `codesText`, each part of a plain file has the
+    /// schema's coded fields coded on the core that parsed it (``TypedTableBuilder/codeText(_:)``).
     ///
     /// `onBatch` is called with the records and file bytes read since its last call, after every
     /// ``progressBatch`` records of a part (and for the rest at the end); what it throws stops reading, which is how
@@ -142,6 +143,7 @@ extension ExtractStage {
     static func read(
         _ reader: CSVReader, source: PipelineConfiguration.Source, file: String, schema: CanonicalSchema.TableSchema,
         parallelism: Int = 1, partBytes: Int64 = partBytes, chunkRows: Int = chunkRows, keepsParts: Bool = false,
+        codesText: Bool = false,
         onBatch: @escaping @Sendable (_ records: Int, _ fileBytes: Int64) throws -> Void = { _, _ in },
         into sink: (ReadPart) throws -> Void
     ) throws {
@@ -179,6 +181,8 @@ extension ExtractStage {
                 startOffset: start, chunkRows: nil, onBatch: onBatch
             ) { parsed = $0 }
             guard let parsed else { throw PipelineError(.internal, "\(file): a part was read without its rows") }
+            // Coded here, on the core that parsed the part, rather than by the thread writing the parts in order.
+            if codesText { parsed.rows.codeText(schema.codedFields) }
             return ParsedPart(part: parsed, stoppedAt: partReader.stoppedAt)
         }
         try withoutActuallyEscaping(sink) { sink in

@@ -130,6 +130,7 @@ struct ExtractStage {
                 // Each file's rows follow the earlier files' in the sink, part by part.
                 try Self.read(
                     reader, source: source, file: file.display, schema: schema, parallelism: Self.parallelism,
+                    codesText: sink.codesText,
                     onBatch: { records, fileBytes in
                         progress.rowsProcessed(records)
                         progress.bytesProcessed(fileBytes)

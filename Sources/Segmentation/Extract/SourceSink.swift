@@ -1,4 +1,5 @@
 import Columnar
+import Glibc
 
 /// Where the extract stage puts one source's rows, part by part in file order: streamed into an Arrow file (the
 /// checkpoint's) as record batches, so memory holds only the parts being read, or collected into an in-memory table
@@ -13,6 +14,10 @@ final class SourceSink {
     private var collected: [[Column]] = []
     /// Rows appended so far.
     private(set) var rowCount = 0
+    /// The coded text columns of the file (by column index), decided on the first part: the schema's
+    /// ``CanonicalSchema/TableSchema/codedFields`` whose first part held at most
+    /// ``RepeatedTextCoder/distinctLimit`` distinct values (a column that starts id-like stays plain text).
+    private var codings: [Int: TextCoding]?
 
     /// A sink for the table `name` with the canonical columns of `schema` and the `source_line` column, streamed
     /// into `<name>.arrow` of the stage's checkpoint (in memory without one).
@@ -39,6 +44,10 @@ final class SourceSink {
         schema.fields.map { ($0.name, $0.kind.columnType) } + [(CanonicalSchema.lineColumn, .int64)]
     }
 
+    /// Whether the parts handed to this sink are best coded (``TypedTableBuilder/codeText(_:)``) as they are
+    /// parsed: when they are streamed into a file, and the schema has text columns to code.
+    var codesText: Bool { open != nil && !schema.codedFields.isEmpty }
+
     /// Opens the file through `open`, reporting a failure as an I/O error.
     private func openWriter(_ open: () throws -> ArrowStreamWriter) throws(PipelineError) -> ArrowStreamWriter {
         do {
@@ -63,10 +72,45 @@ final class SourceSink {
             self.writer = writer
         }
         do {
-            try builder.withBatchColumns { views in try writer.append(rowCount: builder.rowCount, columns: views) }
+            try builder.withBatchColumns { views in
+                var views = views
+                let codings = self.codings ?? decideCodings(builder, views)
+                for (index, coding) in codings {
+                    guard case .compactUTF8(let offsets, let bytes) = views[index].values else { continue }
+                    let codes =
+                        if let local = builder.textCodes[index] {
+                            coding.recode(local)
+                        } else {
+                            coding.code(offsets, bytes, validity: views[index].validity, rowCount: builder.rowCount)
+                        }
+                    views[index].values = .dictionary(codes: codes, dictionary: coding.dictionary)
+                }
+                try writer.append(rowCount: builder.rowCount, columns: views)
+            }
         } catch {
             throw PipelineError(.io, "cannot write checkpoint table \(name)", underlying: error)
         }
+    }
+
+    /// Decides which of the schema's coded fields are coded in the file, from the first part (`builder`, whose
+    /// columns are `views`).
+    private func decideCodings(_ builder: TypedTableBuilder, _ views: [BatchColumn]) -> [Int: TextCoding] {
+        var codings: [Int: TextCoding] = [:]
+        for (index, field) in schema.fields.enumerated() where schema.codedFields.contains(field.name) {
+            guard case .compactUTF8(let offsets, let bytes) = views[index].values else { continue }
+            let distinct: Int
+            if let local = builder.textCodes[index] {
+                distinct = local.values.count
+            } else {
+                // Coded for the count alone.
+                let probe = TextCoding()
+                _ = probe.code(offsets, bytes, validity: views[index].validity, rowCount: builder.rowCount)
+                distinct = probe.dictionary.count
+            }
+            if distinct <= RepeatedTextCoder.distinctLimit { codings[index] = TextCoding() }
+        }
+        self.codings = codings
+        return codings
     }
 
     /// Keeps rows in memory (columns in the order of the schema, then `source_line`), joined by ``finish()``.
@@ -79,6 +123,7 @@ final class SourceSink {
     func reset() {
         writer?.abandon()
         writer = nil
+        codings = nil
         collected = []
         rowCount = 0
     }
@@ -103,5 +148,109 @@ final class SourceSink {
         }
         if !collected.isEmpty { return .table(try ExtractStage.makeTable(ExtractStage.concatenating(&collected))) }
         return .table(try ExtractStage.emptyTable(schema))
+    }
+}
+
+/// One dictionary-encoded text column of a file extract writes: its distinct values so far, in order of first
+/// appearance (each part's dictionary extends the one before), and the codes of the part being written.
+private final class TextCoding {
+    private let interner = StringInterner(capacity: 64)
+    /// The values coded so far, by code.
+    private(set) var dictionary = StringColumn()
+    private var codes: UnsafeMutablePointer<Int32>
+    private var capacity: Int
+
+    init() {
+        capacity = 1 << 16
+        codes = .allocate(capacity: capacity)
+    }
+
+    deinit {
+        codes.deallocate()
+    }
+
+    private func reserve(_ rowCount: Int) {
+        guard rowCount > capacity else { return }
+        codes.deallocate()
+        capacity = max(rowCount, 2 * capacity)
+        codes = .allocate(capacity: capacity)
+    }
+
+    /// The code of every row of a part's text column (-1 for a null one), valid until the next call; values not
+    /// seen before join the dictionary.
+    func code(
+        _ offsets: UnsafeBufferPointer<Int32>, _ bytes: UnsafeRawBufferPointer, validity: UnsafeBufferPointer<Bool>?,
+        rowCount: Int
+    ) -> UnsafeBufferPointer<Int32> {
+        reserve(rowCount)
+        TextCodes.code(
+            offsets, bytes, validity: validity, rowCount: rowCount, interner: interner, values: &dictionary,
+            into: codes)
+        return UnsafeBufferPointer(start: codes, count: rowCount)
+    }
+
+    /// The same from a part's own coding (its codes over its distinct values, found while it was parsed): each of
+    /// its values is looked up once here, then every row's code is mapped.
+    func recode(_ local: TextCodes) -> UnsafeBufferPointer<Int32> {
+        reserve(local.codes.count)
+        let global = (0..<local.values.count).map { ordinal in
+            local.values.withUTF8(at: ordinal) { value -> Int32 in
+                let (code, inserted) = interner.insert(value)
+                if inserted { dictionary.append(utf8: value) }
+                return Int32(truncatingIfNeeded: code)
+            }
+        }
+        local.codes.withUnsafeBufferPointer { localCodes in
+            global.withUnsafeBufferPointer { global in
+                for row in 0..<localCodes.count {
+                    let code = localCodes[row]
+                    codes[row] = code < 0 ? -1 : global[Int(code)]
+                }
+            }
+        }
+        return UnsafeBufferPointer(start: codes, count: local.codes.count)
+    }
+}
+
+/// A text column of one part coded over its own distinct values: a code per row (-1 for a null one) and the values
+/// in order of first appearance.
+struct TextCodes: Sendable {
+    var codes: [Int32]
+    var values: StringColumn
+
+    /// Codes the rows of a text column stored as `offsets` and `bytes` (`validity` nil when none is null) into
+    /// `codes`, with `interner` and `values` holding the values coded so far (new ones are added to both). A row
+    /// equal to the one before reuses its code without hashing.
+    static func code(
+        _ offsets: UnsafeBufferPointer<Int32>, _ bytes: UnsafeRawBufferPointer, validity: UnsafeBufferPointer<Bool>?,
+        rowCount: Int, interner: StringInterner, values: inout StringColumn, into codes: UnsafeMutablePointer<Int32>
+    ) {
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
+            // No text at all: every row is null (the builder stores no bytes for an absent value).
+            codes.update(repeating: -1, count: rowCount)
+            return
+        }
+        var previousStart = 0
+        var previousLength = -1
+        var previousCode: Int32 = -1
+        for row in 0..<rowCount {
+            if let validity, !validity[row] {
+                codes[row] = -1
+                continue
+            }
+            let start = Int(offsets[row])
+            let length = Int(offsets[row + 1]) - start
+            if length == previousLength, memcmp(base + start, base + previousStart, length) == 0 {
+                codes[row] = previousCode
+                continue
+            }
+            let value = UnsafeBufferPointer(start: base + start, count: length)
+            let (ordinal, inserted) = interner.insert(value)
+            if inserted { values.append(utf8: value) }
+            previousStart = start
+            previousLength = length
+            previousCode = Int32(truncatingIfNeeded: ordinal)
+            codes[row] = previousCode
+        }
     }
 }

@@ -113,6 +113,31 @@ final class TypedTableBuilder: @unchecked Sendable {
     /// Number of rows appended so far.
     var rowCount: Int { lines.pointee.count }
 
+    /// The text columns coded by ``codeText(_:)``, by column index (emptied by ``reset()``).
+    private(set) var textCodes: [Int: TextCodes] = [:]
+
+    /// Codes the rows appended so far of the text columns named in `names` over their distinct values (see
+    /// ``TextCodes``), kept beside the text: extract codes a part on the thread that parsed it, and the thread writing
+    /// the parts in order then maps only each part's distinct values (``SourceSink``).
+    func codeText(_ names: Set<String>) {
+        for (index, field) in schema.fields.enumerated() where names.contains(field.name) && kinds[index] == .text {
+            let text = texts[slots[index]]
+            let interner = StringInterner(capacity: 64)
+            var values = StringColumn()
+            let count = rowCount
+            let codes = [Int32](unsafeUninitializedCapacity: count) { codes, initialized in
+                if let base = codes.baseAddress {
+                    TextCodes.code(
+                        text.offsetsView, UnsafeRawBufferPointer(text.bytesView),
+                        validity: hasNulls[index] ? validity[index].view : nil, rowCount: count, interner: interner,
+                        values: &values, into: base)
+                }
+                initialized = count
+            }
+            textCodes[index] = TextCodes(codes: codes, values: values)
+        }
+    }
+
     /// The text bytes a builder holds per column before it must be handed on and emptied: its 32-bit offsets
     /// stay exact as long as one more row cannot pass `Int32.max` (a CSV record is at most
     /// ``CSVReader/defaultMaximumRecordSize`` bytes, three times that once converted from Windows-1252 or Latin-1;
@@ -349,6 +374,7 @@ final class TypedTableBuilder: @unchecked Sendable {
             hasNulls[index] = false
         }
         lines.pointee.removeAll()
+        textCodes = [:]
     }
 
     /// The field and reason for rejecting a row at column `index`: "missing <name>: the …" for an absent required

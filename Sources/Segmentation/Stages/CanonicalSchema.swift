@@ -39,6 +39,9 @@ public enum CanonicalSchema {
     public struct TableSchema: Sendable {
         public let name: String
         public let fields: [Field]
+        /// Text fields with few distinct values (currencies, statuses, event types, …), which extract writes
+        /// dictionary-encoded into its checkpoint (see ``SourceSink``).
+        public var codedFields: Set<String> = []
     }
 
     /// `customers`.
@@ -70,7 +73,8 @@ public enum CanonicalSchema {
             Field(name: "category", kind: .text, isRequired: false),
             Field(name: "quantity", kind: .integer, isRequired: false),
             Field(name: "status", kind: .text, isRequired: false),
-        ])
+        ],
+        codedFields: ["currency", "category", "status"])
 
     /// `email_events`.
     public static let emailEvents = TableSchema(
@@ -80,7 +84,8 @@ public enum CanonicalSchema {
             Field(name: "campaign_id", kind: .text, isRequired: false),
             Field(name: "event_type", kind: .text, isRequired: true),
             Field(name: "event_time", kind: .timestamp, isRequired: true),
-        ])
+        ],
+        codedFields: ["campaign_id", "event_type"])
 
     /// Name of the column holding each row's 1-based source line, kept through clean for reject messages.
     public static let lineColumn = "source_line"

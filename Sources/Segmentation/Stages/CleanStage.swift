@@ -210,21 +210,17 @@ struct CleanStage {
             let lines = try table.int64s(CanonicalSchema.lineColumn)
 
             // Each distinct raw currency and status, mapped once.
-            let rawCurrencies = StringInterner(capacity: 16)
-            let currencies = try table.strings("currency")
-            let currencyOfRow = rawCurrencies.insertAll(currencies)
+            let (currencyOfRow, rawCurrencies) = try CleanStage.rawCodes(table, "currency")
             let currencyOf: [(code: String, rate: Double?, ordinal: Int32)] = (0..<rawCurrencies.count).map {
                 ordinal in
-                let raw = Normalization.trimmed(rawCurrencies.string(at: ordinal)).uppercased()
+                let raw = Normalization.trimmed(rawCurrencies[ordinal]).uppercased()
                 let code = raw.isEmpty ? defaultCurrency : raw
                 let rate = rates[code]
                 return (code, rate, rate == nil ? -1 : Int32(currencyCodes.insert(code).ordinal))
             }
-            let rawStatuses = StringInterner(capacity: 16)
-            let statuses = try table.strings("status")
-            let statusOfRow = rawStatuses.insertAll(statuses)
+            let (statusOfRow, rawStatuses) = try CleanStage.rawCodes(table, "status")
             let statusOf: [(name: String, ordinal: Int32)?] = (0..<rawStatuses.count).map { ordinal in
-                statusMap[Normalization.trimmed(rawStatuses.string(at: ordinal)).lowercased()].map {
+                statusMap[Normalization.trimmed(rawStatuses[ordinal]).lowercased()].map {
                     ($0, Int32(statusCodes.insert($0).ordinal))
                 }
             }
@@ -281,13 +277,12 @@ struct CleanStage {
                             reject(
                                 row, "currency",
                                 "unknown currency: \"\(currency.code)\" has no rate in clean.currency_rates",
-                                currencies[row])
+                                rawCurrencies[Int(currencyOfRow[row])])
                             continue
                         }
                         guard let status = statusOf[Int(statusOfRow[row])]?.name else {
-                            reject(
-                                row, "status", "unknown status: \"\(statuses[row])\" is not mapped in clean.order_status",
-                                statuses[row])
+                            let raw = rawStatuses[Int(statusOfRow[row])]
+                            reject(row, "status", "unknown status: \"\(raw)\" is not mapped in clean.order_status", raw)
                             continue
                         }
                         if status == "completed", amounts[row] < 0 {
@@ -388,6 +383,18 @@ struct CleanStage {
                             DictionaryColumn(codes: currencyColumn, dictionary: currencyCodes.strings))),
                 ])
         }
+    }
+
+    /// The raw text of column `name` of a slice as a code per row and the values coded, each distinct value once (a
+    /// plain column is coded here; a dictionary-encoded one, as extract writes them, comes coded), a null row coded
+    /// as the empty string, which is what a plain column holds there.
+    static func rawCodes(_ table: Table, _ name: String) throws(PipelineError) -> (codes: [Int32], values: StringColumn) {
+        let coded = try table.coded(name)
+        guard coded.codes.contains(-1) else { return (coded.codes, coded.dictionary) }
+        var values = coded.dictionary
+        let empty = Int32(values.count)
+        values.append("")
+        return (coded.codes.map { $0 < 0 ? empty : $0 }, values)
     }
 
     /// The reject reason of an order or email event whose customer is not in the clean customers.
@@ -497,11 +504,9 @@ struct CleanStage {
         let customers = try table.strings("customer_id")
         let lines = try table.int64s(CanonicalSchema.lineColumn)
         let known: Set<String> = ["sent", "open", "click", "unsubscribe", "bounce"]
-        let rawTypes = StringInterner(capacity: 16)
-        let types = try table.strings("event_type")
-        let typeOfRow = rawTypes.insertAll(types)
+        let (typeOfRow, rawTypes) = try rawCodes(table, "event_type")
         let typeOf: [Int32?] = (0..<rawTypes.count).map { ordinal in
-            let type = Normalization.trimmed(rawTypes.string(at: ordinal)).lowercased()
+            let type = Normalization.trimmed(rawTypes[ordinal]).lowercased()
             return known.contains(type) ? Int32(typeCodes.insert(type).ordinal) : nil
         }
         var keep: [Int] = []
@@ -533,7 +538,7 @@ struct CleanStage {
                     continue
                 }
                 guard let type = typeOf[Int(typeOfRow[row])] else {
-                    let raw = types[row]
+                    let raw = rawTypes[Int(typeOfRow[row])]
                     rejects.append(
                         Reject(
                             stage: "clean", table: "email_events", file: file, line: lines[row], field: "event_type",

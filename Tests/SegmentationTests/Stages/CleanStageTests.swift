@@ -83,6 +83,50 @@ import Testing
     /// Streamed from files a few record batches at a time, clean keeps and rejects exactly the rows it does on whole
     /// tables: a repeated order id is dropped even when its first occurrence was in an earlier slice (read back from
     /// the file, trimmed), and only then.
+    /// Raw text columns coded into dictionaries, as extract writes its checkpoint, clean exactly as plain ones: the
+    /// same rows kept with the same values, the same rejects with the same raw text (a null row read as empty).
+    @Test func dictionaryEncodedRawTextCleansAsPlainText() throws {
+        let date = StageFixtures.date(2026, 1, 1)
+        let orders = try StageFixtures.table([
+            StageFixtures.text("order_id", (0..<6).map { "o\($0)" }),
+            StageFixtures.text("customer_id", ["C1", "C2", "C1", "C2", "C1", "C2"]),
+            Column(name: "order_date", values: .date32((0..<6).map { _ in date })),
+            Column(name: "amount", values: .float64((0..<6).map { Double($0) + 1 })),
+            StageFixtures.text("currency", ["EUR", nil, "XXX", "EUR", " eur ", "EUR"]),
+            StageFixtures.text("category", ["shoes", nil, "hats", "shoes", "hats", nil]),
+            Column(name: "quantity", values: .int64((0..<6).map { _ in 1 })),
+            StageFixtures.text("status", ["completed", " Completed", "completed", "lost", "returned", nil]),
+            Column(name: CanonicalSchema.lineColumn, values: .int64((0..<6).map { Int64($0 + 2) })),
+        ])
+        let events = try StageFixtures.table([
+            StageFixtures.text("customer_id", ["C1", "C2", "C1", "C2"]),
+            StageFixtures.text("campaign_id", ["c1", nil, "c2", "c1"]),
+            StageFixtures.text("event_type", ["open", "OPEN ", "oops", "click"]),
+            Column(name: "event_time", values: .timestamp([0, 0, 0, 0])),
+            Column(name: CanonicalSchema.lineColumn, values: .int64([2, 3, 4, 5])),
+        ])
+        func clean(_ orders: Table, _ events: Table) throws -> StageOutput {
+            var inputs = StageFixtures.inputs(
+                customers: try StageFixtures.customers(ids: ["C1", "C2"], emails: [nil, nil], signups: [nil, nil]),
+                orders: orders, events: events, of: .extract)
+            inputs.set(RejectTable.make([]), named: "rejects", of: .extract)
+            var context = StageFixtures.context()
+            context.configuration.clean.maxRejectRate = 1
+            return try CleanStage(context: context).run(inputs)
+        }
+        let plain = try clean(orders, events)
+        let coded = try clean(
+            try StageFixtures.dictionaryEncoded(orders, ["currency", "category", "status"]),
+            try StageFixtures.dictionaryEncoded(events, ["campaign_id", "event_type"]))
+        #expect(coded.metrics == plain.metrics)
+        for name in ["customers", "orders", "email_events", "rejects"] {
+            let codedTable = try StageFixtures.decodingDictionaries(try #require(coded.table(name)))
+            #expect(codedTable == (try StageFixtures.decodingDictionaries(try #require(plain.table(name)))), "\(name)")
+        }
+        let reasons = try RejectTable.rejects(in: try #require(coded.table("rejects"))).map(\.field)
+        #expect(reasons == ["currency", "status", "event_type"])
+    }
+
     @Test func slicesOfAFileGiveTheTablesOfTheWholeRead() throws {
         let folder = try TemporaryDirectory(prefix: "clean-slices")
         let d = StageFixtures.date

@@ -71,6 +71,29 @@ enum StageFixtures {
         CalendarDate.days(year: year, month: month, day: day)
     }
 
+    /// `table` with the text columns `names` dictionary-encoded, as extract writes its checkpoint (a null row coded
+    /// -1).
+    static func dictionaryEncoded(_ table: Table, _ names: Set<String>) throws -> Table {
+        try Table(
+            columns: table.columns.map { column in
+                guard names.contains(column.name), case .utf8(let strings) = column.values else { return column }
+                let coded = DictionaryColumn(coding: strings)
+                let codes = coded.codes.indices.map { (column.validity?[$0] ?? true) ? coded.codes[$0] : -1 }
+                return Column(
+                    name: column.name, values: .dictionary(DictionaryColumn(codes: codes, dictionary: coded.dictionary)),
+                    validity: column.validity)
+            })
+    }
+
+    /// `table` with every dictionary-encoded column decoded into plain text (a null row's text empty).
+    static func decodingDictionaries(_ table: Table) throws -> Table {
+        try Table(
+            columns: table.columns.map { column in
+                guard case .dictionary = column.values, let strings = column.values.strings else { return column }
+                return Column(name: column.name, values: .utf8(strings), validity: column.validity)
+            })
+    }
+
     static func text(_ name: String, _ values: [String?]) -> Column {
         var builder = ColumnBuilder(name: name, type: .utf8)
         for value in values { builder.append(value) }
