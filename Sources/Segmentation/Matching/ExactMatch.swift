@@ -34,7 +34,14 @@ enum ExactMatch {
         let interner = StringInterner(capacity: keys.count)
         var keyOfRow = [Int32](repeating: -1, count: keys.count)
         keys.withUnsafeStorage { offsets, bytes in
-            for row in 0..<keys.count where offsets[row + 1] > offsets[row] && (validity?[row] ?? true) {
+            // The table is far larger than the cache: each key's slot is fetched a few rows ahead.
+            let lookahead = FrozenInterner.lookahead
+            for row in 0..<keys.count {
+                let ahead = row + lookahead
+                if ahead < keys.count, offsets[ahead + 1] > offsets[ahead] {
+                    interner.prefetch(UnsafeBufferPointer(rebasing: bytes[offsets[ahead]..<offsets[ahead + 1]]))
+                }
+                guard offsets[row + 1] > offsets[row], validity?[row] ?? true else { continue }
                 let key = UnsafeBufferPointer(rebasing: bytes[offsets[row]..<offsets[row + 1]])
                 keyOfRow[row] = Int32(truncatingIfNeeded: interner.insert(key).ordinal)
             }

@@ -312,17 +312,17 @@ struct FeaturesStage {
             let spendModel = try GammaGammaModel.fit(summary)
             let values = CustomerLifetimeValue.predictions(
                 purchaseModel: purchaseModel, spendModel: spendModel, summary: summary, horizon: 365)
-            for customer in 0..<customerCount {
-                guard summary.purchaseDays[customer] > 0 else {
-                    predicted.append(nil as Double?)
-                    purchases.append(nil as Double?)
-                    alive.append(nil as Double?)
-                    continue
-                }
-                predicted.append(values.value[customer])
-                purchases.append(values.expectedPurchases[customer])
-                alive.append(values.probabilityAlive[customer])
+            // Null for customers without purchases (their slots zero, as a column builder leaves them), built on
+            // the prediction arrays in place rather than appended row by row.
+            var (value, expected, probability) = (values.value, values.expectedPurchases, values.probabilityAlive)
+            var hasPurchases = [Bool](repeating: true, count: customerCount)
+            var anyNull = false
+            for customer in 0..<customerCount where summary.purchaseDays[customer] <= 0 {
+                hasPurchases[customer] = false
+                anyNull = true
+                (value[customer], expected[customer], probability[customer]) = (0, 0, 0)
             }
+            let validity = anyNull ? hasPurchases : nil
             let metrics: JSONValue = .object([
                 "bg_nbd": .object([
                     "r": .double(purchaseModel.r), "alpha": .double(purchaseModel.alpha), "a": .double(purchaseModel.a),
@@ -333,7 +333,12 @@ struct FeaturesStage {
                 ]),
                 "period": .string("day"), "months": .int(12), "monthly_discount_rate": .double(0.01),
             ])
-            return LifetimeValue(columns: [predicted.build(), purchases.build(), alive.build()], metrics: metrics)
+            return LifetimeValue(
+                columns: [
+                    Column(name: "predicted_clv_12m", values: .float64(value), validity: validity),
+                    Column(name: "expected_purchases_12m", values: .float64(expected), validity: validity),
+                    Column(name: "probability_alive", values: .float64(probability), validity: validity),
+                ], metrics: metrics)
         } catch {
             context.logger.info("CLV model not fitted", metadata: ["reason": "\(error)"])
             return notFitted(error.description)
