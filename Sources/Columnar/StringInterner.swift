@@ -94,6 +94,15 @@ public final class StringInterner {
         segpipe_prefetch(slots + (Int(truncatingIfNeeded: hash) & slotMask))
     }
 
+    /// A key of up to 15 bytes as two words (zero-padded, the length in the top byte), nil for a longer one: equal
+    /// short keys give equal words, for a small cache a caller keeps in front of the table.
+    @inlinable @inline(__always)
+    public static func shortKey(_ key: UnsafeBufferPointer<UInt8>) -> (low: UInt64, high: UInt64)? {
+        guard key.count <= 15 else { return nil }
+        let packed = packed(key)
+        return (packed.low, packed.high)
+    }
+
     /// Inserts `key` if it is new; returns its ordinal and whether it was inserted now.
     @discardableResult
     public func insert(_ key: UnsafeBufferPointer<UInt8>) -> (ordinal: Int, inserted: Bool) {
@@ -201,16 +210,24 @@ public final class StringInterner {
 
     /// A key of up to 15 bytes as two little-endian words, zero-padded, with the length in the top byte of the
     /// second; keys of 16 bytes and more are ``longKey``.
-    struct PackedKey: Equatable {
-        var low: UInt64
-        var high: UInt64
+    @usableFromInline
+    struct PackedKey: Equatable, Sendable {
+        @usableFromInline var low: UInt64
+        @usableFromInline var high: UInt64
+
+        @inlinable
+        init(low: UInt64, high: UInt64) {
+            self.low = low
+            self.high = high
+        }
     }
 
     /// The packed form of every key of 16 bytes or more (no short key has a length byte of 255).
+    @usableFromInline
     static let longKey = PackedKey(low: 0, high: .max)
 
     /// `key` packed into two words when it has at most 15 bytes, else ``longKey``. Reads only the key's bytes.
-    @inline(__always)
+    @inlinable @inline(__always)
     static func packed(_ key: UnsafeBufferPointer<UInt8>) -> PackedKey {
         let length = key.count
         guard length <= 15 else { return longKey }

@@ -11,6 +11,24 @@ import Testing
         #expect(interner.string(at: 3) == "ü")
     }
 
+    /// Short keys pack into two words that are equal exactly when the keys are (length included, so a key and the
+    /// same key with a trailing NUL differ); keys of 16 bytes and more have none.
+    @Test func shortKeysPackIntoWordsThatTellThemApart() {
+        func words(_ key: [UInt8]) -> [UInt64]? {
+            key.withUnsafeBufferPointer { StringInterner.shortKey($0).map { [$0.low, $0.high] } }
+        }
+        var keys: [[UInt8]] = [[], [0], [0, 0], Array("EUR".utf8), Array("EUR\0".utf8)]
+        for length in 1...15 {
+            keys.append((0..<length).map { UInt8($0 + 1) })
+            keys.append((0..<length).map { UInt8(200 - $0) })
+        }
+        let packed = keys.map(words)
+        #expect(packed.allSatisfy { $0 != nil })
+        #expect(Set(packed.compactMap { $0 }).count == keys.count)
+        #expect(words(Array("completed".utf8)) == words(Array("completed".utf8)))
+        #expect(words([UInt8](repeating: 7, count: 16)) == nil)
+    }
+
     @Test func lookupsFindInsertedKeysOnlyAndCompareBytes() {
         let interner = StringInterner(StringColumn(["K001", "K002", "K0010"]))
         #expect(interner.ordinal(of: "K002") == 1)

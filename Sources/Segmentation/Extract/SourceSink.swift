@@ -1,5 +1,4 @@
 import Columnar
-import Glibc
 
 /// Where the extract stage puts one source's rows, part by part in file order: streamed into an Arrow file (the
 /// checkpoint's) as record batches, so memory holds only the parts being read, or collected into an in-memory table
@@ -219,8 +218,9 @@ struct TextCodes: Sendable {
     var values: StringColumn
 
     /// Codes the rows of a text column stored as `offsets` and `bytes` (`validity` nil when none is null) into
-    /// `codes`, with `interner` and `values` holding the values coded so far (new ones are added to both). A row
-    /// equal to the one before reuses its code without hashing.
+    /// `codes`, with `interner` and `values` holding the values coded so far (new ones are added to both). Values
+    /// of up to 15 bytes are first looked up in a 256-entry cache of their packed words: a column of a hundred or
+    /// so values hits it on almost every row, without a call into the table.
     static func code(
         _ offsets: UnsafeBufferPointer<Int32>, _ bytes: UnsafeRawBufferPointer, validity: UnsafeBufferPointer<Bool>?,
         rowCount: Int, interner: StringInterner, values: inout StringColumn, into codes: UnsafeMutablePointer<Int32>
@@ -230,9 +230,11 @@ struct TextCodes: Sendable {
             codes.update(repeating: -1, count: rowCount)
             return
         }
-        var previousStart = 0
-        var previousLength = -1
-        var previousCode: Int32 = -1
+        let cacheSize = 256
+        // A high word of all ones is no short key's (its length byte would be 255): an empty entry.
+        var cachedLow = [UInt64](repeating: 0, count: cacheSize)
+        var cachedHigh = [UInt64](repeating: .max, count: cacheSize)
+        var cachedCode = [Int32](repeating: -1, count: cacheSize)
         for row in 0..<rowCount {
             if let validity, !validity[row] {
                 codes[row] = -1
@@ -240,17 +242,23 @@ struct TextCodes: Sendable {
             }
             let start = Int(offsets[row])
             let length = Int(offsets[row + 1]) - start
-            if length == previousLength, memcmp(base + start, base + previousStart, length) == 0 {
-                codes[row] = previousCode
+            let value = UnsafeBufferPointer(start: base + start, count: length)
+            guard let (low, high) = StringInterner.shortKey(value) else {
+                let (ordinal, inserted) = interner.insert(value)
+                if inserted { values.append(utf8: value) }
+                codes[row] = Int32(truncatingIfNeeded: ordinal)
                 continue
             }
-            let value = UnsafeBufferPointer(start: base + start, count: length)
+            let slot = Int(truncatingIfNeeded: (((low &* 0x9E37_79B9_7F4A_7C15) ^ high) &* 0xC2B2_AE3D_27D4_EB4F) >> 56)
+            if cachedLow[slot] == low, cachedHigh[slot] == high {
+                codes[row] = cachedCode[slot]
+                continue
+            }
             let (ordinal, inserted) = interner.insert(value)
             if inserted { values.append(utf8: value) }
-            previousStart = start
-            previousLength = length
-            previousCode = Int32(truncatingIfNeeded: ordinal)
-            codes[row] = previousCode
+            let code = Int32(truncatingIfNeeded: ordinal)
+            (cachedLow[slot], cachedHigh[slot], cachedCode[slot]) = (low, high, code)
+            codes[row] = code
         }
     }
 }

@@ -2,91 +2,102 @@ import Columnar
 
 /// Builds a nullable column row by row, then turns into a ``Column``.
 ///
-/// Values are appended to typed arrays; validity is only materialised once a null is appended.
+/// Values are appended to a typed array of the builder's own (one per type, the others stay empty), so an append
+/// is an array append, without taking the values out of and back into a ``ColumnValues`` each time; validity is
+/// only materialised once a null is appended.
 struct ColumnBuilder {
     let name: String
-    private(set) var values: ColumnValues
+    let type: ColumnType
+    private var integers: [Int64] = []
+    private var doubles: [Double] = []
+    private var dates: [Int32] = []
+    private var flags: [Bool] = []
+    private var strings = StringColumn()
     private var validity: [Bool]?
     private var count = 0
 
     init(name: String, type: ColumnType, capacity: Int = 0) {
         self.name = name
+        self.type = type
         switch type {
-        case .int64: values = .int64(Array(capacity: capacity))
-        case .float64: values = .float64(Array(capacity: capacity))
-        case .utf8: values = .utf8(StringColumn(capacity: capacity))
-        case .date32: values = .date32(Array(capacity: capacity))
-        case .timestamp: values = .timestamp(Array(capacity: capacity))
-        case .bool: values = .bool(Array(capacity: capacity))
+        case .int64, .timestamp: integers.reserveCapacity(capacity)
+        case .float64: doubles.reserveCapacity(capacity)
+        case .utf8: strings = StringColumn(capacity: capacity)
+        case .date32: dates.reserveCapacity(capacity)
+        case .bool: flags.reserveCapacity(capacity)
         }
     }
 
+    /// The values appended so far.
+    var values: ColumnValues {
+        switch type {
+        case .int64: .int64(integers)
+        case .timestamp: .timestamp(integers)
+        case .float64: .float64(doubles)
+        case .utf8: .utf8(strings)
+        case .date32: .date32(dates)
+        case .bool: .bool(flags)
+        }
+    }
+
+    @inline(__always)
     private mutating func markValid(_ isValid: Bool) {
         if !isValid, validity == nil { validity = Array(repeating: true, count: count) }
         validity?.append(isValid)
         count += 1
     }
 
+    @inline(__always)
+    private func check(_ expected: ColumnType) {
+        precondition(type == expected, "\(name) is not \(expected)")
+    }
+
     mutating func append(_ value: String?) {
-        guard case .utf8(var column) = values else { preconditionFailure("\(name) is not utf8") }
-        values = .int64([])
-        if let value { column.append(value) } else { column.appendEmpty() }
-        values = .utf8(column)
+        check(.utf8)
+        if let value { strings.append(value) } else { strings.appendEmpty() }
         markValid(value != nil)
     }
 
     mutating func append(utf8 buffer: UnsafeBufferPointer<UInt8>) {
-        guard case .utf8(var column) = values else { preconditionFailure("\(name) is not utf8") }
-        values = .int64([])
-        column.append(utf8: buffer)
-        values = .utf8(column)
+        check(.utf8)
+        strings.append(utf8: buffer)
         markValid(true)
     }
 
     mutating func append(_ value: Int64?) {
-        guard case .int64(var column) = values else { preconditionFailure("\(name) is not int64") }
-        values = .int64([])
-        column.append(value ?? 0)
-        values = .int64(column)
+        check(.int64)
+        integers.append(value ?? 0)
         markValid(value != nil)
     }
 
     mutating func append(_ value: Double?) {
-        guard case .float64(var column) = values else { preconditionFailure("\(name) is not float64") }
-        values = .int64([])
-        column.append(value ?? 0)
-        values = .float64(column)
+        check(.float64)
+        doubles.append(value ?? 0)
         markValid(value != nil)
     }
 
     mutating func append(date value: Int32?) {
-        guard case .date32(var column) = values else { preconditionFailure("\(name) is not date32") }
-        values = .int64([])
-        column.append(value ?? 0)
-        values = .date32(column)
+        check(.date32)
+        dates.append(value ?? 0)
         markValid(value != nil)
     }
 
     mutating func append(timestamp value: Int64?) {
-        guard case .timestamp(var column) = values else { preconditionFailure("\(name) is not timestamp") }
-        values = .int64([])
-        column.append(value ?? 0)
-        values = .timestamp(column)
+        check(.timestamp)
+        integers.append(value ?? 0)
         markValid(value != nil)
     }
 
     mutating func append(_ value: Bool?) {
-        guard case .bool(var column) = values else { preconditionFailure("\(name) is not bool") }
-        values = .int64([])
-        column.append(value ?? false)
-        values = .bool(column)
+        check(.bool)
+        flags.append(value ?? false)
         markValid(value != nil)
     }
 
     /// Appends a null of the builder's type.
     mutating func appendNull() {
-        switch values {
-        case .utf8, .dictionary: append(nil as String?)
+        switch type {
+        case .utf8: append(nil as String?)
         case .int64: append(nil as Int64?)
         case .float64: append(nil as Double?)
         case .date32: append(date: nil)
