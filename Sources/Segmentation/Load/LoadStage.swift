@@ -325,8 +325,12 @@ struct LoadStage {
         let parent = "\(schema).\(PostgresIdentifier.quote(name))"
         let stagingName = Self.stagingName(of: name, run: context.runID)
         let staging = "\(schema).\(PostgresIdentifier.quote(stagingName))"
+        // The staging transaction's commit need not wait for its WAL (as large as the table) to reach the disk: no
+        // query reads a staging table, a crash before the flush only loses it (the next load drops what is left),
+        // and the publishing transaction's own commit, which does wait, flushes everything written before it.
         try connection.executeScript(
             """
+            SET LOCAL synchronous_commit = off;
             DROP TABLE IF EXISTS \(staging);
             CREATE TABLE \(staging) (LIKE \(parent) INCLUDING DEFAULTS INCLUDING COMMENTS);
             ALTER TABLE \(staging) ADD CONSTRAINT \(PostgresIdentifier.quote(name + "_run_check"))
