@@ -13,9 +13,9 @@ final class SourceSink {
     private var collected: [[Column]] = []
     /// Rows appended so far.
     private(set) var rowCount = 0
-    /// The coded text columns of the file (by column index), decided on the first part: the schema's
-    /// ``CanonicalSchema/TableSchema/codedFields`` whose first part held at most
-    /// ``RepeatedTextCoder/distinctLimit`` distinct values (a column that starts id-like stays plain text).
+    /// The coded text columns of the file (by column index), decided on the first part with rows: the schema's
+    /// ``CanonicalSchema/TableSchema/codedFields`` whose first part held at most ``distinctLimit(rows:)``
+    /// distinct values (a column that starts id-like stays plain text).
     private var codings: [Int: TextCoding]?
 
     /// A sink for the table `name` with the canonical columns of `schema` and the `source_line` column, streamed
@@ -73,7 +73,8 @@ final class SourceSink {
         do {
             try builder.withBatchColumns { views in
                 var views = views
-                let codings = self.codings ?? decideCodings(builder, views)
+                // A part without rows writes no batch: the decision waits for the first rows.
+                let codings = self.codings ?? (builder.rowCount == 0 ? [:] : decideCodings(builder, views))
                 for (index, coding) in codings {
                     guard case .compactUTF8(let offsets, let bytes) = views[index].values else { continue }
                     let codes =
@@ -91,6 +92,13 @@ final class SourceSink {
         }
     }
 
+    /// The most distinct values a coded field's first part (of `rows` rows) may hold for the field to be coded: a
+    /// dictionary grows with every new value and cannot turn back into plain text, so a field whose first part
+    /// has more than one distinct value in eight rows (beyond a few dozen) is kept plain.
+    static func distinctLimit(rows: Int) -> Int {
+        min(RepeatedTextCoder.distinctLimit, max(64, rows / 8))
+    }
+
     /// Decides which of the schema's coded fields are coded in the file, from the first part (`builder`, whose
     /// columns are `views`).
     private func decideCodings(_ builder: TypedTableBuilder, _ views: [BatchColumn]) -> [Int: TextCoding] {
@@ -106,7 +114,7 @@ final class SourceSink {
                 _ = probe.code(offsets, bytes, validity: views[index].validity, rowCount: builder.rowCount)
                 distinct = probe.dictionary.count
             }
-            if distinct <= RepeatedTextCoder.distinctLimit { codings[index] = TextCoding() }
+            if distinct <= Self.distinctLimit(rows: builder.rowCount) { codings[index] = TextCoding() }
         }
         self.codings = codings
         return codings
@@ -226,8 +234,17 @@ struct TextCodes: Sendable {
         rowCount: Int, interner: StringInterner, values: inout StringColumn, into codes: UnsafeMutablePointer<Int32>
     ) {
         guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else {
-            // No text at all: every row is null (the builder stores no bytes for an absent value).
-            codes.update(repeating: -1, count: rowCount)
+            // No text at all: every row is null or empty.
+            let empty = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+            for row in 0..<rowCount {
+                if let validity, !validity[row] {
+                    codes[row] = -1
+                    continue
+                }
+                let (ordinal, inserted) = interner.insert(empty)
+                if inserted { values.append(utf8: empty) }
+                codes[row] = Int32(truncatingIfNeeded: ordinal)
+            }
             return
         }
         let cacheSize = 256

@@ -68,9 +68,11 @@ enum RadixSort {
         }
     }
 
-    /// A key that orders doubles as `<` does (-0 just before +0; NaN, which `<` cannot order, after +infinity).
+    /// A key that orders doubles as `<` does (-0 just before +0; every NaN, which `<` cannot order, one key after
+    /// +infinity).
     @inline(__always)
     static func key(_ value: Double) -> UInt64 {
+        guard !value.isNaN else { return .max }
         let bits = value.bitPattern
         return bits >> 63 == 1 ? ~bits : bits | 1 << 63
     }

@@ -108,6 +108,16 @@ import Testing
         #expect(RadixSort.sorted([3, 1, 2]) == [1, 2, 3])
     }
 
+    /// Doubles map to keys that order as `<` does, -0 just below +0, every NaN one key above +infinity.
+    @Test func doubleKeysOrderAsTheDoublesDo() {
+        let values: [Double] = [-.infinity, -1e300, -2.5, -.leastNonzeroMagnitude, -0.0, 0, .leastNonzeroMagnitude, 3,
+            1e300, .infinity]
+        let keys = values.map(RadixSort.key)
+        #expect(keys == keys.sorted() && Set(keys).count == keys.count)
+        #expect(RadixSort.key(.nan) == RadixSort.key(-.nan))
+        #expect(RadixSort.key(.nan) > RadixSort.key(.infinity))
+    }
+
     /// Rows carried along a radix sort end up beside their keys, equal keys in their original order.
     @Test func radixSortCarriesRowsStably() {
         var generator = SeededGenerator(seed: 12)

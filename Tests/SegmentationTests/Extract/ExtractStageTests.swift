@@ -151,6 +151,36 @@ import Testing
         #expect(try #require(inMemory.table("email_events")).rowCount == 0)
     }
 
+    /// The coding of a field is decided on the first part with rows: a source whose first file has only a header
+    /// still has an id-like category written plain and its currencies coded.
+    @Test func theCodingWaitsForTheFirstRows() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("extract-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Data(customers.utf8).write(to: folder.appendingPathComponent("customers.csv"))
+        let header = "order_id,customer_id,order_date,amount,currency,category,quantity,status\n"
+        try header.write(to: folder.appendingPathComponent("orders-1.csv"), atomically: true, encoding: .utf8)
+        let rows = (0..<2_000).map { "O\($0),K1,2024-01-01,1.00,\($0 % 2 == 0 ? "EUR" : "CHF"),item-\($0),1,completed\n" }
+        try (header + rows.joined()).write(
+            to: folder.appendingPathComponent("orders-2.csv"), atomically: true, encoding: .utf8)
+        var context = StageFixtures.context()
+        context.dataDirectory = folder.path
+        context.configuration.sources.orders.path = "orders-*.csv"
+        context.configuration.sources.emailEvents = nil
+        let store = CheckpointStore(root: folder.appendingPathComponent("checkpoints").path)
+        context.checkpointOutput = CheckpointOutput(store: store, runID: "r1", stage: .extract)
+        let output = try ExtractStage(context: context).run()
+        let file = try #require(output.files.first { $0.table == "orders" })
+        let orders = try Table(
+            readingArrowFile: "\(store.stageDirectory("r1", .extract))/\(file.name)", expectedChecksum: file.checksum)
+        #expect(orders.rowCount == 2_000)
+        let kinds = try ["category", "currency", "status"].map { name -> Bool in
+            if case .dictionary = try #require(orders[name]).values { return true }
+            return false
+        }
+        #expect(kinds == [false, true, true])
+    }
+
     /// A coded field whose first part holds more distinct values than a dictionary is worth (a category that is
     /// really an id) stays plain text in the file; the other coded fields are coded, and a missing value stays null.
     @Test func aCodedFieldThatStartsIdLikeStaysPlain() throws {
