@@ -540,7 +540,8 @@ extension ArrowFileReader {
 
 
 /// Runs `body` once for every index in `0..<count`, possibly on several threads at once, and returns when every
-/// call has returned: how the caller's threads are lent to a reader (``ArrowFileReader/readTable(columns:batches:lastRead:parallel:)``).
+/// call has returned: how the caller's threads are lent to a reader
+/// (``ArrowFileReader/readTable(columns:batches:lastRead:parallel:)``).
 public typealias ParallelFor = (_ count: Int, _ body: @Sendable (Int) -> Void) -> Void
 
 /// A value the calls of a ``ParallelFor`` body share, each touching only its own part of it.

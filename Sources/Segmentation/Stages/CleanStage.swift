@@ -388,7 +388,9 @@ struct CleanStage {
     /// The raw text of column `name` of a slice as a code per row and the values coded, each distinct value once (a
     /// plain column is coded here; a dictionary-encoded one, as extract writes them, comes coded), a null row coded
     /// as the empty string, which is what a plain column holds there.
-    static func rawCodes(_ table: Table, _ name: String) throws(PipelineError) -> (codes: [Int32], values: StringColumn) {
+    static func rawCodes(_ table: Table, _ name: String) throws(PipelineError) -> (
+        codes: [Int32], values: StringColumn
+    ) {
         let coded = try table.coded(name)
         guard coded.codes.contains(-1) else { return (coded.codes, coded.dictionary) }
         var values = coded.dictionary

@@ -49,7 +49,8 @@ enum RuleSegmentation {
             // The text columns coded side by side (a million rows each).
             let codes = try concurrentMap(texts.map(\.strings)) { strings throws(PipelineError) in coded(strings) }
             for (text, coded) in zip(texts, codes) {
-                try dataset.addText(text.name, codes: coded.codes, dictionary: coded.dictionary, isPresent: text.isPresent)
+                try dataset.addText(
+                    text.name, codes: coded.codes, dictionary: coded.dictionary, isPresent: text.isPresent)
             }
             if let column = features["unsubscribed"], case .bool(let values) = column.values {
                 try dataset.addBoolean("unsubscribed", values, isPresent: column.validity)

@@ -147,10 +147,8 @@ struct FrozenInterner: @unchecked Sendable {
     /// are not prefetched.
     @inline(__always)
     func prefetchTrimmed(_ row: Int, _ offsets: UnsafeBufferPointer<Int>, _ bytes: UnsafeBufferPointer<UInt8>) {
-        if let trimmed = Normalization.asciiTrimmed(UnsafeBufferPointer(rebasing: bytes[offsets[row]..<offsets[row + 1]]))
-        {
-            interner.prefetch(trimmed)
-        }
+        let bytes = UnsafeBufferPointer(rebasing: bytes[offsets[row]..<offsets[row + 1]])
+        if let trimmed = Normalization.asciiTrimmed(bytes) { interner.prefetch(trimmed) }
     }
 
     /// How many rows ahead a loop looking up one string per row prefetches.

@@ -141,7 +141,8 @@ import Testing
             let path = "\(store.stageDirectory("r1", .extract))/\(file.name)"
             let table = try Table(readingArrowFile: path, expectedChecksum: file.checksum)
             let coded = table.columns.filter { if case .dictionary = $0.values { true } else { false } }.map(\.name)
-            let schema = [CanonicalSchema.customers, CanonicalSchema.orders, CanonicalSchema.emailEvents].first { $0.name == file.table }
+            let schemas = [CanonicalSchema.customers, CanonicalSchema.orders, CanonicalSchema.emailEvents]
+            let schema = schemas.first { $0.name == file.table }
             // A source without rows (email_events here) writes no batch to code: its file is plain.
             #expect(Set(coded) == (file.rows > 0 ? schema?.codedFields : []), "\(file.table)")
             #expect(try StageFixtures.decodingDictionaries(table) == inMemory.table(file.table), "\(file.table)")
@@ -149,6 +150,21 @@ import Testing
         }
         #expect(try #require(inMemory.table("orders")).rowCount == 2_998)
         #expect(try #require(inMemory.table("email_events")).rowCount == 0)
+    }
+
+    /// Runs extract with a checkpoint over the customers and the orders at `path` in `folder` (no email events) and
+    /// reads back the orders file it wrote.
+    private func streamedOrders(in folder: URL, path: String) throws -> Table {
+        var context = StageFixtures.context()
+        context.dataDirectory = folder.path
+        context.configuration.sources.orders.path = path
+        context.configuration.sources.emailEvents = nil
+        let store = CheckpointStore(root: folder.appendingPathComponent("checkpoints").path)
+        context.checkpointOutput = CheckpointOutput(store: store, runID: "r1", stage: .extract)
+        let output = try ExtractStage(context: context).run()
+        let file = try #require(output.files.first { $0.table == "orders" })
+        return try Table(
+            readingArrowFile: "\(store.stageDirectory("r1", .extract))/\(file.name)", expectedChecksum: file.checksum)
     }
 
     /// The coding of a field is decided on the first part with rows: a source whose first file has only a header
@@ -160,19 +176,12 @@ import Testing
         try Data(customers.utf8).write(to: folder.appendingPathComponent("customers.csv"))
         let header = "order_id,customer_id,order_date,amount,currency,category,quantity,status\n"
         try header.write(to: folder.appendingPathComponent("orders-1.csv"), atomically: true, encoding: .utf8)
-        let rows = (0..<2_000).map { "O\($0),K1,2024-01-01,1.00,\($0 % 2 == 0 ? "EUR" : "CHF"),item-\($0),1,completed\n" }
+        let rows = (0..<2_000).map { row in
+            "O\(row),K1,2024-01-01,1.00,\(row % 2 == 0 ? "EUR" : "CHF"),item-\(row),1,completed\n"
+        }
         try (header + rows.joined()).write(
             to: folder.appendingPathComponent("orders-2.csv"), atomically: true, encoding: .utf8)
-        var context = StageFixtures.context()
-        context.dataDirectory = folder.path
-        context.configuration.sources.orders.path = "orders-*.csv"
-        context.configuration.sources.emailEvents = nil
-        let store = CheckpointStore(root: folder.appendingPathComponent("checkpoints").path)
-        context.checkpointOutput = CheckpointOutput(store: store, runID: "r1", stage: .extract)
-        let output = try ExtractStage(context: context).run()
-        let file = try #require(output.files.first { $0.table == "orders" })
-        let orders = try Table(
-            readingArrowFile: "\(store.stageDirectory("r1", .extract))/\(file.name)", expectedChecksum: file.checksum)
+        let orders = try streamedOrders(in: folder, path: "orders-*.csv")
         #expect(orders.rowCount == 2_000)
         let kinds = try ["category", "currency", "status"].map { name -> Bool in
             if case .dictionary = try #require(orders[name]).values { return true }
@@ -192,18 +201,11 @@ import Testing
         var text = "order_id,customer_id,order_date,amount,currency,category,quantity,status\n"
         for row in 0..<rows {
             let currency = row % 1_000 == 999 ? "" : ["EUR", "CHF", "USD"][row % 3]
-            text += "O\(row),K1,2024-01-01,1.00,\(currency),item-\(row),1,\(row < rows - 10 ? "completed" : "returned")\n"
+            let status = row < rows - 10 ? "completed" : "returned"
+            text += "O\(row),K1,2024-01-01,1.00,\(currency),item-\(row),1,\(status)\n"
         }
         try text.write(to: folder.appendingPathComponent("orders.csv"), atomically: true, encoding: .utf8)
-        var context = StageFixtures.context()
-        context.dataDirectory = folder.path
-        context.configuration.sources.emailEvents = nil
-        let store = CheckpointStore(root: folder.appendingPathComponent("checkpoints").path)
-        context.checkpointOutput = CheckpointOutput(store: store, runID: "r1", stage: .extract)
-        let output = try ExtractStage(context: context).run()
-        let file = try #require(output.files.first { $0.table == "orders" })
-        let orders = try Table(
-            readingArrowFile: "\(store.stageDirectory("r1", .extract))/\(file.name)", expectedChecksum: file.checksum)
+        let orders = try streamedOrders(in: folder, path: "orders.csv")
         #expect(orders.rowCount == rows)
         guard case .utf8 = try #require(orders["category"]).values else {
             Issue.record("category is coded")

@@ -79,9 +79,8 @@ enum StageFixtures {
                 guard names.contains(column.name), case .utf8(let strings) = column.values else { return column }
                 let coded = DictionaryColumn(coding: strings)
                 let codes = coded.codes.indices.map { (column.validity?[$0] ?? true) ? coded.codes[$0] : -1 }
-                return Column(
-                    name: column.name, values: .dictionary(DictionaryColumn(codes: codes, dictionary: coded.dictionary)),
-                    validity: column.validity)
+                let values = ColumnValues.dictionary(DictionaryColumn(codes: codes, dictionary: coded.dictionary))
+                return Column(name: column.name, values: values, validity: column.validity)
             })
     }
 
