@@ -105,16 +105,17 @@ final class SourceSink {
         var codings: [Int: TextCoding] = [:]
         for (index, field) in schema.fields.enumerated() where schema.codedFields.contains(field.name) {
             guard case .compactUTF8(let offsets, let bytes) = views[index].values else { continue }
+            // A part coded as it was parsed gives its count; otherwise the part is coded here, and coding it again
+            // when it is written finds every value known.
+            let coding = TextCoding()
             let distinct: Int
             if let local = builder.textCodes[index] {
                 distinct = local.values.count
             } else {
-                // Coded for the count alone.
-                let probe = TextCoding()
-                _ = probe.code(offsets, bytes, validity: views[index].validity, rowCount: builder.rowCount)
-                distinct = probe.dictionary.count
+                _ = coding.code(offsets, bytes, validity: views[index].validity, rowCount: builder.rowCount)
+                distinct = coding.dictionary.count
             }
-            if distinct <= Self.distinctLimit(rows: builder.rowCount) { codings[index] = TextCoding() }
+            if distinct <= Self.distinctLimit(rows: builder.rowCount) { codings[index] = coding }
         }
         self.codings = codings
         return codings
