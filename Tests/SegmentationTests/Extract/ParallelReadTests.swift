@@ -165,4 +165,52 @@ import Testing
         #expect(counted.withLock { $0.bytes } == ExtractStage.fileSize(path))
         #expect(counted.withLock { $0.records } == table.rowCount + rejects.count)
     }
+
+    /// Parts streamed into a file with their text coded as they were parsed (two at a time, 5 kB each, new values
+    /// turning up in later parts) give the rows of one whole read: each part's values mapped into the file's
+    /// dictionary, which extends from part to part.
+    @Test func partsCodedAsTheyAreParsedGiveTheRowsOfOneRead() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("segpipe-coded-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("orders.csv").path
+        var text = "order_id,customer_id,order_date,amount,currency,category,quantity,status\n"
+        for row in 0..<3_000 {
+            // Categories and statuses first met late in the file; a missing currency every 97 rows.
+            let currency = row % 97 == 0 ? "" : ["EUR", "CHF"][row % 2]
+            text += "O\(row),K\(row % 50),2024-01-01,1.00,\(currency),cat-\(row / 300),1,s\(row / 1_000)\n"
+        }
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        let (whole, _, _) = try Self.read(path, parallelism: 1, partBytes: .max)
+
+        let out = directory.appendingPathComponent("orders.arrow").path
+        let sink = SourceSink("orders", schema: CanonicalSchema.orders, path: out)
+        #expect(sink.codesText)
+        let reader = try CSVReader(path: path, dialect: CSVDialect(), chunkSize: 4096)
+        try ExtractStage.read(
+            reader, source: PipelineConfiguration.Source(path: path), file: "orders.csv",
+            schema: CanonicalSchema.orders, parallelism: 2, partBytes: 5_000, codesText: sink.codesText
+        ) { part in try sink.append(part.rows) }
+        #expect(reader.stoppedAt != nil, "the file was not split")
+        guard case .file(let written) = try sink.finish() else {
+            Issue.record("the sink kept the rows in memory")
+            return
+        }
+        #expect(written.batchCount > 10)
+        let file = try Table(readingArrowFile: out, expectedChecksum: written.checksum)
+        for name in ["currency", "category", "status"] {
+            guard case .dictionary(let coded) = try #require(file[name]).values else {
+                Issue.record("\(name) is not coded")
+                continue
+            }
+            // Every distinct value once, in order of first appearance.
+            let (strings, validity) = (try whole.strings(name), try whole.validity(name))
+            var expected: [String] = []
+            for row in 0..<whole.rowCount where validity?[row] ?? true && !expected.contains(strings[row]) {
+                expected.append(strings[row])
+            }
+            #expect((0..<coded.dictionary.count).map { coded.dictionary[$0] } == expected, "\(name)")
+        }
+        #expect(try StageFixtures.decodingDictionaries(file) == whole)
+    }
 }
