@@ -15,6 +15,100 @@ enum PhoneNormalizer {
     ///    have that region's length (DE 6…13, CH/NL/FR 9, …); otherwise the whole number must have 7…15 digits
     ///    (E.164 allows at most 15).
     static func e164(_ raw: String, defaultRegion: PhoneRegion = .germany) -> String? {
+        var raw = raw
+        if let result = raw.withUTF8({ asciiE164($0, defaultRegion: defaultRegion) }) { return result }
+        return scalarE164(raw, defaultRegion: defaultRegion)
+    }
+
+    /// ``e164(_:defaultRegion:)`` on the bytes of an all-ASCII value (the usual case), without building a `String`
+    /// until the result: nil when a byte is not ASCII (the scalar path decides), else the result (nil for junk).
+    /// The same rules in the same order; `PhoneNormalizerTests` compares the two paths on random values.
+    static func asciiE164(_ bytes: UnsafeBufferPointer<UInt8>, defaultRegion: PhoneRegion) -> String?? {
+        // More digits than any valid number has (a 3-digit calling code, 13 national digits and prefixes): nil
+        // whatever follows.
+        let digitLimit = 24
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: digitLimit + 8) { buffer -> String?? in
+            guard let digits = buffer.baseAddress else { return nil }
+            var count = 0
+            var hasPlus = false
+            var index = 0
+            while index < bytes.count {
+                let byte = bytes[index]
+                switch byte {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                    guard count < digitLimit else { return .some(nil) }
+                    digits[count] = byte
+                    count += 1
+                case UInt8(ascii: "+"):
+                    guard count == 0, !hasPlus else { return .some(nil) }
+                    hasPlus = true
+                case UInt8(ascii: "("):
+                    // `(0)` after an international prefix is the optional trunk prefix.
+                    let isInternational =
+                        hasPlus || (count >= 2 && digits[0] == UInt8(ascii: "0") && digits[1] == UInt8(ascii: "0"))
+                    if isInternational, index + 2 < bytes.count, bytes[index + 1] == UInt8(ascii: "0"),
+                        bytes[index + 2] == UInt8(ascii: ")")
+                    {
+                        index += 3
+                        continue
+                    }
+                case UInt8(ascii: " "), UInt8(ascii: "/"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: ")"),
+                    UInt8(ascii: "\t"):
+                    break
+                case 0x80...:
+                    return nil
+                default:
+                    return .some(nil)
+                }
+                index += 1
+            }
+            guard count > 0 else { return .some(nil) }
+            // The international digits (without `+`), in `digits[start..<end]` after a calling code written in
+            // front of them when the number was national.
+            var start = 0
+            if hasPlus {
+            } else if count >= 2 && digits[0] == UInt8(ascii: "0") && digits[1] == UInt8(ascii: "0") {
+                start = 2
+            } else {
+                let trunk = defaultRegion.trunkPrefix.utf8
+                if !trunk.isEmpty {
+                    let leading = UnsafeBufferPointer(start: digits, count: min(count, trunk.count))
+                    guard count >= trunk.count, trunk.elementsEqual(leading) else { return .some(nil) }
+                    start = trunk.count
+                }
+                // Room in front for the calling code: the digits move up by its length.
+                let calling = defaultRegion.callingCode.utf8
+                let shift = calling.count - start
+                if shift > 0 {
+                    var position = count - 1
+                    while position >= start {
+                        digits[position + shift] = digits[position]
+                        position -= 1
+                    }
+                } else if shift < 0 {
+                    for position in start..<count { digits[position + shift] = digits[position] }
+                }
+                count += shift
+                start = 0
+                for (offset, byte) in calling.enumerated() { digits[offset] = byte }
+            }
+            let international = UnsafeBufferPointer(start: digits + start, count: count - start)
+            guard let first = international.first, first != UInt8(ascii: "0") else { return .some(nil) }
+            if let region = PhoneRegion.all.first(where: { international.starts(with: $0.callingCode.utf8) }) {
+                var national = UnsafeBufferPointer(rebasing: international[region.callingCode.utf8.count...])
+                if region.trunkPrefix == "0", national.first == UInt8(ascii: "0") {
+                    national = UnsafeBufferPointer(rebasing: national.dropFirst())
+                }
+                guard region.nationalLengths.contains(national.count) else { return .some(nil) }
+                return .some("+" + region.callingCode + String(decoding: national, as: UTF8.self))
+            }
+            guard (7...15).contains(international.count) else { return .some(nil) }
+            return .some("+" + String(decoding: international, as: UTF8.self))
+        }
+    }
+
+    /// ``e164(_:defaultRegion:)`` on the Unicode scalars of any value.
+    static func scalarE164(_ raw: String, defaultRegion: PhoneRegion) -> String? {
         var digits = ""
         var hasPlus = false
         var sawDigit = false

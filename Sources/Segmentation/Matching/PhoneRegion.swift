@@ -33,6 +33,8 @@ struct PhoneRegion: Hashable, Sendable {
 
     /// The region of an ISO 3166-1 alpha-2 code (case-insensitive), or nil when it is not known.
     static func region(code: String) -> PhoneRegion? {
+        // Codes come upper-cased from clean's country normalisation: found without making a new string.
+        if let region = all.first(where: { $0.code == code }) { return region }
         let upper = code.uppercased()
         return all.first { $0.code == upper }
     }

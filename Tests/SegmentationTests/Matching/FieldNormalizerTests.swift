@@ -88,6 +88,33 @@ import Testing
         #expect(PhoneNormalizer.e164(raw, defaultRegion: phoneRegion) == expected)
     }
 
+    /// The byte path for ASCII values gives what the scalar path gives, on random values built from digits,
+    /// separators, prefixes, `(0)`, letters and runs of zeros, for every region as the default.
+    @Test func asciiPhonePathAgreesWithTheScalarPath() {
+        var generator = SeededGenerator(seed: 23)
+        let pieces = [
+            "0", "00", "+", "(0)", "(", ")", " ", "/", "-", ".", "\t", "49", "41", "43", "352", "420", "1", "171",
+            "1234567", "12345", "9", "x", "0049", "+49", "+1", "06", "0664",
+        ]
+        var checked = 0
+        for region in PhoneRegion.all {
+            for _ in 0..<4_000 {
+                let raw = (0..<Int.random(in: 1...7, using: &generator))
+                    .map { _ in pieces[Int.random(in: 0..<pieces.count, using: &generator)] }.joined()
+                var bytes = raw
+                let fast = bytes.withUTF8 { PhoneNormalizer.asciiE164($0, defaultRegion: region) }
+                #expect(fast == .some(PhoneNormalizer.scalarE164(raw, defaultRegion: region)), "\(raw) in \(region.code)")
+                if case .some(.some) = fast { checked += 1 }
+            }
+        }
+        // Plenty of the random values are valid numbers, not only junk.
+        #expect(checked > 2_000)
+        // A value with a byte beyond ASCII is left to the scalar path (a no-break space is a separator there).
+        var nbsp = "+49\u{A0}171 1234567"
+        #expect(nbsp.withUTF8 { PhoneNormalizer.asciiE164($0, defaultRegion: .germany) } == .none)
+        #expect(PhoneNormalizer.e164(nbsp) == "+491711234567")
+    }
+
     @Test(arguments: [
         "", "n/a", "keine", "12", "0171", "+49 171 12345678901234", "+49 abc 1234567", "++49 171 1234567",
         "171 1234567", "0", "+0 171 1234567", "+41 79 123 45 6",
