@@ -35,7 +35,7 @@ enum ExactMatch {
         var keyOfRow = [Int32](repeating: -1, count: keys.count)
         keys.withUnsafeStorage { offsets, bytes in
             // The table is far larger than the cache: each key's slot is fetched a few rows ahead.
-            let lookahead = FrozenInterner.lookahead
+            let lookahead = StringInterner.lookahead
             for row in 0..<keys.count {
                 let ahead = row + lookahead
                 if ahead < keys.count, offsets[ahead + 1] > offsets[ahead] {

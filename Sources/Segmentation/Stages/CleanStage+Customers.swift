@@ -49,12 +49,8 @@ extension CleanStage {
         var counts = NormalizedCustomers.Flags()
         ids.withUnsafeStorage { offsets, bytes in
             for row in 0..<rowCount {
-                let ahead = row + FrozenInterner.lookahead
-                if ahead < rowCount,
-                    let trimmed = Normalization.asciiTrimmed(
-                        UnsafeBufferPointer(rebasing: bytes[offsets[ahead]..<offsets[ahead + 1]]))
-                {
-                    seen.prefetch(trimmed)
+                if row + StringInterner.lookahead < rowCount {
+                    seen.prefetchTrimmed(row + StringInterner.lookahead, offsets, bytes)
                 }
                 func reject(_ field: String, _ reason: String, _ raw: String) {
                     rejects.append(

@@ -254,8 +254,8 @@ struct CleanStage {
                             cancelled = true
                             break
                         }
-                        if row + FrozenInterner.lookahead < rowCount {
-                            customerIDs.prefetchTrimmed(row + FrozenInterner.lookahead, customerOffsets, customerBytes)
+                        if row + StringInterner.lookahead < rowCount {
+                            customerIDs.prefetchTrimmed(row + StringInterner.lookahead, customerOffsets, customerBytes)
                         }
                         let known = customerIDs.ordinalTrimmed(row, of: customers, customerOffsets, customerBytes)
                         if known == nil, !hasPlaceholder {
@@ -526,8 +526,8 @@ struct CleanStage {
                     cancelled = true
                     break
                 }
-                if row + FrozenInterner.lookahead < rowCount {
-                    customerIDs.prefetchTrimmed(row + FrozenInterner.lookahead, customerOffsets, customerBytes)
+                if row + StringInterner.lookahead < rowCount {
+                    customerIDs.prefetchTrimmed(row + StringInterner.lookahead, customerOffsets, customerBytes)
                 }
                 let known = customerIDs.ordinalTrimmed(row, of: customers, customerOffsets, customerBytes)
                 if known == nil, placeholderCode == nil {

@@ -142,17 +142,25 @@ struct FrozenInterner: @unchecked Sendable {
         return interner.ordinal(of: Normalization.trimmed(column[row]))
     }
 
-    /// Starts fetching the table slot of the string at `row` (see ``StringInterner/prefetch(_:)``), for an
-    /// ``ordinalTrimmed(_:of:_:_:)`` of that row a few rows later; rows with other than ASCII spaces around them
-    /// are not prefetched.
+    /// See ``StringInterner/prefetchTrimmed(_:_:_:)``, for an ``ordinalTrimmed(_:of:_:_:)`` a few rows later.
+    @inline(__always)
+    func prefetchTrimmed(_ row: Int, _ offsets: UnsafeBufferPointer<Int>, _ bytes: UnsafeBufferPointer<UInt8>) {
+        interner.prefetchTrimmed(row, offsets, bytes)
+    }
+}
+
+extension StringInterner {
+    /// How many rows ahead a loop looking up or inserting one string per row prefetches.
+    static let lookahead = 16
+
+    /// Starts fetching the table slot of the string at `row` of a column stored as `offsets` and `bytes`, without
+    /// surrounding whitespace (see ``prefetch(_:)``), for a lookup or insertion of it a few rows later; rows with
+    /// other than ASCII spaces around them are not prefetched.
     @inline(__always)
     func prefetchTrimmed(_ row: Int, _ offsets: UnsafeBufferPointer<Int>, _ bytes: UnsafeBufferPointer<UInt8>) {
         let bytes = UnsafeBufferPointer(rebasing: bytes[offsets[row]..<offsets[row + 1]])
-        if let trimmed = Normalization.asciiTrimmed(bytes) { interner.prefetch(trimmed) }
+        if let trimmed = Normalization.asciiTrimmed(bytes) { prefetch(trimmed) }
     }
-
-    /// How many rows ahead a loop looking up one string per row prefetches.
-    static let lookahead = 16
 }
 
 /// `items.map(transform)` with the calls spread over the cores (two here), results in item order; when calls
