@@ -20,7 +20,7 @@ struct LoadStage {
         try ResultSchema(name: context.configuration.load.schema, readRole: context.configuration.load.readRole)
             .migrate(connection, logger: logger)
 
-        let rejects = try Self.concatenateRejects([
+        let rejects = try RejectTable.concatenating([
             try inputs.table("rejects", of: .extract), try inputs.table("rejects", of: .clean),
         ])
         var loads: [(table: String, rows: Table)] = [
@@ -415,11 +415,6 @@ struct LoadStage {
 
     // MARK: - Stats
 
-    static func concatenateRejects(_ tables: [Table]) throws(PipelineError) -> Table {
-        var all: [Reject] = []
-        for table in tables { all.append(contentsOf: try RejectTable.rejects(in: table)) }
-        return RejectTable.make(all)
-    }
 
     /// Per-stage metrics and timings for the `runs.stats` column.
     static func stats(_ manifests: [StageName: StageManifest]) -> [String: JSONValue] {

@@ -34,6 +34,30 @@ enum RejectTable {
         return (try? Table(columns: columns)) ?? emptyTable
     }
 
+    /// The rows of the rejects tables `tables`, one table after the other, joined column by column (a million
+    /// rejects are not made into ``Reject`` values and back). Coded text is decoded and missing values read as
+    /// ``rejects(in:)`` reads them.
+    ///
+    /// - Throws: ``PipelineError`` when a table lacks a rejects column or has one of another type.
+    static func concatenating(_ tables: [Table]) throws(PipelineError) -> Table {
+        guard !tables.isEmpty else { return make([]) }
+        var columns: [Column] = []
+        for name in columnNames {
+            var pieces: [Column] = []
+            for table in tables {
+                let values: ColumnValues =
+                    name == "line" ? .int64(try table.int64s(name)) : .utf8(try table.strings(name))
+                pieces.append(Column(name: name, values: values))
+            }
+            columns.append(Column.concatenating(&pieces))
+        }
+        do {
+            return try Table(columns: columns)
+        } catch {
+            throw PipelineError(.checkpoint, "rejects tables differ in length", underlying: error)
+        }
+    }
+
     /// The rejects stored in a rejects table.
     static func rejects(in table: Table) throws(PipelineError) -> [Reject] {
         let stage = try table.strings("stage")
