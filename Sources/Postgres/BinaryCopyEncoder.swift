@@ -15,26 +15,37 @@
 /// The field types must match the table's columns exactly (`writeInt64` for `bigint`, `writeInt32` for
 /// `integer`, …): binary COPY does not convert.
 public struct BinaryCopyEncoder: Sendable {
-    /// The encoded bytes so far.
-    public private(set) var bytes: [UInt8]
+    /// The buffer: the encoded bytes, then zeroed space for more (grown by doubling, never shrunk), so that space
+    /// reserved for a field or row is written in place rather than appended or zero-filled first.
+    private var storage: [UInt8]
+    /// The number of encoded bytes at the start of `storage`.
+    public private(set) var byteCount = 0
 
     /// Creates an empty encoder with room for `capacity` bytes.
     public init(capacity: Int = 1 << 20) {
-        bytes = []
-        bytes.reserveCapacity(capacity)
+        storage = Array(repeating: 0, count: max(capacity, 64))
     }
 
-    /// The number of encoded bytes held.
-    public var byteCount: Int { bytes.count }
+    /// Bytes the encoder holds room for before its buffer grows.
+    public var capacity: Int { storage.count }
 
-    /// Forgets the encoded bytes, keeping the buffer's capacity.
+    /// A copy of the encoded bytes so far (``withUnsafeBytes(_:)`` reads them without copying).
+    public var bytes: [UInt8] { Array(storage[..<byteCount]) }
+
+    /// Calls `body` with the encoded bytes, valid during the call.
+    public func withUnsafeBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        try storage.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[..<byteCount])) }
+    }
+
+    /// Forgets the encoded bytes, keeping the buffer.
     public mutating func removeAll() {
-        bytes.removeAll(keepingCapacity: true)
+        byteCount = 0
     }
 
     /// Writes the file header: the `PGCOPY\n\377\r\n\0` signature, flags and header extension length.
     public mutating func writeHeader() {
-        bytes.append(contentsOf: [0x50, 0x47, 0x43, 0x4F, 0x50, 0x59, 0x0A, 0xFF, 0x0D, 0x0A, 0x00])
+        let signature: [UInt8] = [0x50, 0x47, 0x43, 0x4F, 0x50, 0x59, 0x0A, 0xFF, 0x0D, 0x0A, 0x00]
+        signature.withUnsafeBytes { append($0) }
         appendBigEndian(UInt32(0))  // flags: no OIDs
         appendBigEndian(UInt32(0))  // header extension length
     }
@@ -113,7 +124,7 @@ public struct BinaryCopyEncoder: Sendable {
     /// Writes a `bytea` value.
     public mutating func writeBytes(_ value: UnsafeRawBufferPointer) {
         appendBigEndian(UInt32(truncatingIfNeeded: value.count))
-        bytes.append(contentsOf: value)
+        append(value)
     }
 
     /// Writes a `jsonb` value from JSON text.
@@ -121,14 +132,33 @@ public struct BinaryCopyEncoder: Sendable {
         var json = json
         json.withUTF8 { utf8 in
             appendBigEndian(UInt32(truncatingIfNeeded: utf8.count + 1))
-            bytes.append(1)  // jsonb binary format version
-            bytes.append(contentsOf: utf8)
+            appendBigEndian(UInt8(1))  // jsonb binary format version
+            append(UnsafeRawBufferPointer(utf8))
         }
     }
 
     @inline(__always)
     private mutating func appendBigEndian<T: FixedWidthInteger>(_ value: T) {
-        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
+        Swift.withUnsafeBytes(of: value.bigEndian) { append($0) }
+    }
+
+    private mutating func append(_ raw: UnsafeRawBufferPointer) {
+        guard !raw.isEmpty else { return }
+        ensureSpace(raw.count)
+        storage.withUnsafeMutableBytes { buffer in
+            (buffer.baseAddress! + byteCount).copyMemory(from: raw.baseAddress!, byteCount: raw.count)
+        }
+        byteCount += raw.count
+    }
+
+    /// Makes room for `count` more bytes after the encoded ones.
+    @inline(__always)
+    private mutating func ensureSpace(_ count: Int) {
+        if byteCount + count > storage.count { grow(to: byteCount + count) }
+    }
+
+    private mutating func grow(to minimum: Int) {
+        storage.append(contentsOf: repeatElement(0, count: max(minimum, 2 * storage.count) - storage.count))
     }
 }
 
@@ -147,22 +177,45 @@ extension BinaryCopyEncoder {
     ///
     /// - Precondition: `body` writes exactly `byteCount - 2` bytes of fields.
     public mutating func writeRow(fieldCount: Int, byteCount: Int, _ body: (inout RowWriter) -> Void) {
-        reserve(byteCount) { writer in
+        let written = reserve(atMost: byteCount) { writer in
+            writer.put(UInt16(truncatingIfNeeded: fieldCount))
+            body(&writer)
+        }
+        precondition(written == byteCount, "encoded \(written) bytes, \(byteCount) reserved")
+    }
+
+    /// Writes one row of `fieldCount` fields into space reserved for at most `maximumByteCount` bytes (field
+    /// count included), for callers that know a bound cheaper than the exact size (a null field takes fewer bytes
+    /// than a value); the row takes the bytes `body` writes.
+    ///
+    /// - Precondition: `body` writes at most `maximumByteCount - 2` bytes of fields.
+    public mutating func writeRow(fieldCount: Int, maximumByteCount: Int, _ body: (inout RowWriter) -> Void) {
+        reserve(atMost: maximumByteCount) { writer in
             writer.put(UInt16(truncatingIfNeeded: fieldCount))
             body(&writer)
         }
     }
 
-    /// Appends `byteCount` bytes, all written by `body`.
+    /// Appends exactly `byteCount` bytes, all written by `body`.
     @inline(__always)
     private mutating func reserve(_ byteCount: Int, _ body: (inout RowWriter) -> Void) {
-        let start = bytes.count
-        bytes.append(contentsOf: repeatElement(0, count: byteCount))
-        bytes.withUnsafeMutableBytes { raw in
-            var writer = RowWriter(base: raw.baseAddress! + start, end: byteCount)
+        let written = reserve(atMost: byteCount, body)
+        precondition(written == byteCount, "encoded \(written) bytes, \(byteCount) reserved")
+    }
+
+    /// Appends the bytes `body` writes, at most `limit`; returns how many it wrote.
+    @inline(__always)
+    @discardableResult
+    private mutating func reserve(atMost limit: Int, _ body: (inout RowWriter) -> Void) -> Int {
+        ensureSpace(limit)
+        let start = byteCount
+        let written = storage.withUnsafeMutableBytes { raw in
+            var writer = RowWriter(base: raw.baseAddress! + start, end: limit)
             body(&writer)
-            precondition(writer.offset == byteCount, "encoded \(writer.offset) bytes, \(byteCount) reserved")
+            return writer.offset
         }
+        byteCount += written
+        return written
     }
 
     /// Writes the fields of one row into the space ``writeRow(fieldCount:byteCount:_:)`` reserved (the encoder's
@@ -177,6 +230,33 @@ extension BinaryCopyEncoder {
         fileprivate init(base: UnsafeMutableRawPointer, end: Int) {
             self.base = base
             self.end = end
+        }
+
+        /// Copies `count` bytes; values up to 16 bytes long (most ids, names, codes) with two overlapping
+        /// loads and stores instead of a call to `memmove`.
+        @inline(__always)
+        static func copy(_ source: UnsafeRawPointer, count: Int, to target: UnsafeMutableRawPointer) {
+            switch count {
+            case 8...16:
+                let head = source.loadUnaligned(as: UInt64.self)
+                let tail = source.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+                target.storeBytes(of: head, as: UInt64.self)
+                target.storeBytes(of: tail, toByteOffset: count - 8, as: UInt64.self)
+            case 4..<8:
+                let head = source.loadUnaligned(as: UInt32.self)
+                let tail = source.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)
+                target.storeBytes(of: head, as: UInt32.self)
+                target.storeBytes(of: tail, toByteOffset: count - 4, as: UInt32.self)
+            case 1..<4:
+                for index in 0..<count {
+                    let byte = source.load(fromByteOffset: index, as: UInt8.self)
+                    target.storeBytes(of: byte, toByteOffset: index, as: UInt8.self)
+                }
+            case 0:
+                break
+            default:
+                target.copyMemory(from: source, byteCount: count)
+            }
         }
 
         @inline(__always)
@@ -223,8 +303,8 @@ extension BinaryCopyEncoder {
         public mutating func writeText(_ utf8: UnsafeBufferPointer<UInt8>) {
             put(UInt32(truncatingIfNeeded: utf8.count))
             precondition(offset + utf8.count <= end, "row written past the \(end) bytes reserved")
-            if let source = utf8.baseAddress, !utf8.isEmpty {
-                (base + offset).copyMemory(from: source, byteCount: utf8.count)
+            if let source = utf8.baseAddress {
+                Self.copy(UnsafeRawPointer(source), count: utf8.count, to: base + offset)
             }
             offset += utf8.count
         }

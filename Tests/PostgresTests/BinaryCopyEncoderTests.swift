@@ -27,7 +27,37 @@ import Testing
         encoder.writeText("hello")
         encoder.removeAll()
         #expect(encoder.byteCount == 0)
-        #expect(encoder.bytes.capacity >= 4096)
+        #expect(encoder.capacity >= 4096)
+    }
+
+    /// Texts of every length around the short-copy cases (0–3, 4–7, 8–16 bytes, longer) and rows past the
+    /// initial capacity are written whole, byte for byte.
+    @Test func textsOfEveryLengthAndGrowthKeepEveryByte() {
+        var encoder = BinaryCopyEncoder(capacity: 16)
+        var expected: [UInt8] = []
+        for length in 0...40 {
+            let text = (0..<length).map { UInt8(truncatingIfNeeded: 0x41 + $0 * 7 + length) }
+            text.withUnsafeBufferPointer { value in
+                encoder.writeRow(fieldCount: 1, byteCount: 2 + BinaryCopyEncoder.fieldSize(valueSize: length)) {
+                    $0.writeText(value)
+                }
+            }
+            expected += [0, 1] + [0, 0, 0, UInt8(length)] + text
+        }
+        #expect(encoder.bytes == expected)
+        #expect(encoder.withUnsafeBytes { Array($0) } == expected)
+        #expect(encoder.capacity >= expected.count)
+    }
+
+    /// A row written within a bound takes only the bytes written (a null is shorter than the value it bounds).
+    @Test func aRowWithinABoundTakesTheBytesWritten() {
+        var encoder = BinaryCopyEncoder()
+        encoder.writeRow(fieldCount: 2, maximumByteCount: 2 + 12 + 12) { row in
+            row.writeInt64(7)
+            row.writeNull()
+        }
+        encoder.writeTrailer()
+        #expect(encoder.bytes == [0, 2] + [0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 7] + [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF])
     }
 
     @Test func aRowWrittenAtOnceEqualsTheSameFieldsWrittenOneByOne() {

@@ -30,14 +30,14 @@ enum BinaryTableCopy {
             encoder.writeHeader()
             try encodeRows(columns, rowCount: rowCount, leading: leadingBytes, into: &encoder) { encoder, encoded in
                 sent += encoder.byteCount
-                try writer.write(encoder.bytes)
+                try encoder.withUnsafeBytes { try writer.write($0) }
                 encoder.removeAll()
                 onRowsSent(encoded - rowsSent)
                 rowsSent = encoded
             }
             encoder.writeTrailer()
             sent += encoder.byteCount
-            try writer.write(encoder.bytes)
+            try encoder.withUnsafeBytes { try writer.write($0) }
             if rowCount > rowsSent { onRowsSent(rowCount - rowsSent) }
         }
         return (rows, sent)
@@ -46,8 +46,9 @@ enum BinaryTableCopy {
     /// Encodes rows `0..<rowCount` of `columns`, each after the text field `leading` when given, into `encoder`;
     /// whenever it holds `chunkBytes` or more, calls `flush` with the rows encoded so far (`flush` empties it).
     ///
-    /// Each row's size is summed first and the row written at once into space reserved for it
-    /// (`BinaryCopyEncoder.writeRow`), from raw views of the columns.
+    /// Each row is written at once into space reserved for it (`BinaryCopyEncoder.writeRow`), from raw views of
+    /// the columns: the fixed-width fields' largest size is counted once per table, only the text fields' lengths
+    /// per row.
     static func encodeRows(
         _ columns: [Column], rowCount: Int, leading: [UInt8]?, into encoder: inout BinaryCopyEncoder,
         chunkBytes: Int = 1 << 20, flush: (inout BinaryCopyEncoder, _ rowsEncoded: Int) throws -> Void
@@ -61,10 +62,12 @@ enum BinaryTableCopy {
         let fieldCount = columns.count + (leading == nil ? 0 : 1)
         let leadingSize = leading.map { BinaryCopyEncoder.fieldSize(valueSize: $0.count) } ?? 0
         try withFields(columns[...], []) { fields in
+            let fixedSize = fields.reduce(2 + leadingSize) { $0 + ($1.fixedSize ?? 0) }
+            let textFields = fields.filter { $0.fixedSize == nil }
             for row in 0..<rowCount {
-                var size = 2 + leadingSize
-                for field in fields { size += field.encodedSize(row) }
-                encoder.writeRow(fieldCount: fieldCount, byteCount: size) { writer in
+                var size = fixedSize
+                for field in textFields { size += BinaryCopyEncoder.fieldSize(valueSize: field.text(row).count) }
+                encoder.writeRow(fieldCount: fieldCount, maximumByteCount: size) { writer in
                     leading?.withUnsafeBufferPointer { writer.writeText($0) }
                     for field in fields { field.write(row, into: &writer) }
                 }
@@ -105,12 +108,11 @@ enum BinaryTableCopy {
             }
         }
 
-        /// Bytes row `row` of this field takes in binary COPY.
-        @inline(__always)
-        func encodedSize(_ row: Int) -> Int {
-            if let validity, !validity[row] { return BinaryCopyEncoder.nullFieldSize }
+        /// Bytes a value of this field takes in binary COPY, nil for text (a null takes fewer); a text field takes
+        /// `fieldSize(valueSize:)` of its UTF-8 length (a null's empty slot: the size of a null).
+        var fixedSize: Int? {
             switch source {
-            case .text, .coded: return BinaryCopyEncoder.fieldSize(valueSize: text(row).count)
+            case .text, .coded: return nil
             case .int64, .float64, .timestamp: return BinaryCopyEncoder.fieldSize(valueSize: 8)
             case .date32: return BinaryCopyEncoder.fieldSize(valueSize: 4)
             case .bool: return BinaryCopyEncoder.fieldSize(valueSize: 1)
