@@ -125,6 +125,31 @@ extension BetaGeometricModel {
             return keys
         }
 
+        /// Every `step`-th pattern (from the first) with its weight, for a fit's first search. The patterns are in
+        /// (x, T, t_x) order, so the subsample spreads over all of them; the likelihood is a mean over its weight,
+        /// so of the same scale. Tables sized by the largest frequency and day are kept as they are.
+        func sampled(every step: Int) -> Observations {
+            var sample = self
+            let picked = Array(Swift.stride(from: 0, to: frequency.count, by: step))
+            sample.frequency = picked.map { frequency[$0] }
+            sample.recency = picked.map { recency[$0] }
+            sample.age = picked.map { age[$0] }
+            sample.weight = picked.map { weight[$0] }
+            if !ageDay.isEmpty {
+                sample.ageDay = picked.map { ageDay[$0] }
+                sample.recencyDay = picked.map { recencyDay[$0] }
+            }
+            sample.weightPerFrequency = [Double](repeating: 0, count: weightPerFrequency.count)
+            sample.repeatCustomers = 0
+            for (x, w) in zip(sample.frequency, sample.weight) {
+                sample.weightPerFrequency[Int(x)] += w
+                if x > 0 { sample.repeatCustomers += Int(w) }
+            }
+            sample.totalWeight = sample.weight.reduce(0, +)
+            sample.customerCount = Int(sample.totalWeight)
+            return sample
+        }
+
         /// The same observations with recency and age multiplied by `scale`.
         func scaled(by scale: Double) -> Observations {
             var copy = self
@@ -184,6 +209,10 @@ extension BetaGeometricModel {
     }
     /// Patterns from which the likelihood is evaluated in two halves at once.
     static let parallelPatterns = 65_536
+
+    /// Patterns from which a fit first searches over a subsample of them (see
+    /// ``LikelihoodOptimizer/minimize(start:sample:objective:)``).
+    static let sampledFitPatterns = 262_144
 
     /// The log-likelihood terms of some patterns and their gradient, before averaging.
     struct PatternSums {

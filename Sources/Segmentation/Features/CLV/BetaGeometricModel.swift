@@ -61,9 +61,17 @@ public struct BetaGeometricModel: Sendable, Hashable {
     ///   no customer has a repeat purchase (the drop-out process is then not identified), and `notConverged`
     ///   when the search ends away from a finite optimum.
     /// - Complexity: O(n log n) once to group customers into distinct (x, t_x, T) patterns, then O(patterns) per
-    ///   likelihood evaluation; BFGS typically needs 20–60 evaluations (about 1 s for a million customers).
+    ///   likelihood evaluation; BFGS typically needs 20–60 evaluations. From ``sampledFitPatterns`` patterns most
+    ///   of them are over a sixteenth of the patterns (about 0.25 s for a million customers on two cores).
     public static func fit(
         frequency: [Double], recency: [Double], age: [Double], penalizer: Double = 0
+    ) throws(CLVError) -> BetaGeometricModel {
+        try fit(frequency: frequency, recency: recency, age: age, penalizer: penalizer, sampledFrom: sampledFitPatterns)
+    }
+
+    /// The fit, searching over a subsample first from `threshold` distinct patterns on.
+    static func fit(
+        frequency: [Double], recency: [Double], age: [Double], penalizer: Double, sampledFrom threshold: Int
     ) throws(CLVError) -> BetaGeometricModel {
         let data = try Observations(frequency: frequency, recency: recency, age: age)
         guard data.repeatCustomers > 0 else {
@@ -74,17 +82,24 @@ public struct BetaGeometricModel: Sendable, Hashable {
         }
         let scale = 1 / data.maximumAge
         let scaled = data.scaled(by: scale)
-        let result = LikelihoodOptimizer.minimize(start: [0.1, 0.1, 0.1, 0.1]) { logParameters in
-            let parameters = logParameters.map { exp($0) }
-            let model = BetaGeometricModel(r: parameters[0], alpha: parameters[1], a: parameters[2], b: parameters[3])
-            let (logLikelihood, gradient) = model.meanLogLikelihoodAndGradient(scaled)
-            let penalty = penalizer * parameters.reduce(0) { $0 + $1 * $1 }
-            // Chain rule to log-parameters: ∂/∂ln θ = θ ∂/∂θ.
-            let logGradient = parameters.indices.map { index in
-                -gradient[index] * parameters[index] + 2 * penalizer * parameters[index] * parameters[index]
+        func objective(_ data: Observations) -> LikelihoodOptimizer.Objective {
+            { logParameters in
+                let parameters = logParameters.map { exp($0) }
+                let model = BetaGeometricModel(
+                    r: parameters[0], alpha: parameters[1], a: parameters[2], b: parameters[3])
+                let (logLikelihood, gradient) = model.meanLogLikelihoodAndGradient(data)
+                let penalty = penalizer * parameters.reduce(0) { $0 + $1 * $1 }
+                // Chain rule to log-parameters: ∂/∂ln θ = θ ∂/∂θ.
+                let logGradient = parameters.indices.map { index in
+                    -gradient[index] * parameters[index] + 2 * penalizer * parameters[index] * parameters[index]
+                }
+                return (-logLikelihood + penalty, logGradient)
             }
-            return (-logLikelihood + penalty, logGradient)
         }
+        // On many patterns the way from the start is searched over every 16th of them first.
+        let sample = scaled.frequency.count >= threshold ? objective(scaled.sampled(every: 16)) : nil
+        let result = LikelihoodOptimizer.minimize(
+            start: [0.1, 0.1, 0.1, 0.1], sample: sample, objective: objective(scaled))
         let parameters = result.point.map { exp($0) }
         guard result.value.isFinite, parameters.allSatisfy({ $0.isFinite && $0 > 0 }),
             result.point.allSatisfy({ abs($0) < 30 }), result.gradientNorm < 1e-5

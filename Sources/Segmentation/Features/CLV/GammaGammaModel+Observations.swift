@@ -30,5 +30,15 @@ extension GammaGammaModel {
                 maximumFrequency = max(maximumFrequency, Int(x))
             }
         }
+
+        /// Every `step`-th customer (from the first), for a fit's first search; the likelihood is a mean, so
+        /// the subsample's is of the same scale.
+        func sampled(every step: Int) -> Observations {
+            var sample = self
+            sample.frequency = Swift.stride(from: 0, to: count, by: step).map { frequency[$0] }
+            sample.monetaryValue = Swift.stride(from: 0, to: count, by: step).map { monetaryValue[$0] }
+            sample.logMonetaryValue = Swift.stride(from: 0, to: count, by: step).map { logMonetaryValue[$0] }
+            return sample
+        }
     }
 }

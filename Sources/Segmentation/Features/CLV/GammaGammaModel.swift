@@ -40,9 +40,17 @@ public struct GammaGammaModel: Sendable, Hashable {
     /// - Throws: ``CLVError`` with code `invalidInput` for arrays of unequal length or a fractional frequency,
     ///   `insufficientData` with fewer than two usable repeat customers, and `notConverged` when the search ends
     ///   away from a finite optimum or at q ≤ 1 (no finite mean spend).
-    /// - Complexity: O(n) per likelihood evaluation.
+    /// - Complexity: O(n) per likelihood evaluation; from ``sampledFitCustomers`` usable customers most
+    ///   evaluations are over a sixteenth of them.
     public static func fit(
         frequency: [Double], monetaryValue: [Double], penalizer: Double = 0
+    ) throws(CLVError) -> GammaGammaModel {
+        try fit(frequency: frequency, monetaryValue: monetaryValue, penalizer: penalizer, sampledFrom: sampledFitCustomers)
+    }
+
+    /// The fit, searching over a subsample first from `threshold` usable customers on.
+    static func fit(
+        frequency: [Double], monetaryValue: [Double], penalizer: Double, sampledFrom threshold: Int
     ) throws(CLVError) -> GammaGammaModel {
         let data = try Observations(frequency: frequency, monetaryValue: monetaryValue)
         guard data.count >= 2 else {
@@ -51,19 +59,24 @@ public struct GammaGammaModel: Sendable, Hashable {
                 "Gamma-Gamma fit needs at least 2 customers with repeat purchases of positive value; got "
                     + "\(data.count) of \(frequency.count) (use a longer order history or skip predicted CLV)")
         }
-        let result = LikelihoodOptimizer.minimize(start: [0.1, 0.1, 0.1]) { logParameters in
-            let parameters = logParameters.map { exp($0) }
-            let model = GammaGammaModel(p: parameters[0], q: parameters[1], v: parameters[2])
-            let (logLikelihood, gradient) = model.meanLogLikelihoodAndGradient(data)
-            var penalty = 0.0
-            var logGradient = [Double](repeating: 0, count: 3)
-            for index in 0..<3 {
-                let parameter = parameters[index]
-                penalty += penalizer * parameter * parameter
-                logGradient[index] = -gradient[index] * parameter + 2 * penalizer * parameter * parameter
+        func objective(_ data: Observations) -> LikelihoodOptimizer.Objective {
+            { logParameters in
+                let parameters = logParameters.map { exp($0) }
+                let model = GammaGammaModel(p: parameters[0], q: parameters[1], v: parameters[2])
+                let (logLikelihood, gradient) = model.meanLogLikelihoodAndGradient(data)
+                var penalty = 0.0
+                var logGradient = [Double](repeating: 0, count: 3)
+                for index in 0..<3 {
+                    let parameter = parameters[index]
+                    penalty += penalizer * parameter * parameter
+                    logGradient[index] = -gradient[index] * parameter + 2 * penalizer * parameter * parameter
+                }
+                return (-logLikelihood + penalty, logGradient)
             }
-            return (-logLikelihood + penalty, logGradient)
         }
+        // On many customers the way from the start is searched over every 16th of them first.
+        let sample = data.count >= threshold ? objective(data.sampled(every: 16)) : nil
+        let result = LikelihoodOptimizer.minimize(start: [0.1, 0.1, 0.1], sample: sample, objective: objective(data))
         let parameters = result.point.map { exp($0) }
         let model = GammaGammaModel(p: parameters[0], q: parameters[1], v: parameters[2])
         let scale = max(1, abs(result.value))
@@ -123,6 +136,10 @@ public struct GammaGammaModel: Sendable, Hashable {
         let scale = 1 / Double(data.count)
         return (total * scale, [gradP * scale, gradQ * scale, gradV * scale])
     }
+
+    /// Usable customers from which a fit first searches over a subsample of them (see
+    /// ``LikelihoodOptimizer/minimize(start:sample:objective:)``).
+    static let sampledFitCustomers = 262_144
 
     /// Customers from which the likelihood is evaluated in two halves at once.
     static let parallelCustomers = 65_536
