@@ -308,8 +308,14 @@ struct FeaturesStage {
         }
         guard context.configuration.features.predictCLV else { return notFitted("features.predict_clv is false") }
         do {
-            let purchaseModel = try BetaGeometricModel.fit(summary)
-            let spendModel = try GammaGammaModel.fit(summary)
+            // The two models share nothing: fitted side by side (each also splits its likelihood in halves; side by
+            // side their one-core parts, such as grouping the purchase patterns, overlap).
+            let fits = try? concurrently(
+                { () throws(PipelineError) in Result { () throws(CLVError) in try BetaGeometricModel.fit(summary) } },
+                { () throws(PipelineError) in Result { () throws(CLVError) in try GammaGammaModel.fit(summary) } })
+            guard let fits else { return notFitted("the model fits did not run") }
+            let purchaseModel = try fits.0.get()
+            let spendModel = try fits.1.get()
             let values = CustomerLifetimeValue.predictions(
                 purchaseModel: purchaseModel, spendModel: spendModel, summary: summary, horizon: 365)
             // Null for customers without purchases (their slots zero, as a column builder leaves them), built on

@@ -71,3 +71,37 @@ import Testing
         #expect(Double(sample.repeatCustomers) == repeatWeight)
     }
 }
+
+/// The distinct (x, T) pairs of the predictions: whole-day values through the dense table, others hashed; either
+/// way every customer with purchases points at its own pair, every pair once, customers without purchases at none.
+@Suite struct DistinctPairTests {
+    static func check(_ summary: CLVSummary) {
+        let (pairs, pairOfCustomer) = CustomerLifetimeValue.distinctPairs(summary)
+        var expected = Set<[Double]>()
+        for customer in 0..<summary.count {
+            guard summary.purchaseDays[customer] > 0 else {
+                #expect(pairOfCustomer[customer] == -1)
+                continue
+            }
+            expected.insert([summary.frequency[customer], summary.age[customer]])
+            let pair = pairs[Int(pairOfCustomer[customer])]
+            #expect(pair.frequency == summary.frequency[customer] && pair.age == summary.age[customer])
+        }
+        #expect(pairs.count == expected.count)
+        #expect(Set(pairs.map { [$0.frequency, $0.age] }) == expected)
+    }
+
+    @Test func wholeDayPairsAndFractionalOnesAreEachFoundOnce() throws {
+        // Days: the dense table (customer 3 has no purchases).
+        let days = CLVSummary(
+            frequency: [2, 0, 2, 0, 5, 2], recency: [10, 0, 10, 0, 40, 3], age: [30, 7, 30, 0, 60, 31],
+            monetaryValue: [10, 0, 12, 0, 9, 4], purchaseDays: [3, 1, 3, 0, 6, 3])
+        Self.check(days)
+        // Weeks (fractional T): hashed.
+        let weeks = CLVSummary(
+            frequency: [1, 1, 0, 3], recency: [2.5, 2.5, 0, 7], age: [4.25, 4.25, 1.5, 8.75],
+            monetaryValue: [5, 6, 0, 7], purchaseDays: [2, 2, 1, 4])
+        Self.check(weeks)
+        #expect(CustomerLifetimeValue.distinctPairs(weeks).pairs.map(\.frequency) == [1, 0, 3])
+    }
+}

@@ -75,20 +75,7 @@ extension CustomerLifetimeValue {
         let count = summary.count
         // Column 0 of a pair's row: the horizon; columns 1…months: the month ends.
         let width = months + 1
-        // Each customer's distinct (x, T) pair (-1 without purchases), the pairs in order of first appearance.
-        let (pairs, pairOfCustomer) = { () -> ([(frequency: Double, age: Double)], [Int32]) in
-            var pairOf = PairIndex()
-            var pairOfCustomer = [Int32](repeating: -1, count: count)
-            var pairs: [(frequency: Double, age: Double)] = []
-            for customer in 0..<count where summary.purchaseDays[customer] > 0 {
-                let x = summary.frequency[customer]
-                let age = summary.age[customer]
-                let pair = pairOf.insert(x.bitPattern, age.bitPattern, next: Int32(pairs.count))
-                pairOfCustomer[customer] = pair
-                if pair == pairs.count { pairs.append((x, age)) }
-            }
-            return (pairs, pairOfCustomer)
-        }()
+        let (pairs, pairOfCustomer) = distinctPairs(summary)
         // The hypergeometric part of each pair, then each customer, both in two halves on large data (every value
         // is computed as it would be alone, so the results do not depend on the split).
         let table = Array(
@@ -136,11 +123,65 @@ extension CustomerLifetimeValue {
             }
             return (value, expected, alive)
         }
-        let value = Array(parts.map { $0.value }.joined())
-        let expected = Array(parts.map { $0.expected }.joined())
-        let alive = Array(parts.map { $0.alive }.joined())
-        return Predictions(value: value, expectedPurchases: expected, probabilityAlive: alive)
+        func joined(_ halves: [[Double]]) -> [Double] {
+            var whole: [Double] = []
+            whole.reserveCapacity(count)
+            for half in halves { whole.append(contentsOf: half) }
+            return whole
+        }
+        return Predictions(
+            value: joined(parts.map(\.value)), expectedPurchases: joined(parts.map(\.expected)),
+            probabilityAlive: joined(parts.map(\.alive)))
     }
+
+    /// The distinct (x, T) pairs of the customers with purchases, and each customer's pair number (-1 without
+    /// purchases). With whole x and T whose (x, T) table has at most ``densePairCells`` cells (daily data), the
+    /// pairs are found by marking the cells of that table and numbered in (x, T) order; otherwise hashed and
+    /// numbered in order of first appearance. The order only decides where a pair's row of the table lies.
+    static func distinctPairs(_ summary: CLVSummary)
+        -> (pairs: [(frequency: Double, age: Double)], pairOfCustomer: [Int32])
+    {
+        let count = summary.count
+        var pairOfCustomer = [Int32](repeating: -1, count: count)
+        var pairs: [(frequency: Double, age: Double)] = []
+        var largestX = 0.0
+        var largestT = 0.0
+        var whole = true
+        for customer in 0..<count where summary.purchaseDays[customer] > 0 {
+            let (x, age) = (summary.frequency[customer], summary.age[customer])
+            whole = whole && x >= 0 && age >= 0 && x == x.rounded(.down) && age == age.rounded(.down)
+            largestX = max(largestX, x)
+            largestT = max(largestT, age)
+        }
+        if whole, (largestX + 1) * (largestT + 1) <= Double(densePairCells) {
+            let width = Int(largestT) + 1
+            var number = [Int32](repeating: -1, count: (Int(largestX) + 1) * width)
+            for customer in 0..<count where summary.purchaseDays[customer] > 0 {
+                number[Int(summary.frequency[customer]) * width + Int(summary.age[customer])] = 0
+            }
+            for cell in number.indices where number[cell] == 0 {
+                number[cell] = Int32(pairs.count)
+                pairs.append((Double(cell / width), Double(cell % width)))
+            }
+            for customer in 0..<count where summary.purchaseDays[customer] > 0 {
+                let cell = Int(summary.frequency[customer]) * width + Int(summary.age[customer])
+                pairOfCustomer[customer] = number[cell]
+            }
+            return (pairs, pairOfCustomer)
+        }
+        var pairOf = PairIndex()
+        for customer in 0..<count where summary.purchaseDays[customer] > 0 {
+            let x = summary.frequency[customer]
+            let age = summary.age[customer]
+            let pair = pairOf.insert(x.bitPattern, age.bitPattern, next: Int32(pairs.count))
+            pairOfCustomer[customer] = pair
+            if pair == pairs.count { pairs.append((x, age)) }
+        }
+        return (pairs, pairOfCustomer)
+    }
+
+    /// Cells of the (x, T) table from which distinct pairs are hashed instead (16 MiB of pair numbers).
+    static let densePairCells = 1 << 22
 
     /// Customers (or pairs) from which the predictions are computed in two halves.
     static let parallelRows = 65_536
