@@ -15,8 +15,9 @@
 /// The field types must match the table's columns exactly (`writeInt64` for `bigint`, `writeInt32` for
 /// `integer`, …): binary COPY does not convert.
 public struct BinaryCopyEncoder: Sendable {
-    /// The buffer: the encoded bytes, then zeroed space for more (grown by doubling, never shrunk), so that space
-    /// reserved for a field or row is written in place rather than appended or zero-filled first.
+    /// The buffer: the encoded bytes, then initialised space for more (zeros, or bytes of rows before the last
+    /// `removeAll()`; grown by doubling, never shrunk), so that space reserved for a field or row is written in
+    /// place rather than appended or zero-filled first. Only the first `byteCount` bytes are ever read.
     private var storage: [UInt8]
     /// The number of encoded bytes at the start of `storage`.
     public private(set) var byteCount = 0

@@ -310,10 +310,18 @@ struct FeaturesStage {
         do {
             // The two models share nothing: fitted side by side (each also splits its likelihood in halves; side by
             // side their one-core parts, such as grouping the purchase patterns, overlap).
-            let fits = try? concurrently(
-                { () throws(PipelineError) in Result { () throws(CLVError) in try BetaGeometricModel.fit(summary) } },
-                { () throws(PipelineError) in Result { () throws(CLVError) in try GammaGammaModel.fit(summary) } })
-            guard let fits else { return notFitted("the model fits did not run") }
+            let fits: (Result<BetaGeometricModel, CLVError>, Result<GammaGammaModel, CLVError>)
+            do {
+                fits = try concurrently(
+                    { () throws(PipelineError) in
+                        Result { () throws(CLVError) in try BetaGeometricModel.fit(summary) }
+                    },
+                    { () throws(PipelineError) in
+                        Result { () throws(CLVError) in try GammaGammaModel.fit(summary) }
+                    })
+            } catch {
+                return notFitted(error.description)
+            }
             let purchaseModel = try fits.0.get()
             let spendModel = try fits.1.get()
             let values = CustomerLifetimeValue.predictions(

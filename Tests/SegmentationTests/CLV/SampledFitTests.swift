@@ -55,6 +55,52 @@ import Testing
         #expect(abs(sampledLL - directLL) < 1e-12 * max(1, abs(directLL)))
     }
 
+    /// The optimizer's warm start: the sample's objective is searched first, the whole one only polishes, and both
+    /// ways end at the same optimum (a Poisson regression's mean negative log-likelihood over 4,096 points).
+    @Test func aWarmStartFromASampleNeedsFewerWholeEvaluations() {
+        let u = (0..<4096).map { sin(Double($0) * 0.37) }
+        let y = u.enumerated().map { index, value in (exp(0.3 + 0.8 * value) + Double(index % 3)).rounded() }
+        final class Counter: @unchecked Sendable { var count = 0 }
+        func objective(every step: Int, _ counter: Counter) -> LikelihoodOptimizer.Objective {
+            let rows = Array(stride(from: 0, to: u.count, by: step))
+            return { theta in
+                counter.count += 1
+                var value = 0.0
+                var gradient = [0.0, 0.0]
+                for row in rows {
+                    let eta = theta[0] + theta[1] * u[row]
+                    value += exp(eta) - y[row] * eta
+                    gradient[0] += exp(eta) - y[row]
+                    gradient[1] += (exp(eta) - y[row]) * u[row]
+                }
+                let n = Double(rows.count)
+                return (value / n, gradient.map { $0 / n })
+            }
+        }
+        let (alone, sampleCalls, wholeCalls) = (Counter(), Counter(), Counter())
+        let direct = LikelihoodOptimizer.minimize(start: [3, -3], objective: objective(every: 1, alone))
+        let warm = LikelihoodOptimizer.minimize(
+            start: [3, -3], sample: objective(every: 16, sampleCalls), objective: objective(every: 1, wholeCalls))
+        #expect(sampleCalls.count > 0)
+        #expect(wholeCalls.count < alone.count, "whole evaluations \(wholeCalls.count) against \(alone.count)")
+        #expect(warm.evaluations == wholeCalls.count)
+        for (a, b) in zip(warm.point, direct.point) { #expect(abs(a - b) < 1e-7) }
+        #expect(warm.gradientNorm < 1e-8)
+    }
+
+    /// Every 16th usable customer of the Gamma-Gamma observations, with ln m.
+    @Test func aSubsampleOfSpendKeepsEveryStepthCustomer() throws {
+        let summary = try Self.dailySummary()
+        let data = try GammaGammaModel.Observations(
+            frequency: summary.frequency, monetaryValue: summary.monetaryValue)
+        let sample = data.sampled(every: 16)
+        let picked = Array(stride(from: 0, to: data.count, by: 16))
+        #expect(sample.count == picked.count && sample.count > 0)
+        #expect(sample.frequency == picked.map { data.frequency[$0] })
+        #expect(sample.monetaryValue == picked.map { data.monetaryValue[$0] })
+        #expect(sample.logMonetaryValue == picked.map { data.logMonetaryValue[$0] })
+    }
+
     /// Every 16th pattern keeps its weight; the per-frequency weights and totals are those of the subsample.
     @Test func aSubsampleOfPatternsCountsItsOwnWeights() throws {
         let summary = try Self.dailySummary()
@@ -97,6 +143,9 @@ import Testing
             frequency: [2, 0, 2, 0, 5, 2], recency: [10, 0, 10, 0, 40, 3], age: [30, 7, 30, 0, 60, 31],
             monetaryValue: [10, 0, 12, 0, 9, 4], purchaseDays: [3, 1, 3, 0, 6, 3])
         Self.check(days)
+        // Numbered in (x, T) order through the table (hashing numbers them in order of first appearance).
+        let dense = CustomerLifetimeValue.distinctPairs(days).pairs.map { [$0.frequency, $0.age] }
+        #expect(dense == [[0, 7], [2, 30], [2, 31], [5, 60]])
         // Weeks (fractional T): hashed.
         let weeks = CLVSummary(
             frequency: [1, 1, 0, 3], recency: [2.5, 2.5, 0, 7], age: [4.25, 4.25, 1.5, 8.75],

@@ -135,9 +135,10 @@ extension CustomerLifetimeValue {
     }
 
     /// The distinct (x, T) pairs of the customers with purchases, and each customer's pair number (-1 without
-    /// purchases). With whole x and T whose (x, T) table has at most ``densePairCells`` cells (daily data), the
-    /// pairs are found by marking the cells of that table and numbered in (x, T) order; otherwise hashed and
-    /// numbered in order of first appearance. The order only decides where a pair's row of the table lies.
+    /// purchases). With whole x and T whose (x, T) table has at most ``densePairCells`` cells, and at most eight a
+    /// customer beyond 65,536 (daily data), the pairs are found by marking the cells of that table and numbered in
+    /// (x, T) order; otherwise hashed and numbered in order of first appearance. The order only decides where a
+    /// pair's row of the table lies.
     static func distinctPairs(_ summary: CLVSummary)
         -> (pairs: [(frequency: Double, age: Double)], pairOfCustomer: [Int32])
     {
@@ -153,7 +154,9 @@ extension CustomerLifetimeValue {
             largestX = max(largestX, x)
             largestT = max(largestT, age)
         }
-        if whole, (largestX + 1) * (largestT + 1) <= Double(densePairCells) {
+        // A table of at most a few cells per customer (and at most densePairCells).
+        let cellLimit = Double(min(densePairCells, max(1 << 16, 8 * count)))
+        if whole, (largestX + 1) * (largestT + 1) <= cellLimit {
             let width = Int(largestT) + 1
             var number = [Int32](repeating: -1, count: (Int(largestX) + 1) * width)
             for customer in 0..<count where summary.purchaseDays[customer] > 0 {

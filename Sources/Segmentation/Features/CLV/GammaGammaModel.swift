@@ -45,7 +45,8 @@ public struct GammaGammaModel: Sendable, Hashable {
     public static func fit(
         frequency: [Double], monetaryValue: [Double], penalizer: Double = 0
     ) throws(CLVError) -> GammaGammaModel {
-        try fit(frequency: frequency, monetaryValue: monetaryValue, penalizer: penalizer, sampledFrom: sampledFitCustomers)
+        try fit(
+            frequency: frequency, monetaryValue: monetaryValue, penalizer: penalizer, sampledFrom: sampledFitCustomers)
     }
 
     /// The fit, searching over a subsample first from `threshold` usable customers on.

@@ -27,10 +27,15 @@ struct LikelihoodOptimizer {
     /// stops it near 10⁻⁸.
     static let gradientTolerance = 1e-6
 
-    /// BFGS stops when the gradient norm falls below this times max(1, |objective|): the objective is a mean over
-    /// up to millions of terms, whose rounding leaves the gradient a little above 10⁻¹⁰, and the searches that
-    /// chased 10⁻¹⁰ spent half a fit's evaluations on line searches that could no longer decrease it.
+    /// BFGS stops when the gradient norm falls below this times max(1, |objective|), but at most
+    /// ``largestStoppingGradient``: the objective is a mean over up to millions of terms, whose rounding leaves the
+    /// gradient a little above 10⁻¹⁰, and the searches that chased 10⁻¹⁰ spent half a fit's evaluations on line
+    /// searches that could no longer decrease it.
     static let relativeTolerance = 1e-9
+
+    /// The largest gradient norm at which BFGS stops (for objectives of large magnitude), well below
+    /// ``gradientTolerance`` and the fits' own acceptance checks.
+    static let largestStoppingGradient = 1e-7
 
     /// The looser tolerance of the search over a subsample, whose optimum is only a starting point.
     static let sampleTolerance = 1e-5
@@ -58,6 +63,10 @@ struct LikelihoodOptimizer {
         }
         var search = LikelihoodOptimizer(objective: objective)
         var (point, value, gradient, _) = search.bfgs(from: from, inverseHessian: inverseHessian)
+        if sample != nil, !value.isFinite {
+            // The subsample led where the whole data's objective overflows: search from the start instead.
+            (point, value, gradient, _) = search.bfgs(from: start)
+        }
         if !(norm(gradient) < gradientTolerance) {
             for _ in 0..<12 {
                 let (candidate, candidateValue) = search.nelderMead(from: point, step: 0.5)
@@ -167,7 +176,7 @@ struct LikelihoodOptimizer {
 
     /// BFGS from `start`, with `inverseHessian` as the first estimate of the inverse Hessian (identity, scaled to
     /// the curvature after the first step, when nil); stops when the gradient norm is below `relativeTolerance`
-    /// times max(1, |value|) or no step decreases the objective.
+    /// times max(1, |value|) (at most ``largestStoppingGradient``) or no step decreases the objective.
     private mutating func bfgs(
         from start: [Double], inverseHessian initial: [[Double]]? = nil,
         relativeTolerance: Double = LikelihoodOptimizer.relativeTolerance
@@ -179,7 +188,7 @@ struct LikelihoodOptimizer {
         var isFirstStep = initial == nil
         for _ in 0..<500 {
             guard value.isFinite, grad.allSatisfy(\.isFinite) else { break }
-            if Self.norm(grad) < relativeTolerance * max(1, abs(value)) { break }
+            if Self.norm(grad) < min(relativeTolerance * max(1, abs(value)), Self.largestStoppingGradient) { break }
             var direction = multiply(inverseHessian, grad).map { -$0 }
             var slope = zip(direction, grad).reduce(0) { $0 + $1.0 * $1.1 }
             if !(slope < 0) {
