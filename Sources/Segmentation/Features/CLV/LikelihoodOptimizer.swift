@@ -55,7 +55,7 @@ struct LikelihoodOptimizer {
         var inverseHessian: [[Double]]?
         if let sample {
             var warmUp = LikelihoodOptimizer(objective: sample)
-            let fitted = warmUp.bfgs(from: start, relativeTolerance: sampleTolerance)
+            let fitted = warmUp.bfgs(from: start, relativeTolerance: sampleTolerance, largestGradient: .infinity)
             if fitted.value.isFinite, fitted.point.allSatisfy(\.isFinite) {
                 from = fitted.point
                 inverseHessian = fitted.inverseHessian
@@ -176,10 +176,11 @@ struct LikelihoodOptimizer {
 
     /// BFGS from `start`, with `inverseHessian` as the first estimate of the inverse Hessian (identity, scaled to
     /// the curvature after the first step, when nil); stops when the gradient norm is below `relativeTolerance`
-    /// times max(1, |value|) (at most ``largestStoppingGradient``) or no step decreases the objective.
+    /// times max(1, |value|) (at most `largestGradient`) or no step decreases the objective.
     private mutating func bfgs(
         from start: [Double], inverseHessian initial: [[Double]]? = nil,
-        relativeTolerance: Double = LikelihoodOptimizer.relativeTolerance
+        relativeTolerance: Double = LikelihoodOptimizer.relativeTolerance,
+        largestGradient: Double = LikelihoodOptimizer.largestStoppingGradient
     ) -> (point: [Double], value: Double, gradient: [Double], inverseHessian: [[Double]]) {
         let dimension = start.count
         var point = start
@@ -188,7 +189,7 @@ struct LikelihoodOptimizer {
         var isFirstStep = initial == nil
         for _ in 0..<500 {
             guard value.isFinite, grad.allSatisfy(\.isFinite) else { break }
-            if Self.norm(grad) < min(relativeTolerance * max(1, abs(value)), Self.largestStoppingGradient) { break }
+            if Self.norm(grad) < min(relativeTolerance * max(1, abs(value)), largestGradient) { break }
             var direction = multiply(inverseHessian, grad).map { -$0 }
             var slope = zip(direction, grad).reduce(0) { $0 + $1.0 * $1.1 }
             if !(slope < 0) {
