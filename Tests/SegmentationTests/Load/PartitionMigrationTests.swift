@@ -12,21 +12,14 @@ struct PartitionMigrationTests {
     let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
 
     @Test func versionTenKeepsRowsViewsAndCommentsOfEveryRun() throws {
-        let schema = try TestSchema(prefix: "partitions")
-        defer { schema.drop() }
-        let connection = schema.connection
-        let result = ResultSchema(name: schema.name, readRole: nil)
-        try result.migrate(connection, through: 9, logger: logger)
-        let s = schema.quotedName
         // Two published runs (the second is the current one), one with a run id longer than a table name can be.
         let long = "nightly-" + String(repeating: "x", count: 70)
-        try Self.insertTwoRuns(connection, schema: s, second: long)
-        let migrated = try result.migrate(connection, logger: logger)
+        let schema = try twoRuns(prefix: "partitions", second: long, through: 9)
+        defer { schema.drop() }
+        let (connection, s) = (schema.connection, schema.quotedName)
+        let migrated = try ResultSchema(name: schema.name, readRole: nil).migrate(connection, logger: logger)
         #expect(migrated == (9, LoadSchema.currentVersion))
-
-        func value(_ sql: String) throws -> String {
-            try connection.execute(sql).string(row: 0, column: 0) ?? ""
-        }
+        func value(_ sql: String) throws -> String { try Self.value(connection, sql) }
         for table in LoadSchema.largeTables {
             #expect(
                 try value("SELECT relkind::text FROM pg_class WHERE oid = '\(s).\(table)'::regclass") == "p", "\(table)")
@@ -63,20 +56,12 @@ struct PartitionMigrationTests {
     }
 
     @Test func versionElevenKeysEveryPartitionByCustomerFirst() throws {
-        let schema = try TestSchema(prefix: "rekey")
+        let schema = try twoRuns(prefix: "rekey", second: "r2", through: 10)
         defer { schema.drop() }
-        let connection = schema.connection
-        let result = ResultSchema(name: schema.name, readRole: nil)
-        try result.migrate(connection, through: 9, logger: logger)
-        let s = schema.quotedName
-        try Self.insertTwoRuns(connection, schema: s, second: "r2")
-        try result.migrate(connection, through: 10, logger: logger)
-        let migrated = try result.migrate(connection, logger: logger)
+        let (connection, s) = (schema.connection, schema.quotedName)
+        let migrated = try ResultSchema(name: schema.name, readRole: nil).migrate(connection, logger: logger)
         #expect(migrated == (10, LoadSchema.currentVersion))
-
-        func value(_ sql: String) throws -> String {
-            try connection.execute(sql).string(row: 0, column: 0) ?? ""
-        }
+        func value(_ sql: String) throws -> String { try Self.value(connection, sql) }
         /// The key columns of every index on `table` (partitioned parent or partition), sorted.
         func indexes(_ table: String) throws -> String {
             try value(
@@ -123,17 +108,10 @@ struct PartitionMigrationTests {
     /// Version 12: the `current_*` views show the latest run's rows (as before) and a query on them reads only that
     /// run's partition.
     @Test func currentViewsReadOnlyTheCurrentRunsPartition() throws {
-        let schema = try TestSchema(prefix: "currentviews")
+        let schema = try twoRuns(prefix: "currentviews", second: "r2", through: 11)
         defer { schema.drop() }
-        let connection = schema.connection
-        let result = ResultSchema(name: schema.name, readRole: nil)
-        try result.migrate(connection, through: 9, logger: logger)
-        let s = schema.quotedName
-        try Self.insertTwoRuns(connection, schema: s, second: "r2")
-        try result.migrate(connection, through: 11, logger: logger)
-        func value(_ sql: String) throws -> String {
-            try connection.execute(sql).string(row: 0, column: 0) ?? ""
-        }
+        let (connection, s) = (schema.connection, schema.quotedName)
+        func value(_ sql: String) throws -> String { try Self.value(connection, sql) }
         func columns(_ view: String) throws -> String {
             try value(
                 """
@@ -143,7 +121,7 @@ struct PartitionMigrationTests {
         }
         let views = LoadSchema.currentRunViews.map(\.0)
         let before = try views.map(columns)
-        let migrated = try result.migrate(connection, logger: logger)
+        let migrated = try ResultSchema(name: schema.name, readRole: nil).migrate(connection, logger: logger)
         #expect(migrated == (11, LoadSchema.currentVersion))
         #expect(try views.map(columns) == before)
         #expect(
@@ -164,6 +142,27 @@ struct PartitionMigrationTests {
         // No published run: the views are empty.
         try connection.execute("UPDATE \(s).runs SET status = 'failed'")
         #expect(try value("SELECT count(*) FROM \(s).current_customer_segments") == "0")
+    }
+
+    /// A new schema at version 9 with the rows of two published runs (`r1`, and `second`, the current one), then
+    /// migrated through `version`; dropped again if that fails.
+    func twoRuns(prefix: String, second: String, through version: Int) throws -> TestSchema {
+        let schema = try TestSchema(prefix: prefix)
+        do {
+            let result = ResultSchema(name: schema.name, readRole: nil)
+            try result.migrate(schema.connection, through: 9, logger: logger)
+            try Self.insertTwoRuns(schema.connection, schema: schema.quotedName, second: second)
+            if version > 9 { try result.migrate(schema.connection, through: version, logger: logger) }
+            return schema
+        } catch {
+            schema.drop()
+            throw error
+        }
+    }
+
+    /// The first column of the first row of `sql`'s result, as text ("" for null).
+    static func value(_ connection: PostgresConnection, _ sql: String) throws -> String {
+        try connection.execute(sql).string(row: 0, column: 0) ?? ""
     }
 
     /// Rows of two published runs (`r1`, and `second`, the current one) in every per-customer table of a version-9
