@@ -23,8 +23,8 @@ struct LikelihoodOptimizer {
 
     /// The gradient norm below which BFGS's result is accepted without a simplex search.
     ///
-    /// BFGS itself keeps going to 10⁻¹⁰ while the objective still decreases; on millions of customers rounding
-    /// stops it near 10⁻⁸.
+    /// BFGS itself keeps going to ``relativeTolerance`` times the objective's magnitude (at most
+    /// ``largestStoppingGradient``) while the objective still decreases.
     static let gradientTolerance = 1e-6
 
     /// BFGS stops when the gradient norm falls below this times max(1, |objective|), but at most
