@@ -8,13 +8,21 @@ import Testing
 
 /// A file read a slice of record batches at a time, or one value at a time, must give the rows the whole read gives.
 @Suite struct BatchReadTests {
+    /// `table` written to `t.arrow` in `directory` in batches of `batchRowCount` rows, opened for reading with its
+    /// checksum verified.
+    static func written(_ table: Table, batchRowCount: Int, in directory: TestDirectory) throws
+        -> (reader: ArrowFileReader, file: WrittenFile)
+    {
+        let written = try ArrowFileWriter(batchRowCount: batchRowCount).write(table, to: directory.file("t.arrow"))
+        return (try ArrowFileReader(path: written.path, expectedChecksum: written.checksum), written)
+    }
+
     @Test(arguments: [false, true])
     func batchRangesReadBackTheirRows(withNulls: Bool) throws {
         let directory = try TestDirectory()
         defer { directory.remove() }
         let table = try ArrowRoundTripTests.sampleTable(rows: 23, withNulls: withNulls)
-        let written = try ArrowFileWriter(batchRowCount: 5).write(table, to: directory.file("t.arrow"))
-        let reader = try ArrowFileReader(path: written.path, expectedChecksum: written.checksum)
+        let (reader, _) = try Self.written(table, batchRowCount: 5, in: directory)
         #expect(reader.batchRowCounts == [5, 5, 5, 5, 3])
         #expect(try reader.readTable(batches: 0..<5) == table)
         #expect(try reader.readTable(batches: 1..<3) == ArrowStreamWriterTests.slice(table, 5..<15))
@@ -32,8 +40,7 @@ import Testing
         let directory = try TestDirectory()
         defer { directory.remove() }
         let table = try ArrowRoundTripTests.sampleTable(rows: 5_000, withNulls: true)
-        let written = try ArrowFileWriter(batchRowCount: 700).write(table, to: directory.file("t.arrow"))
-        let reader = try ArrowFileReader(path: written.path, expectedChecksum: written.checksum)
+        let (reader, _) = try Self.written(table, batchRowCount: 700, in: directory)
         let parallel: ParallelFor = { count, body in DispatchQueue.concurrentPerform(iterations: count, execute: body) }
         #expect(try reader.readTable(batches: 0..<reader.batchCount, parallel: parallel) == table)
         let names = [table.columns[2].name, table.columns[0].name]
@@ -53,8 +60,7 @@ import Testing
             Column(name: "id", values: .int64((0..<rows).map { Int64($0) })),
             Column(name: "amount", values: .float64((0..<rows).map { Double($0) / 4 })),
         ])
-        let written = try ArrowFileWriter(batchRowCount: rows / 8).write(table, to: directory.file("t.arrow"))
-        let reader = try ArrowFileReader(path: written.path, expectedChecksum: written.checksum)
+        let (reader, written) = try Self.written(table, batchRowCount: rows / 8, in: directory)
         let firstQuarter = rows / 4
         #expect(try reader.readTable(batches: 0..<2) == ArrowStreamWriterTests.slice(table, 0..<firstQuarter))
         #expect(
@@ -95,8 +101,7 @@ import Testing
         let directory = try TestDirectory()
         defer { directory.remove() }
         let table = try ArrowRoundTripTests.sampleTable(rows: 23, withNulls: true)
-        let written = try ArrowFileWriter(batchRowCount: 4).write(table, to: directory.file("t.arrow"))
-        let reader = try ArrowFileReader(path: written.path, expectedChecksum: written.checksum)
+        let (reader, _) = try Self.written(table, batchRowCount: 4, in: directory)
         let textIndex = try #require(table.columns.firstIndex { $0.type == .utf8 })
         guard case .utf8(let strings) = table.columns[textIndex].values else { return }
         for row in 0..<23 {
