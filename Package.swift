@@ -31,6 +31,7 @@ let package = Package(
         ),
         .target(name: "CFileSync"),
         .target(name: "CPrefetch"),
+        .target(name: "CAllocator"),
         .target(name: "CByteScan"),
         .target(name: "CXXHash64"),
         .target(name: "Columnar", dependencies: ["CSHA256", "CXXHash64", "CFileSync", "CPrefetch"]),
@@ -46,7 +47,7 @@ let package = Package(
         .executableTarget(
             name: "segpipe",
             dependencies: [
-                "Segmentation", "Columnar",
+                "Segmentation", "Columnar", "CAllocator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -69,7 +70,7 @@ let package = Package(
 )
 
 // Swift settings for every Swift target (not the C ones).
-let cLanguageTargets: Set = ["CLibPQ", "CSHA256", "CXXHash64", "CFileSync", "CPrefetch", "CByteScan"]
+let cLanguageTargets: Set = ["CLibPQ", "CSHA256", "CXXHash64", "CFileSync", "CPrefetch", "CByteScan", "CAllocator"]
 for target in package.targets where !cLanguageTargets.contains(target.name) {
     var settings = target.swiftSettings ?? []
     settings.append(contentsOf: [

@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// UTF-8 strings stored back to back in one byte buffer with an offsets array, as Arrow stores them.
 ///
 /// String `i` is `bytes[offsets[i] ..< offsets[i + 1]]`. Appending never allocates per string beyond
@@ -88,6 +96,24 @@ public struct StringColumn: Sendable, Hashable {
     ) rethrows -> R {
         try offsets.withUnsafeBufferPointer { offsets in
             try bytes.withUnsafeBufferPointer { bytes in try body(offsets, bytes) }
+        }
+    }
+
+    /// Whether every string sorts after the one before it, byte by byte (so no two are equal).
+    ///
+    /// One pass comparing neighbours: a cheap proof that a column sorted on its bytes, as ids often are, holds no
+    /// string twice, before a caller falls back to hashing every string.
+    /// - Complexity: O(bytes).
+    public var isStrictlyAscending: Bool {
+        withUnsafeStorage { offsets, bytes in
+            guard let base = bytes.baseAddress else { return count <= 1 }
+            for index in 1..<max(count, 1) {
+                let (previousStart, start, end) = (offsets[index - 1], offsets[index], offsets[index + 1])
+                let (previousLength, length) = (start - previousStart, end - start)
+                let order = memcmp(base + previousStart, base + start, min(previousLength, length))
+                if order > 0 || (order == 0 && previousLength >= length) { return false }
+            }
+            return true
         }
     }
 

@@ -79,9 +79,10 @@ final class CustomerIndex: Sendable {
         }
     }
 
-    /// Throws when the ids are not distinct (ordinals would not be rows).
+    /// Throws when the ids are not distinct (ordinals would not be rows). Ids in ascending byte order (as sorted
+    /// exports and generated ids come) are distinct without hashing them.
     func checkDistinct() throws(PipelineError) {
-        guard hashed.interner.count == ids.count else {
+        guard ids.isStrictlyAscending || hashed.interner.count == ids.count else {
             throw PipelineError(
                 .checkpoint, "the merged customers table repeats a customer_id; rerun dedupe with --force")
         }

@@ -57,7 +57,7 @@ struct FeaturesStage {
                 }
                 ticker.finish()
                 // The email events' side finishes first at a million customers (less work per row than the
-                // orders', 0.15 s earlier on a timeline of the stage): the ids are hashed for the check here.
+                // orders', 0.15 s earlier on a timeline of the stage): the ids are checked for repeats here.
                 try customerIndex.checkDistinct()
                 return aggregates
             })
