@@ -154,27 +154,89 @@ struct OrderAggregates: Sendable {
         if let categoryValid {
             for row in categoryValid.indices where !categoryValid[row] { categoryOfOrder[row] = -1 }
         }
-        for row in 0..<orders.rowCount {
-            if ticker.tick() { break }  // cancelled: the stage checks and throws
-            let customer = Int(customerOfOrder[row])
-            guard customer >= 0 else { continue }
-            switch statusKind[Int(statusOfOrder[row]) + 1] {
-            case .completed:
-                let day = dates[row]
-                let amount = amounts[row]
-                totals.frequency[customer] += 1
-                totals.monetary[customer] += amount
-                totals.firstOrder[customer] = min(totals.firstOrder[customer], day)
-                totals.lastOrder[customer] = max(totals.lastOrder[customer], day)
-                if asOf - day < 365 { totals.revenueLastYear[customer] += amount }
-                orderCustomer.append(Int32(customer))
-                orderDay.append(day)
-                orderAmount.append(amount)
-                orderCategory.append(categoryOfOrder[row])
-            case .returned:
-                totals.returned[customer] += 1
-            case .other:
-                break
+        // The completed orders' flat columns grow by the slice's rows (trimmed to the completed ones after), so
+        // that the loop writes through pointers instead of appending to four arrays per order.
+        let rowCount = orders.rowCount
+        let start = orderCustomer.count
+        orderCustomer.append(contentsOf: repeatElement(0, count: rowCount))
+        orderDay.append(contentsOf: repeatElement(0, count: rowCount))
+        orderAmount.append(contentsOf: repeatElement(0, count: rowCount))
+        orderCategory.append(contentsOf: repeatElement(0, count: rowCount))
+        var completed = 0
+        Self.withStorage(of: &totals) { frequency, monetary, returned, firstOrder, lastOrder, revenueLastYear in
+            Self.withStorage(of: &orderCustomer, &orderDay, &orderAmount, &orderCategory) {
+                flatCustomer, flatDay, flatAmount, flatCategory in
+                for row in 0..<rowCount {
+                    if ticker.tick() { break }  // cancelled: the stage checks and throws
+                    let customer = Int(customerOfOrder[row])
+                    guard customer >= 0 else { continue }
+                    switch statusKind[Int(statusOfOrder[row]) + 1] {
+                    case .completed:
+                        let day = dates[row]
+                        let amount = amounts[row]
+                        frequency[customer] += 1
+                        monetary[customer] += amount
+                        firstOrder[customer] = min(firstOrder[customer], day)
+                        lastOrder[customer] = max(lastOrder[customer], day)
+                        if asOf - day < 365 { revenueLastYear[customer] += amount }
+                        let position = start + completed
+                        flatCustomer[position] = Int32(customer)
+                        flatDay[position] = day
+                        flatAmount[position] = amount
+                        flatCategory[position] = categoryOfOrder[row]
+                        completed += 1
+                    case .returned:
+                        returned[customer] += 1
+                    case .other:
+                        break
+                    }
+                }
+            }
+        }
+        let unused = rowCount - completed
+        orderCustomer.removeLast(unused)
+        orderDay.removeLast(unused)
+        orderAmount.removeLast(unused)
+        orderCategory.removeLast(unused)
+    }
+
+    /// Calls `body` with the per-customer totals' storage.
+    private static func withStorage(
+        of totals: inout OrderTotals,
+        _ body: (
+            UnsafeMutableBufferPointer<Int64>, UnsafeMutableBufferPointer<Double>, UnsafeMutableBufferPointer<Int64>,
+            UnsafeMutableBufferPointer<Int32>, UnsafeMutableBufferPointer<Int32>, UnsafeMutableBufferPointer<Double>
+        ) -> Void
+    ) {
+        totals.frequency.withUnsafeMutableBufferPointer { frequency in
+            totals.monetary.withUnsafeMutableBufferPointer { monetary in
+                totals.returned.withUnsafeMutableBufferPointer { returned in
+                    totals.firstOrder.withUnsafeMutableBufferPointer { firstOrder in
+                        totals.lastOrder.withUnsafeMutableBufferPointer { lastOrder in
+                            totals.revenueLastYear.withUnsafeMutableBufferPointer { revenueLastYear in
+                                body(frequency, monetary, returned, firstOrder, lastOrder, revenueLastYear)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Calls `body` with the storage of the completed orders' flat columns.
+    private static func withStorage(
+        of orderCustomer: inout [Int32], _ orderDay: inout [Int32], _ orderAmount: inout [Double],
+        _ orderCategory: inout [Int32],
+        _ body: (
+            UnsafeMutableBufferPointer<Int32>, UnsafeMutableBufferPointer<Int32>, UnsafeMutableBufferPointer<Double>,
+            UnsafeMutableBufferPointer<Int32>
+        ) -> Void
+    ) {
+        orderCustomer.withUnsafeMutableBufferPointer { customer in
+            orderDay.withUnsafeMutableBufferPointer { day in
+                orderAmount.withUnsafeMutableBufferPointer { amount in
+                    orderCategory.withUnsafeMutableBufferPointer { category in body(customer, day, amount, category) }
+                }
             }
         }
     }
@@ -258,18 +320,30 @@ struct EmailAggregates: Sendable {
         let customerOfEvent = try customers.rows(of: events)
         let (typeOfEvent, typeKind) = try codedKinds(events, "event_type", other: .other) { EmailEventKind($0) }
         let times = try events.timestamps("event_time")
-        for row in 0..<events.rowCount {
-            if ticker.tick() { break }  // cancelled: the stage checks and throws
-            let customer = Int(customerOfEvent[row])
-            guard customer >= 0 else { continue }
-            switch typeKind[Int(typeOfEvent[row]) + 1] {
-            case .sent: sent[customer] += 1
-            case .open:
-                opens[customer] += 1
-                lastOpen[customer] = max(lastOpen[customer], times[row])
-            case .click: clicks[customer] += 1
-            case .unsubscribe: unsubscribed[customer] = true
-            case .other: break
+        // The counts are written through pointers (an array element updated in place checks the array's
+        // uniqueness on every event).
+        sent.withUnsafeMutableBufferPointer { sent in
+            opens.withUnsafeMutableBufferPointer { opens in
+                clicks.withUnsafeMutableBufferPointer { clicks in
+                    lastOpen.withUnsafeMutableBufferPointer { lastOpen in
+                        unsubscribed.withUnsafeMutableBufferPointer { unsubscribed in
+                            for row in 0..<events.rowCount {
+                                if ticker.tick() { break }  // cancelled: the stage checks and throws
+                                let customer = Int(customerOfEvent[row])
+                                guard customer >= 0 else { continue }
+                                switch typeKind[Int(typeOfEvent[row]) + 1] {
+                                case .sent: sent[customer] += 1
+                                case .open:
+                                    opens[customer] += 1
+                                    lastOpen[customer] = max(lastOpen[customer], times[row])
+                                case .click: clicks[customer] += 1
+                                case .unsubscribe: unsubscribed[customer] = true
+                                case .other: break
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
     }
