@@ -39,7 +39,7 @@ let package = Package(
         .target(
             name: "Segmentation",
             dependencies: [
-                "Postgres", "Columnar", "Clustering", "CByteScan",
+                "Postgres", "Columnar", "Clustering", "CByteScan", "CAllocator",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -47,7 +47,7 @@ let package = Package(
         .executableTarget(
             name: "segpipe",
             dependencies: [
-                "Segmentation", "Columnar", "CAllocator",
+                "Segmentation", "Columnar",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

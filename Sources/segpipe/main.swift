@@ -2,10 +2,12 @@ import ArgumentParser
 import Foundation
 import Segmentation
 
+// Before any allocation of the run's data (see AllocatorTuning).
+AllocatorTuning.apply()
+
 /// Entry point: parses the command line and maps failures to the exit codes schedulers rely on.
 ///
 /// 0 ok · 1 failed · 2 usage or configuration error · 3 data-quality threshold exceeded · 75 locked.
-AllocatorTuning.apply()
 do {
     var command = try Segpipe.parseAsRoot()
     do {

@@ -59,9 +59,9 @@ struct CustomerRows: Sendable {
 }
 
 /// The merged customers' ids, hashed (ordinal == row) the first time they are needed, by whichever thread needs
-/// them first (the other waits): with dedupe's checkpoint, whose coded `customer_id` columns are rows already,
-/// only the check that the ids are distinct needs the table, and it is built beside the aggregation instead of
-/// before it.
+/// them first (the other waits). With dedupe's checkpoint nothing needs the table: its coded `customer_id` columns
+/// are rows already, and its merged customers come in the byte order of their ids, which the check that the ids
+/// are distinct confirms in one pass. Other inputs are hashed beside the aggregation instead of before it.
 final class CustomerIndex: Sendable {
     let ids: StringColumn
     private let built = Mutex<FrozenInterner?>(nil)
@@ -79,8 +79,8 @@ final class CustomerIndex: Sendable {
         }
     }
 
-    /// Throws when the ids are not distinct (ordinals would not be rows). Ids in ascending byte order (as sorted
-    /// exports and generated ids come) are distinct without hashing them.
+    /// Throws when the ids are not distinct (ordinals would not be rows). Ids in ascending byte order (as dedupe
+    /// writes its merged customers) are distinct without hashing them; any others are hashed.
     func checkDistinct() throws(PipelineError) {
         guard ids.isStrictlyAscending || hashed.interner.count == ids.count else {
             throw PipelineError(
@@ -163,8 +163,8 @@ struct OrderAggregates: Sendable {
         orderAmount.append(contentsOf: repeatElement(0, count: rowCount))
         orderCategory.append(contentsOf: repeatElement(0, count: rowCount))
         var completed = 0
-        Self.withStorage(of: &totals) { frequency, monetary, returned, firstOrder, lastOrder, revenueLastYear in
-            Self.withStorage(of: &orderCustomer, &orderDay, &orderAmount, &orderCategory) {
+        Self.withTotals(of: &totals) { frequency, monetary, returned, firstOrder, lastOrder, revenueLastYear in
+            Self.withFlatColumns(of: &orderCustomer, &orderDay, &orderAmount, &orderCategory) {
                 flatCustomer, flatDay, flatAmount, flatCategory in
                 for row in 0..<rowCount {
                     if ticker.tick() { break }  // cancelled: the stage checks and throws
@@ -201,7 +201,7 @@ struct OrderAggregates: Sendable {
     }
 
     /// Calls `body` with the per-customer totals' storage.
-    private static func withStorage(
+    private static func withTotals(
         of totals: inout OrderTotals,
         _ body: (
             UnsafeMutableBufferPointer<Int64>, UnsafeMutableBufferPointer<Double>, UnsafeMutableBufferPointer<Int64>,
@@ -224,7 +224,7 @@ struct OrderAggregates: Sendable {
     }
 
     /// Calls `body` with the storage of the completed orders' flat columns.
-    private static func withStorage(
+    private static func withFlatColumns(
         of orderCustomer: inout [Int32], _ orderDay: inout [Int32], _ orderAmount: inout [Double],
         _ orderCategory: inout [Int32],
         _ body: (
