@@ -99,19 +99,23 @@ public struct StringColumn: Sendable, Hashable {
         }
     }
 
-    /// Whether every string sorts after the one before it, byte by byte (so no two are equal).
+    /// Whether every string sorts after the one before it, byte by byte (a shorter string before its extensions),
+    /// or, unless `strictly`, equals it.
     ///
-    /// One pass comparing neighbours: a cheap proof that a column sorted on its bytes, as ids often are, holds no
-    /// string twice, before a caller falls back to hashing every string.
+    /// One pass comparing neighbours: a column already in byte order, as ids often are, needs no sort, and strictly
+    /// ascending it holds no string twice, without hashing every string.
     /// - Complexity: O(bytes).
-    public var isStrictlyAscending: Bool {
+    public func isAscending(strictly: Bool) -> Bool {
         withUnsafeStorage { offsets, bytes in
-            guard let base = bytes.baseAddress else { return count <= 1 }
+            // Without bytes every string is empty: equal neighbours.
+            guard let base = bytes.baseAddress else { return count <= 1 || !strictly }
             for index in 1..<max(count, 1) {
                 let (previousStart, start, end) = (offsets[index - 1], offsets[index], offsets[index + 1])
                 let (previousLength, length) = (start - previousStart, end - start)
                 let order = memcmp(base + previousStart, base + start, min(previousLength, length))
-                if order > 0 || (order == 0 && previousLength >= length) { return false }
+                if order > 0 || (order == 0 && (previousLength > length || (strictly && previousLength == length))) {
+                    return false
+                }
             }
             return true
         }

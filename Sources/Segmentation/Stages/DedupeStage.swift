@@ -295,14 +295,9 @@ struct DedupeStage {
     /// Every row, ordered by the bytes of its id (ties, which the caller refuses, in row order); one pass when the
     /// rows already are in that order, as exports sorted by customer id are.
     static func rowsByID(_ ids: StringColumn) -> [Int] {
-        ids.withUnsafeStorage { offsets, bytes in
-            func id(_ row: Int) -> UnsafeBufferPointer<UInt8> {
-                UnsafeBufferPointer(rebasing: bytes[offsets[row]..<offsets[row + 1]])
-            }
-            if (0..<max(0, ids.count - 1)).allSatisfy({ !id($0 + 1).lexicographicallyPrecedes(id($0)) }) {
-                return Array(0..<ids.count)
-            }
-            return (0..<ids.count).sorted { left, right in
+        if ids.isAscending(strictly: false) { return Array(0..<ids.count) }
+        return ids.withUnsafeStorage { offsets, bytes in
+            (0..<ids.count).sorted { left, right in
                 let leftID = UnsafeBufferPointer(rebasing: bytes[offsets[left]..<offsets[left + 1]])
                 return leftID.lexicographicallyPrecedes(
                     UnsafeBufferPointer(rebasing: bytes[offsets[right]..<offsets[right + 1]]))

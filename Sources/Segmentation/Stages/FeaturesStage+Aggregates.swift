@@ -82,7 +82,7 @@ final class CustomerIndex: Sendable {
     /// Throws when the ids are not distinct (ordinals would not be rows). Ids in ascending byte order (as dedupe
     /// writes its merged customers) are distinct without hashing them; any others are hashed.
     func checkDistinct() throws(PipelineError) {
-        guard ids.isStrictlyAscending || hashed.interner.count == ids.count else {
+        guard ids.isAscending(strictly: true) || hashed.interner.count == ids.count else {
             throw PipelineError(
                 .checkpoint, "the merged customers table repeats a customer_id; rerun dedupe with --force")
         }
