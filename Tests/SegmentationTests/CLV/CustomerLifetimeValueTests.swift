@@ -130,6 +130,23 @@ import Testing
         #expect(withPurchases > 2000)
     }
 
+    /// Months of no time (a period length of 0, or a negative one) hold no purchases, as `expectedPurchases` has it
+    /// for t ≤ 0: the value is 0, in the batch as for one customer.
+    @Test(arguments: [0.0, -30.0])
+    func monthsWithoutTimeHaveNoValue(periodsPerMonth: Double) throws {
+        let summary = try CLVSummary(
+            customerCount: 1, customerIndex: [0, 0, 0], orderDay: [0, 10, 30], amount: [5, 7, 9], observationDay: 60)
+        let purchaseModel = BetaGeometricModel(r: 0.24, alpha: 31, a: 0.79, b: 2.4)
+        let spendModel = GammaGammaModel(p: 6.25, q: 3.74, v: 15.44)
+        let single = CustomerLifetimeValue.predict(
+            purchaseModel: purchaseModel, spendModel: spendModel, summary: summary, periodsPerMonth: periodsPerMonth)
+        let batch = CustomerLifetimeValue.predictions(
+            purchaseModel: purchaseModel, spendModel: spendModel, summary: summary, horizon: 90,
+            periodsPerMonth: periodsPerMonth)
+        #expect(single == [0])
+        #expect(batch.value == [0])
+    }
+
     @Test func customersWithoutPurchasesGetZero() throws {
         let summary = try CLVSummary(
             customerCount: 2, customerIndex: [0, 0], orderDay: [0, 10], amount: [5, 5], observationDay: 20)

@@ -37,8 +37,9 @@ public enum CustomerLifetimeValue {
         var previous = 0.0
         var discount = 1.0
         for month in stride(from: 1, through: months, by: 1) {
-            let ifAlive = purchaseModel.expectedPurchasesIfAlive(
-                within: Double(month) * periodsPerMonth, frequency: frequency, age: age)
+            // No time, no purchases (as `expectedPurchases(within:…)` has it for t ≤ 0).
+            let t = Double(month) * periodsPerMonth
+            let ifAlive = t > 0 ? purchaseModel.expectedPurchasesIfAlive(within: t, frequency: frequency, age: age) : 0
             discount *= 1 + monthlyDiscountRate
             total += (ifAlive - previous) / discount
             previous = ifAlive
