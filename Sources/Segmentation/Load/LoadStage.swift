@@ -415,7 +415,6 @@ struct LoadStage {
 
     // MARK: - Stats
 
-
     /// Per-stage metrics and timings for the `runs.stats` column.
     static func stats(_ manifests: [StageName: StageManifest]) -> [String: JSONValue] {
         var stages: [String: JSONValue] = [:]

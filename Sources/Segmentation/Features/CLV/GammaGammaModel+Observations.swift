@@ -35,9 +35,10 @@ extension GammaGammaModel {
         /// the subsample's is of the same scale.
         func sampled(every step: Int) -> Observations {
             var sample = self
-            sample.frequency = Swift.stride(from: 0, to: count, by: step).map { frequency[$0] }
-            sample.monetaryValue = Swift.stride(from: 0, to: count, by: step).map { monetaryValue[$0] }
-            sample.logMonetaryValue = Swift.stride(from: 0, to: count, by: step).map { logMonetaryValue[$0] }
+            let picked = Array(Swift.stride(from: 0, to: count, by: step))
+            sample.frequency = picked.map { frequency[$0] }
+            sample.monetaryValue = picked.map { monetaryValue[$0] }
+            sample.logMonetaryValue = picked.map { logMonetaryValue[$0] }
             return sample
         }
     }
