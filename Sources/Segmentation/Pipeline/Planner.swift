@@ -173,6 +173,10 @@ struct Planner {
         case (.load, .dedupe):
             configuration.load.pseudonymizeContacts ? ["customer_id_map", "customers"] : ["customer_id_map"]
         case (.load, .features): ["customer_features"]
+        case (.features, .dedupe):
+            // The id map only for pushdown, where the orders source's server groups by source id.
+            configuration.features.pushdown && configuration.sources.orders.isDatabase
+                ? ["customers", "orders", "email_events", "customer_id_map"] : ["customers", "orders", "email_events"]
         case (.load, .segment):
             ["customer_segments", "segments", "segment_profiles", "k_selection", "segment_attribute_shares"]
         default:
@@ -186,9 +190,11 @@ struct Planner {
     /// The columns `stage` reads of `table` from `upstream`, or nil for all of them.
     ///
     /// The features stage reads only what it aggregates of the two largest tables (tens of millions of rows),
-    /// not the order ids, currencies, quantities, campaigns or source lines it never uses.
+    /// not the order ids, currencies, quantities, campaigns or source lines it never uses, and of the merged
+    /// customers only the id, the dates and the attributes it copies (not the names, emails and phones).
     static func columnsRead(by stage: StageName, of table: String, from upstream: StageName) -> Set<String>? {
         switch (stage, upstream, table) {
+        case (.features, .dedupe, "customers"): FeaturesStage.customerColumns
         case (.features, .dedupe, "orders"): ["customer_id", "order_date", "amount", "status", "category"]
         case (.features, .dedupe, "email_events"): ["customer_id", "event_type", "event_time"]
         default: nil

@@ -94,7 +94,7 @@ struct FeaturesStage {
         guard columns.count == Self.columnOrder.count else {
             throw PipelineError(.internal, "features built \(columns.count) of \(Self.columnOrder.count) columns")
         }
-        for name in ["country", "city", "postal_code", "acquisition_channel"] {
+        for name in Self.copiedAttributes {
             if let column = customers[name] { columns.append(column) }
         }
         let features: Table
@@ -247,6 +247,13 @@ struct FeaturesStage {
         "mean_days_between_purchases", "category_count", "top_category", "days_since_last_open", "age", "age_band",
         "postal_area", "clv_historical_12m", "predicted_clv_12m", "expected_purchases_12m", "probability_alive",
     ]
+
+    /// The merged customers' attributes copied into `customer_features` as they are (those the customers have).
+    static let copiedAttributes = ["country", "city", "postal_code", "acquisition_channel"]
+
+    /// The columns of the merged customers the stage reads: the id, the dates its features count from, the postal
+    /// code (for the postal area) and the copied attributes.
+    static let customerColumns = Set(["customer_id", "signup_date", "birth_date", "postal_code"] + copiedAttributes)
 
     /// The independent groups of columns the stage builds at once.
     enum ColumnGroup: Sendable {

@@ -61,6 +61,25 @@ import Testing
         #expect(skipped.metrics["clv_model"] == .object(["not_fitted": .string("features.predict_clv is false")]))
     }
 
+    /// The runner hands the stage only ``FeaturesStage/customerColumns`` of the merged customers (not their names,
+    /// emails and phones): with only those, every feature comes out as with the whole table.
+    @Test func theCustomerColumnsReadAreAllTheStageNeeds() throws {
+        let folder = try TemporaryDirectory(prefix: "customer-columns")
+        let context = try StageFixtures.generatedContext(customers: 600, seed: 5, in: folder.path)
+        var inputs = try StageFixtures.extractedInputs(context)
+        inputs.set(try CleanStage(context: context).run(inputs), of: .clean)
+        inputs.set(try DedupeStage(context: context).run(inputs), of: .dedupe)
+        let whole = try #require(try FeaturesStage(context: context).run(inputs).table("customer_features"))
+
+        let customers = try inputs.table("customers", of: .dedupe)
+        #expect(customers.columns.contains { $0.name == "email" }, "the fixture has columns the stage does not read")
+        let read = try Table(columns: customers.columns.filter { FeaturesStage.customerColumns.contains($0.name) })
+        #expect(read.columns.count == FeaturesStage.customerColumns.count)
+        inputs.set(read, named: "customers", of: .dedupe)
+        let narrow = try #require(try FeaturesStage(context: context).run(inputs).table("customer_features"))
+        #expect(narrow == whole)
+    }
+
     /// Merged customers whose ids repeat are refused (an order's id would name two rows), also now that the ids
     /// are hashed beside the aggregation rather than before it. Ids in byte order are taken as distinct without
     /// hashing them; a repeat next to itself is still refused.
