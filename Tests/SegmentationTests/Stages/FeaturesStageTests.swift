@@ -33,9 +33,7 @@ import Testing
     @Test func predictCLVOffLeavesThePredictedColumnsNullAndEverythingElseEqual() throws {
         let folder = try TemporaryDirectory(prefix: "predict-clv")
         let context = try StageFixtures.generatedContext(customers: 800, seed: 3, in: folder.path)
-        var inputs = try StageFixtures.extractedInputs(context)
-        inputs.set(try CleanStage(context: context).run(inputs), of: .clean)
-        inputs.set(try DedupeStage(context: context).run(inputs), of: .dedupe)
+        let inputs = try StageFixtures.dedupedInputs(context)
 
         let fitted = try FeaturesStage(context: context).run(inputs)
         var off = context
@@ -66,9 +64,7 @@ import Testing
     @Test func theCustomerColumnsReadAreAllTheStageNeeds() throws {
         let folder = try TemporaryDirectory(prefix: "customer-columns")
         let context = try StageFixtures.generatedContext(customers: 600, seed: 5, in: folder.path)
-        var inputs = try StageFixtures.extractedInputs(context)
-        inputs.set(try CleanStage(context: context).run(inputs), of: .clean)
-        inputs.set(try DedupeStage(context: context).run(inputs), of: .dedupe)
+        var inputs = try StageFixtures.dedupedInputs(context)
         let whole = try #require(try FeaturesStage(context: context).run(inputs).table("customer_features"))
 
         let customers = try inputs.table("customers", of: .dedupe)

@@ -41,6 +41,14 @@ enum StageFixtures {
         return inputs
     }
 
+    /// The generated data of `context` through extract, clean and dedupe: the features stage's inputs.
+    static func dedupedInputs(_ context: StageContext) throws -> StageInputs {
+        var inputs = try extractedInputs(context)
+        inputs.set(try CleanStage(context: context).run(inputs), of: .clean)
+        inputs.set(try DedupeStage(context: context).run(inputs), of: .dedupe)
+        return inputs
+    }
+
     /// Inputs holding `customers`, `orders` and `email_events` as tables of `stage`.
     static func inputs(customers: Table, orders: Table, events: Table, of stage: StageName) -> StageInputs {
         var inputs = StageInputs()
