@@ -77,7 +77,7 @@ indirect enum KeySchema: Sendable {
             ]),
             "dedupe": .mapping([
                 "rules": .sequence(.scalar), "threshold": .scalar, "max_block_size": .scalar, "max_group_size": .scalar,
-                "survivorship": .dictionary(.scalar),
+                "survivorship": .dictionary(.scalar), "write_orders_and_events": .scalar,
             ]),
             "features": .mapping([
                 "clustering": .sequence(.scalar), "transforms": .dictionary(.scalar), "weights": .dictionary(.scalar),

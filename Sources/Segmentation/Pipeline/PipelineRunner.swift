@@ -236,7 +236,7 @@ public struct PipelineRunner {
         }
         var upstreamManifests: [StageName: StageManifest] = [:]
         var reads: [(table: String, upstream: StageName, manifest: StageManifest)] = []
-        for upstream in stage.inputs {
+        for upstream in planner.inputs(of: stage) {
             guard let manifest = try store.manifest(context.runID, upstream), manifest.status == .completed else {
                 throw PipelineError(
                     .checkpoint,

@@ -47,7 +47,7 @@ struct Planner {
             return (false, "its configuration changed")
         }
         var digests = try sourceDigests(stage, runID: runID)
-        for upstream in stage.inputs {
+        for upstream in inputs(of: stage) {
             guard let upstreamManifest = try store.manifest(runID, upstream), upstreamManifest.status == .completed
             else {
                 return (false, "the \(upstream) checkpoint is missing or incomplete")
@@ -166,6 +166,12 @@ struct Planner {
         Digest.sha256(digests.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "\n"))
     }
 
+    /// The stages whose checkpoints `stage` reads: ``StageName/inputs``, and clean for features when dedupe does not
+    /// write the orders and events (`dedupe.write_orders_and_events: false`).
+    func inputs(of stage: StageName) -> [StageName] {
+        stage == .features && !configuration.dedupe.writeOrdersAndEvents ? [.clean, .dedupe] : stage.inputs
+    }
+
     /// The tables `stage` reads from `upstream`.
     func tablesRead(by stage: StageName, from upstream: StageName) -> Set<String> {
         switch (stage, upstream) {
@@ -173,10 +179,15 @@ struct Planner {
         case (.load, .dedupe):
             configuration.load.pseudonymizeContacts ? ["customer_id_map", "customers"] : ["customer_id_map"]
         case (.load, .features): ["customer_features"]
+        case (.dedupe, .clean) where !configuration.dedupe.writeOrdersAndEvents: ["customers"]
+        case (.features, .clean): ["customers", "orders", "email_events"]
         case (.features, .dedupe):
-            // The id map only for pushdown, where the orders source's server groups by source id.
-            configuration.features.pushdown && configuration.sources.orders.isDatabase
-                ? ["customers", "orders", "email_events", "customer_id_map"] : ["customers", "orders", "email_events"]
+            // The id map only for pushdown, where the orders source's server groups by source id; the merged rows of
+            // clean's customers only when dedupe does not write the orders and events.
+            Set(
+                ["customers", "orders", "email_events", "merged_rows"]
+                    + (configuration.features.pushdown && configuration.sources.orders.isDatabase
+                        ? ["customer_id_map"] : []))
         case (.load, .segment):
             ["customer_segments", "segments", "segment_profiles", "k_selection", "segment_attribute_shares"]
         default:
@@ -195,20 +206,24 @@ struct Planner {
     static func columnsRead(by stage: StageName, of table: String, from upstream: StageName) -> Set<String>? {
         switch (stage, upstream, table) {
         case (.features, .dedupe, "customers"): FeaturesStage.customerColumns
-        case (.features, .dedupe, "orders"): ["customer_id", "order_date", "amount", "status", "category"]
-        case (.features, .dedupe, "email_events"): ["customer_id", "event_type", "event_time"]
+        case (.features, .clean, "customers"): ["customer_id"]
+        case (.features, .dedupe, "orders"), (.features, .clean, "orders"):
+            ["customer_id", "order_date", "amount", "status", "category"]
+        case (.features, .dedupe, "email_events"), (.features, .clean, "email_events"):
+            ["customer_id", "event_type", "event_time"]
         default: nil
         }
     }
 
     /// Whether `stage` streams `table` of `upstream` through a slice of record batches at a time
     /// (``StageInputs/batches(_:of:)``) instead of reading it whole: the orders and email events that clean
-    /// filters, dedupe remaps and features aggregates, row by row. The runner then hands the stage the open,
-    /// checksummed file.
+    /// filters, dedupe remaps and features aggregates (dedupe's, or clean's when dedupe does not write them), row by
+    /// row. The runner then hands the stage the open, checksummed file.
     static func streams(_ stage: StageName, _ table: String, from upstream: StageName) -> Bool {
         switch (stage, upstream, table) {
         case (.clean, .extract, "orders"), (.clean, .extract, "email_events"), (.dedupe, .clean, "orders"),
-            (.dedupe, .clean, "email_events"), (.features, .dedupe, "orders"), (.features, .dedupe, "email_events"):
+            (.dedupe, .clean, "email_events"), (.features, .dedupe, "orders"), (.features, .dedupe, "email_events"),
+            (.features, .clean, "orders"), (.features, .clean, "email_events"):
             true
         default: false
         }

@@ -191,13 +191,19 @@ struct DedupeStage {
         try context.checkCancellation()
         // Orders and events stream through a slice at a time, side by side, into the checkpoint; the merged customers
         // and the id map, final already, are written beside them (written after them, the two files were the
-        // stage's last half second on one core).
-        let rawOrders = try inputs.batches("orders", of: .clean)
-        let rawEvents = try inputs.batches("email_events", of: .clean)
+        // stage's last half second on one core). With `write_orders_and_events: false` the features stage reads
+        // clean's orders and events itself and finds each one's merged customer through `merged_rows`.
+        let writesFacts = settings.writeOrdersAndEvents
+        // Without them, the merged row of each clean customer, in clean's order, for the features stage.
+        let mergedRows = writesFacts
+            ? nil : try makeTable([Column(name: "merged_row", values: .int64(recordOf.map { Int64($0) }))])
+        let rawOrders = try writesFacts ? inputs.batches("orders", of: .clean) : nil
+        let rawEvents = try writesFacts ? inputs.batches("email_events", of: .clean) : nil
         let (output, sliceRows) = (context.checkpointOutput, sliceRows)
         let ((orders, events), files) = try concurrently(
-            { () throws(PipelineError) in
-                try concurrently(
+            { () throws(PipelineError) -> (TableSink.Finished?, TableSink.Finished?) in
+                guard let rawOrders, let rawEvents else { return (nil, nil) }
+                return try concurrently(
                     { () throws(PipelineError) in
                         try remapping.apply(to: rawOrders, named: "orders", sliceRows: sliceRows, output: output)
                     },
@@ -210,7 +216,8 @@ struct DedupeStage {
                 let (customersFile, mapFile) = try concurrently(
                     { () throws(PipelineError) in try output.write(merged, named: "customers") },
                     { () throws(PipelineError) in try output.write(idMap, named: "customer_id_map") })
-                return [customersFile, mapFile]
+                guard let mergedRows else { return [customersFile, mapFile] }
+                return [customersFile, mapFile, try output.write(mergedRows, named: "merged_rows")]
             })
         try context.checkCancellation()
         for block in result.skippedBlocks.prefix(20) {
@@ -247,9 +254,12 @@ struct DedupeStage {
             stageOutput.files = files
         } else {
             stageOutput.tables = [("customers", merged), ("customer_id_map", idMap)]
+            if let mergedRows { stageOutput.tables.append(("merged_rows", mergedRows)) }
         }
-        stageOutput.add(orders, named: "orders")
-        stageOutput.add(events, named: "email_events")
+        if let orders, let events {
+            stageOutput.add(orders, named: "orders")
+            stageOutput.add(events, named: "email_events")
+        }
         return stageOutput
     }
 

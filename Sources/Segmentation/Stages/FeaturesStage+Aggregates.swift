@@ -31,30 +31,75 @@ struct OrderTotals: Sendable {
 /// A dictionary-encoded column (as dedupe writes it) is mapped through its dictionary: when that is the merged
 /// customers' ids in row order, the codes are the rows themselves; otherwise each dictionary entry is looked up once
 /// (`StringColumn.rows(in:index:)`, shared with dedupe; the map is kept while the slices share the dictionary). A
-/// plain column is looked up row by row on its bytes.
+/// plain column is looked up row by row on its bytes. With ``CleanCustomers`` (clean's orders and events, when
+/// dedupe does not write them), the ids are clean's, each mapped to the merged customer it became.
 /// Rows of customers not in the merged customers get -1.
 struct CustomerRows: Sendable {
     /// The merged customers' ids, and the same hashed (ordinal == row) once a lookup needs it.
     let ids: StringColumn
     let index: CustomerIndex
+    let clean: CleanCustomers?
     private var mapped: (dictionary: StringColumn, rows: [Int32]?)?
 
-    init(_ index: CustomerIndex) {
+    init(_ index: CustomerIndex, clean: CleanCustomers? = nil) {
         self.ids = index.ids
         self.index = index
+        self.clean = clean
     }
 
     mutating func rows(of table: Table) throws(PipelineError) -> [Int32] {
         guard case .dictionary(let coded) = try table.requireColumn("customer_id").values else {
-            return index.hashed.interner.ordinals(of: try table.strings("customer_id"))
+            let strings = try table.strings("customer_id")
+            return clean?.mergedRows(of: strings) ?? index.hashed.interner.ordinals(of: strings)
         }
         if mapped?.dictionary != coded.dictionary {
             // nil rows: the codes are rows as they are.
             let index = self.index
-            mapped = (coded.dictionary, coded.dictionary.rows(in: ids, index: { index.hashed.interner }))
+            mapped = (
+                coded.dictionary,
+                clean?.mergedRows(ofEntries: coded.dictionary)
+                    ?? coded.dictionary.rows(in: ids, index: { index.hashed.interner })
+            )
         }
         guard let map = mapped?.rows else { return coded.codes }
         return map.withUnsafeBufferPointer { map in coded.codes.map { $0 < 0 ? -1 : map[Int($0)] } }
+    }
+}
+
+/// Clean's customers and the merged customer each became: how the features stage finds the customer of clean's
+/// orders and events when dedupe does not write its own (`dedupe.write_orders_and_events: false`). Clean codes the
+/// orders' and events' customer ids over its customers' ids, so an entry of their dictionary is a clean row and
+/// dedupe's `merged_rows` gives its merged row, without hashing an id; other ids are looked up.
+struct CleanCustomers: Sendable {
+    /// Clean's customer ids (hashed if a lookup needs it).
+    let index: CustomerIndex
+    /// Per clean customer, the row of its merged customer (dedupe's `merged_rows`).
+    let mergedRow: [Int32]
+
+    /// Checks that `mergedRow` has a row of the `mergedCount` merged customers for each of the clean customers.
+    init(ids: StringColumn, mergedRow: [Int64], mergedCount: Int) throws(PipelineError) {
+        guard mergedRow.count == ids.count, mergedRow.allSatisfy({ $0 >= 0 && $0 < mergedCount }) else {
+            throw PipelineError(
+                .checkpoint,
+                "dedupe's merged_rows does not match the clean customers (\(mergedRow.count) rows for \(ids.count) "
+                    + "customers, or rows beyond the \(mergedCount) merged ones); rerun dedupe with --force")
+        }
+        index = CustomerIndex(ids: ids)
+        self.mergedRow = mergedRow.map { Int32($0) }
+    }
+
+    /// The merged row of each entry of `dictionary` (-1 for an id that is not a clean customer's).
+    func mergedRows(ofEntries dictionary: StringColumn) -> [Int32] {
+        let index = self.index
+        guard let rows = dictionary.rows(in: index.ids, index: { index.hashed.interner }) else {
+            return Array(mergedRow[0..<dictionary.count])
+        }
+        return rows.map { $0 < 0 ? -1 : mergedRow[Int($0)] }
+    }
+
+    /// The merged row of the customer of each id of `ids` (-1 for an id that is not a clean customer's).
+    func mergedRows(of ids: StringColumn) -> [Int32] {
+        index.hashed.interner.ordinals(of: ids).map { $0 < 0 ? -1 : mergedRow[Int($0)] }
     }
 }
 

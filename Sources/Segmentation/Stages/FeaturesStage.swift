@@ -23,8 +23,18 @@ struct FeaturesStage {
 
         let asOf = context.asOf
         let pushdown = context.configuration.features.pushdown && context.configuration.sources.orders.isDatabase
-        let orders = try inputs.batches("orders", of: .dedupe)
-        let events = try inputs.batches("email_events", of: .dedupe)
+        // Dedupe's orders and events, or clean's (`dedupe.write_orders_and_events: false`), whose customers are
+        // found through dedupe's merged row of each clean customer.
+        let factsFromClean = !context.configuration.dedupe.writeOrdersAndEvents
+        let factsStage: StageName = factsFromClean ? .clean : .dedupe
+        let orders = try inputs.batches("orders", of: factsStage)
+        let events = try inputs.batches("email_events", of: factsStage)
+        let clean =
+            factsFromClean
+            ? try CleanCustomers(
+                ids: try inputs.table("customers", of: .clean).strings("customer_id"),
+                mergedRow: try inputs.table("merged_rows", of: .dedupe).int64s("merged_row"), mergedCount: count)
+            : nil
         try context.checkCancellation()
         context.progress.expectTotal(Int64((pushdown ? 0 : orders.rowCount) + events.rowCount), of: .rows)
         let (context, sliceRows) = (context, sliceRows)
@@ -39,7 +49,7 @@ struct FeaturesStage {
                 }
                 var aggregates = OrderAggregates(customerCount: count, expectedOrders: orders.rowCount)
                 var ticker = RowTicker(context)
-                var rows = CustomerRows(customerIndex)
+                var rows = CustomerRows(customerIndex, clean: clean)
                 try orders.forEachSlice(rows: sliceRows) { slice throws(PipelineError) in
                     try aggregates.add(slice, customers: &rows, asOf: asOf, ticker: &ticker)
                     try context.checkCancellation()
@@ -50,7 +60,7 @@ struct FeaturesStage {
             { () throws(PipelineError) in
                 var aggregates = EmailAggregates(customerCount: count)
                 var ticker = RowTicker(context)
-                var rows = CustomerRows(customerIndex)
+                var rows = CustomerRows(customerIndex, clean: clean)
                 try events.forEachSlice(rows: sliceRows) { slice throws(PipelineError) in
                     try aggregates.add(slice, customers: &rows, ticker: &ticker)
                     try context.checkCancellation()

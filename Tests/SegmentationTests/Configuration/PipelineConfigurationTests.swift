@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import Segmentation
@@ -19,6 +20,25 @@ import Testing
         #expect(configuration.segment.k == 5)
         #expect(configuration.features.clustering == ["recency_days", "frequency", "monetary_total"])
         #expect(configuration.load.schema == "segpipe")
+    }
+
+    /// `dedupe.write_orders_and_events` defaults to true and is left out of the section's encoding then, so the
+    /// configuration digest of a pipeline that does not set it is what it was before the setting existed.
+    @Test func writeOrdersAndEventsDefaultsToTrueAndLeavesTheDigestAlone() throws {
+        let configuration = try PipelineConfiguration.parse(yaml: minimal, path: "shop.yaml")
+        #expect(configuration.dedupe.writeOrdersAndEvents)
+        #expect(!CanonicalJSON.string(configuration.dedupe).contains("write_orders_and_events"))
+        #expect(
+            CanonicalJSON.string(configuration.dedupe)
+                == #"{"max_block_size":500,"max_group_size":5,"rules":["email","fuzzy"],"survivorship":{},"threshold":0.75}"#)
+
+        let lean = try PipelineConfiguration.parse(
+            yaml: minimal + "\ndedupe: {rules: [email], write_orders_and_events: false}\n", path: "shop.yaml")
+        #expect(!lean.dedupe.writeOrdersAndEvents)
+        #expect(CanonicalJSON.string(lean.dedupe).contains(#""write_orders_and_events":false"#))
+        let decoded = try JSONDecoder().decode(
+            PipelineConfiguration.Dedupe.self, from: Data(CanonicalJSON.string(lean.dedupe).utf8))
+        #expect(decoded == lean.dedupe)
     }
 
     @Test func unknownKeyIsRejectedWithLineAndColumn() {

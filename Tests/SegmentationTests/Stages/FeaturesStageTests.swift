@@ -76,6 +76,31 @@ import Testing
         #expect(narrow == whole)
     }
 
+    /// With `dedupe.write_orders_and_events: false` dedupe writes no orders or events but the merged row of each
+    /// clean customer, and the features stage, reading clean's orders and events through it, computes the same
+    /// features, those of the customers merged into others included.
+    @Test func featuresFromCleansOrdersAndEventsEqualThoseFromDedupes() throws {
+        let folder = try TemporaryDirectory(prefix: "clean-facts")
+        let context = try StageFixtures.generatedContext(customers: 600, seed: 7, in: folder.path)
+        let inputs = try StageFixtures.dedupedInputs(context)
+        let merged = try inputs.table("customers", of: .dedupe).rowCount
+        let clean = try inputs.table("customers", of: .clean).rowCount
+        #expect(merged < clean, "the fixture merges customers")
+        let whole = try #require(try FeaturesStage(context: context).run(inputs).table("customer_features"))
+
+        var lean = context
+        lean.configuration.dedupe.writeOrdersAndEvents = false
+        var leanInputs = try StageFixtures.extractedInputs(lean)
+        leanInputs.set(try CleanStage(context: lean).run(leanInputs), of: .clean)
+        let deduped = try DedupeStage(context: lean).run(leanInputs)
+        #expect(deduped.table("orders") == nil && deduped.table("email_events") == nil)
+        let mergedRows = try #require(deduped.table("merged_rows"))
+        #expect(mergedRows.rowCount == clean)
+        leanInputs.set(deduped, of: .dedupe)
+        let fromClean = try #require(try FeaturesStage(context: lean).run(leanInputs).table("customer_features"))
+        #expect(fromClean == whole)
+    }
+
     /// Merged customers whose ids repeat are refused (an order's id would name two rows), also now that the ids
     /// are hashed beside the aggregation rather than before it. Ids in byte order are taken as distinct without
     /// hashing them; a repeat next to itself is still refused.
