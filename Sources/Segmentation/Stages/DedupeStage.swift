@@ -195,7 +195,8 @@ struct DedupeStage {
         // clean's orders and events itself and finds each one's merged customer through `merged_rows`.
         let writesFacts = settings.writeOrdersAndEvents
         // Without them, the merged row of each clean customer, in clean's order, for the features stage.
-        let mergedRows = writesFacts
+        let mergedRows =
+            writesFacts
             ? nil : try makeTable([Column(name: "merged_row", values: .int64(recordOf.map { Int64($0) }))])
         let rawOrders = try writesFacts ? inputs.batches("orders", of: .clean) : nil
         let rawEvents = try writesFacts ? inputs.batches("email_events", of: .clean) : nil

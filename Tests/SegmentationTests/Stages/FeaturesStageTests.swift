@@ -99,6 +99,16 @@ import Testing
         leanInputs.set(deduped, of: .dedupe)
         let fromClean = try #require(try FeaturesStage(context: lean).run(leanInputs).table("customer_features"))
         #expect(fromClean == whole)
+
+        // Merged rows that do not fit the clean customers (one missing) are refused, not guessed at.
+        let short = try mergedRows.int64s("merged_row").dropLast()
+        let broken = try Table(columns: [Column(name: "merged_row", values: .int64(Array(short)))])
+        leanInputs.set(broken, named: "merged_rows", of: .dedupe)
+        #expect {
+            try FeaturesStage(context: lean).run(leanInputs)
+        } throws: { error in
+            (error as? PipelineError)?.code == .checkpoint && "\(error)".contains("merged_rows does not match")
+        }
     }
 
     /// Merged customers whose ids repeat are refused (an order's id would name two rows), also now that the ids
