@@ -40,13 +40,17 @@ def timed(command, rss_file, log_file):
     return wall, int(match.group(1)) / 1024 if match else float("nan")
 
 
-def pipeline_copy(workdir):
-    """The demo pipeline with its own schema; dedupe restricted to exact email (asserted)."""
+def pipeline_copy(workdir, lean_dedupe=False):
+    """The demo pipeline with its own schema; dedupe restricted to exact email (asserted); with `lean_dedupe`,
+    `dedupe.write_orders_and_events: false`."""
     text = (ROOT / "pipelines/demo.yaml").read_text()
     text = re.sub(r"(?m)^(\s*schema:\s*)segpipe\s*$", r"\1bench_segpipe", text)
     text = re.sub(r"(?m)^(\s*rules:\s*)\[.*\](.*)$", r"\1[email]\2", text, count=1)
-    if "bench_segpipe" not in text or "rules: [email]" not in text:
-        sys.exit("bench-e2e: could not adapt pipelines/demo.yaml (schema or dedupe.rules)")
+    if lean_dedupe:
+        text = re.sub(r"(?m)^dedupe:\s*$", "dedupe:\n  write_orders_and_events: false", text, count=1)
+    if "bench_segpipe" not in text or "rules: [email]" not in text or (
+            lean_dedupe and "write_orders_and_events: false" not in text):
+        sys.exit("bench-e2e: could not adapt pipelines/demo.yaml (schema, dedupe.rules or dedupe settings)")
     path = workdir / "pipeline.yaml"
     path.write_text(text)
     return path
@@ -82,7 +86,7 @@ def run_size(args, customers, rounds, segpipe):
                         "--as-of", args.as_of], check=True, cwd=ROOT)
     workdir = ROOT / "bench-data" / "e2e" / str(customers)
     workdir.mkdir(parents=True, exist_ok=True)
-    pipeline = pipeline_copy(workdir)
+    pipeline = pipeline_copy(workdir, lean_dedupe=args.lean_dedupe)
     measurements = {tool: [] for tool in TOOLS}
     results = {}
     for round_index in range(rounds):
@@ -129,7 +133,7 @@ def run_size(args, customers, rounds, segpipe):
     return measurements, results
 
 
-def summarise(customers, rounds, measurements, results):
+def summarise(customers, rounds, measurements, results, lean_dedupe=False):
     from sklearn.metrics import adjusted_rand_score
 
     medians = {}
@@ -139,7 +143,8 @@ def summarise(customers, rounds, measurements, results):
         medians[tool]["total"] = statistics.median(r["wall"] for r in runs)
         medians[tool]["peak_rss_mib"] = max(r["peak_rss_mib"] for r in runs)
         medians[tool]["total_spread"] = [min(r["wall"] for r in runs), max(r["wall"] for r in runs)]
-    lines = [f"### {customers:,} customers, {rounds} round(s), medians", "",
+    setting = " (segpipe with `dedupe.write_orders_and_events: false`)" if lean_dedupe else ""
+    lines = [f"### {customers:,} customers, {rounds} round(s), medians{setting}", "",
              "| stage | segpipe | pandas | polars | pandas / segpipe | polars / segpipe |",
              "|---|---:|---:|---:|---:|---:|"]
     for row in STAGES + ["total"]:
@@ -198,6 +203,8 @@ def main():
     parser.add_argument("--as-of", default="2026-11-20")
     parser.add_argument("--json-out")
     parser.add_argument("--pause", type=float, default=10, help="seconds to wait before every run (default 10)")
+    parser.add_argument("--lean-dedupe", action="store_true",
+                        help="run segpipe with dedupe.write_orders_and_events: false (dedupe writes no orders or events)")
     parser.add_argument("--keep-checkpoints", action="store_true",
                         help="keep the last segpipe round's checkpoints (for `segpipe run --stage` profiling)")
     args = parser.parse_args()
@@ -207,7 +214,8 @@ def main():
     for item in args.sizes.split(","):
         customers, rounds = (int(part) for part in item.split(":"))
         measurements, results = run_size(args, customers, rounds, args.segpipe)
-        table, data = summarise(customers, rounds, measurements, results)
+        table, data = summarise(customers, rounds, measurements, results, lean_dedupe=args.lean_dedupe)
+        data["lean_dedupe"] = args.lean_dedupe
         data["segpipe_run"] = results.get("segpipe_run")
         output[str(customers)] = data
         tables.append(table)
