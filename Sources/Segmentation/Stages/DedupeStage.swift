@@ -185,9 +185,6 @@ struct DedupeStage {
         var recordOf = [Int32](repeating: 0, count: count)
         for (record, leader) in leaders.enumerated() { recordOf[leader] = Int32(record) }
         for row in 0..<count { recordOf[row] = recordOf[Int(mergedRowOf[row])] }
-        let remapping = Remapping(
-            ids: ids, mergedRowOf: mergedRowOf, mergedIDs: try merged.strings("customer_id"), recordOf: recordOf,
-            ticker: RowTicker(context))
         try context.checkCancellation()
         // Orders and events stream through a slice at a time, side by side, into the checkpoint; the merged customers
         // and the id map, final already, are written beside them (written after them, the two files were the
@@ -198,18 +195,27 @@ struct DedupeStage {
         let mergedRows =
             writesFacts
             ? nil : try makeTable([Column(name: "merged_row", values: .int64(recordOf.map { Int64($0) }))])
-        let rawOrders = try writesFacts ? inputs.batches("orders", of: .clean) : nil
-        let rawEvents = try writesFacts ? inputs.batches("email_events", of: .clean) : nil
+        // With them, clean's orders and events and how their customer ids are recoded.
+        let facts =
+            writesFacts
+            ? (
+                remapping: Remapping(
+                    ids: ids, mergedRowOf: mergedRowOf, mergedIDs: try merged.strings("customer_id"),
+                    recordOf: recordOf, ticker: RowTicker(context)),
+                orders: try inputs.batches("orders", of: .clean), events: try inputs.batches("email_events", of: .clean)
+            ) : nil
         let (output, sliceRows) = (context.checkpointOutput, sliceRows)
         let ((orders, events), files) = try concurrently(
             { () throws(PipelineError) -> (TableSink.Finished?, TableSink.Finished?) in
-                guard let rawOrders, let rawEvents else { return (nil, nil) }
+                guard let facts else { return (nil, nil) }
                 return try concurrently(
                     { () throws(PipelineError) in
-                        try remapping.apply(to: rawOrders, named: "orders", sliceRows: sliceRows, output: output)
+                        try facts.remapping.apply(
+                            to: facts.orders, named: "orders", sliceRows: sliceRows, output: output)
                     },
                     { () throws(PipelineError) in
-                        try remapping.apply(to: rawEvents, named: "email_events", sliceRows: sliceRows, output: output)
+                        try facts.remapping.apply(
+                            to: facts.events, named: "email_events", sliceRows: sliceRows, output: output)
                     })
             },
             { () throws(PipelineError) -> [StageManifest.File]? in
