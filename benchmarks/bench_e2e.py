@@ -67,11 +67,14 @@ def segpipe_results(checkpoint_dir, run_id):
     """Customers, feature totals and labels from a finished run's checkpoints."""
     import pyarrow.compute as pc
 
+    from baseline_pipeline import feature_totals
+
     run = Path(checkpoint_dir) / run_id
     features = arrow_table(run / "features" / "customer_features.arrow")
     segments = arrow_table(run / "segment" / "customer_segments.arrow")
     return {
         "customers": features.num_rows,
+        "feature_totals": feature_totals(features),
         "sum_frequency": int(pc.sum(features["frequency"]).as_py() or 0),
         "sum_monetary": float(pc.sum(features["monetary_total"]).as_py() or 0.0),
         "labels": segments.select(["customer_id", "segment_id"]).to_pandas(),
@@ -108,7 +111,7 @@ def run_size(args, customers, rounds, segpipe):
                 command = [sys.executable, str(ROOT / "benchmarks/baseline_pipeline.py"), "--engine", tool,
                            "--data-dir", str(data), "--as-of", args.as_of, "--database-url", args.database_url,
                            "--schema", "bench_baseline", "--run-id", f"{tool}-{run_id}", "--labels-out",
-                           str(labels), "--summary-file", str(summary)]
+                           str(labels), "--summary-file", str(summary), "--features", args.baseline_features]
             log(f"{customers}: round {round_index + 1}/{rounds}: {tool}")
             # A run right after one that held several GB was measured up to 1.3x slower on virtual machines (the
             # kernel still reclaiming and zeroing pages): every run starts after the same pause.
@@ -126,14 +129,27 @@ def run_size(args, customers, rounds, segpipe):
                 import pandas as pd
 
                 stages = report["stages"]
-                results[tool] = {key: report[key] for key in ["customers", "sum_frequency", "sum_monetary"]}
+                results[tool] = {key: report.get(key) for key in ["customers", "sum_frequency", "sum_monetary",
+                                                                  "feature_totals"]}
                 results[tool]["labels"] = pd.read_parquet(labels)
             measurements[tool].append({"wall": wall, "peak_rss_mib": peak, "stages": stages})
             log(f"  {wall:.1f} s, {peak:.0f} MiB, " + ", ".join(f"{k} {v:.2f}" for k, v in stages.items()))
     return measurements, results
 
 
-def summarise(customers, rounds, measurements, results, lean_dedupe=False):
+def same_totals(reference, other):
+    """The feature columns whose value count and total (sum, or distinct texts) agree with segpipe's: counts and
+    distinct counts exactly, sums to 1e-6 relative (the CLV predictions of two optimisers agree to about 1e-7)."""
+    equal, different = [], []
+    for name, expected in reference.items():
+        found = other.get(name)
+        ok = found is not None and found["count"] == expected["count"] and abs(found["total"] - expected["total"]) \
+            <= 1e-6 * max(abs(expected["total"]), 1)
+        (equal if ok else different).append(name)
+    return equal, different
+
+
+def summarise(customers, rounds, measurements, results, lean_dedupe=False, baseline_features="all"):
     from sklearn.metrics import adjusted_rand_score
 
     medians = {}
@@ -144,6 +160,8 @@ def summarise(customers, rounds, measurements, results, lean_dedupe=False):
         medians[tool]["peak_rss_mib"] = max(r["peak_rss_mib"] for r in runs)
         medians[tool]["total_spread"] = [min(r["wall"] for r in runs), max(r["wall"] for r in runs)]
     setting = " (segpipe with `dedupe.write_orders_and_events: false`)" if lean_dedupe else ""
+    if baseline_features == "core":
+        setting += " (baselines with `--features core`: four features, one table loaded)"
     lines = [f"### {customers:,} customers, {rounds} round(s), medians{setting}", "",
              "| stage | segpipe | pandas | polars | pandas / segpipe | polars / segpipe |",
              "|---|---:|---:|---:|---:|---:|"]
@@ -173,6 +191,9 @@ def summarise(customers, rounds, measurements, results, lean_dedupe=False):
                         "sum_frequency": other["sum_frequency"], "same_frequency": same_frequency,
                         "sum_monetary": other["sum_monetary"], "monetary_relative_difference": relative,
                         "monetary_ok": relative <= 1e-6, "ari": ari, "ari_customers": len(joined)}
+        if other.get("feature_totals"):
+            equal, different = same_totals(reference["feature_totals"], other["feature_totals"])
+            checks[tool].update(feature_columns_equal=len(equal), feature_columns_different=different)
     lines.append("| check | segpipe | pandas | polars |")
     lines.append("|---|---:|---:|---:|")
     lines.append(f"| customers after email dedupe | {reference['customers']:,} | "
@@ -185,6 +206,14 @@ def summarise(customers, rounds, measurements, results, lean_dedupe=False):
                  + " | ".join(f"{checks[t]['sum_monetary']:,.2f} "
                               f"(rel. diff {checks[t]['monetary_relative_difference']:.1e}) "
                               f"{'✓' if checks[t]['monetary_ok'] else '✗'}" for t in ["pandas", "polars"]) + " |")
+    if all("feature_columns_equal" in checks[t] for t in ["pandas", "polars"]):
+        columns = len(reference["feature_totals"])
+        lines.append("| feature columns with the same count and total (sum, or distinct values) | "
+                     f"{columns} | " + " | ".join(
+                         f"{checks[t]['feature_columns_equal']} "
+                         + ("✓" if not checks[t]["feature_columns_different"]
+                            else "✗ (" + ", ".join(checks[t]["feature_columns_different"]) + ")")
+                         for t in ["pandas", "polars"]) + " |")
     lines.append("| adjusted Rand index against segpipe | – | "
                  + " | ".join(f"{checks[t]['ari']:.4f} ({checks[t]['ari_customers']:,} customers)"
                               for t in ["pandas", "polars"]) + " |")
@@ -205,6 +234,10 @@ def main():
     parser.add_argument("--pause", type=float, default=10, help="seconds to wait before every run (default 10)")
     parser.add_argument("--lean-dedupe", action="store_true",
                         help="run segpipe with dedupe.write_orders_and_events: false (dedupe writes no orders or events)")
+    parser.add_argument("--baseline-features", choices=["all", "core"], default="all",
+                        help="all (default): the baselines compute every feature segpipe does (CLV with lifetimes) "
+                             "and load the same three per-customer tables; core: four features, customer_segments "
+                             "alone")
     parser.add_argument("--keep-checkpoints", action="store_true",
                         help="keep the last segpipe round's checkpoints (for `segpipe run --stage` profiling)")
     args = parser.parse_args()
@@ -214,8 +247,10 @@ def main():
     for item in args.sizes.split(","):
         customers, rounds = (int(part) for part in item.split(":"))
         measurements, results = run_size(args, customers, rounds, args.segpipe)
-        table, data = summarise(customers, rounds, measurements, results, lean_dedupe=args.lean_dedupe)
+        table, data = summarise(customers, rounds, measurements, results, lean_dedupe=args.lean_dedupe,
+                                baseline_features=args.baseline_features)
         data["lean_dedupe"] = args.lean_dedupe
+        data["baseline_features"] = args.baseline_features
         data["segpipe_run"] = results.get("segpipe_run")
         output[str(customers)] = data
         tables.append(table)
