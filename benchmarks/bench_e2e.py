@@ -173,6 +173,18 @@ def summarise(customers, rounds, measurements, results, lean_dedupe=False, basel
     s, p, q = (medians[t]["peak_rss_mib"] for t in TOOLS)
     lines.append(f"| peak RSS | {s:.0f} MiB | {p:.0f} MiB | {q:.0f} MiB | {p / s:.2f}× | {q / s:.2f}× |")
     lines.append("")
+    models = {t: [r["stages"]["features_clv_models"] for r in measurements[t]
+                  if "features_clv_models" in r["stages"]] for t in ["pandas", "polars"]}
+    if all(models.values()):
+        lines.append("Of the baselines' features stage, the CLV models (lifetimes' fits and predictions) took "
+                     + " and ".join(f"{statistics.median(models[t]):.2f} s ({t})" for t in models)
+                     + " (medians); segpipe fits and predicts them inside its features stage too.")
+        without = {t: statistics.median(r["wall"] - r["stages"]["features_clv_models"] for r in measurements[t])
+                   for t in models}
+        total = medians["segpipe"]["total"]
+        lines.append("Without those models the baselines' whole runs take " + " and ".join(
+            f"{without[t]:.2f} s ({t}, {without[t] / total:.2f}× segpipe's total)" for t in without) + ".")
+        lines.append("")
     spreads = ", ".join(f"{t} {medians[t]['total_spread'][0]:.1f}–{medians[t]['total_spread'][1]:.1f} s"
                         for t in TOOLS)
     lines.append(f"Total time range over the rounds: {spreads}.")
