@@ -849,16 +849,16 @@ def copy_tables(args, tables):
                 spec, key, indexes = TABLES[name]
                 table = sql.Identifier(args.schema, name)
                 cursor.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(table))
-                cursor.execute(sql.SQL("CREATE TABLE {} (run_id text NOT NULL, {})").format(table, sql.SQL(", ").join(
-                    sql.SQL("{} {}").format(sql.Identifier(column), sql.SQL(SQL_TYPES[kind])) for column, kind in spec)))
+                definitions = sql.SQL(", ").join(
+                    sql.SQL("{} {}").format(sql.Identifier(column), sql.SQL(SQL_TYPES[kind])) for column, kind in spec)
+                cursor.execute(sql.SQL("CREATE TABLE {} (run_id text NOT NULL, {})").format(table, definitions))
                 names = sql.SQL(", ").join(sql.Identifier(column) for column in ["run_id"] + [c for c, _ in spec])
                 with cursor.copy(sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(table, names)) as copy:
                     copy.set_types(["text"] + [kind for _, kind in spec])
                     run_id = args.run_id
                     for row in zip(*columns):
                         copy.write_row((run_id, *row))
-                cursor.execute(sql.SQL("ALTER TABLE {} ADD PRIMARY KEY ({})").format(
-                    table, sql.SQL(key)))
+                cursor.execute(sql.SQL("ALTER TABLE {} ADD PRIMARY KEY ({})").format(table, sql.SQL(key)))
                 for column in indexes:
                     cursor.execute(sql.SQL("CREATE INDEX ON {} ({})").format(table, sql.Identifier(column)))
         connection.commit()

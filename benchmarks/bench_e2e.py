@@ -245,7 +245,8 @@ def main():
     parser.add_argument("--json-out")
     parser.add_argument("--pause", type=float, default=10, help="seconds to wait before every run (default 10)")
     parser.add_argument("--lean-dedupe", action="store_true",
-                        help="run segpipe with dedupe.write_orders_and_events: false (dedupe writes no orders or events)")
+                        help="run segpipe with dedupe.write_orders_and_events: false (dedupe writes no orders or "
+                             "events)")
     parser.add_argument("--baseline-features", choices=["all", "core"], default="all",
                         help="all (default): the baselines compute every feature segpipe does (CLV with lifetimes) "
                              "and load the same three per-customer tables; core: four features, customer_segments "
